@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
+import {ERC20Permit} from "@openzeppelin/contracts/token/ERC20/extensions/ERC20Permit.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {IGitBlockToken} from "./interfaces/IGitBlockToken.sol";
+
+/// @title GitBlockToken (GBT)
+/// @notice ERC-20 with ERC-2612 permit. All 1,000,000,000 GBT are minted once, in the constructor:
+/// 40% node rewards (vault), 30% treasury, 20% team vesting, 10% airdrop. There is no mint function.
+/// @dev Balances live in a packed `Account` slot instead of OpenZeppelin's `_balances`, so that the vault's
+/// per-account claim record shares the balance slot. For the vault's own slot, `rewards` counts the total it
+/// has paid out; for every other account it counts what that account has claimed.
+contract GitBlockToken is ERC20, ERC20Permit, IGitBlockToken {
+    uint256 public constant TOTAL_SUPPLY = 1_000_000_000e18;
+    uint256 public constant NODE_REWARDS_SUPPLY = 400_000_000e18;
+    uint256 public constant TREASURY_SUPPLY = 300_000_000e18;
+    uint256 public constant TEAM_SUPPLY = 200_000_000e18;
+    uint256 public constant AIRDROP_SUPPLY = 100_000_000e18;
+
+    struct Account {
+        uint128 balance;
+        uint128 rewards;
+    }
+
+    /// @inheritdoc IGitBlockToken
+    address public immutable rewardsVault;
+
+    mapping(address account => Account) private _accounts;
+
+    /// @param vault The RewardsVault, which receives the node rewards pool.
+    /// @param treasury The community treasury (a TimelockController or a multisig).
+    /// @param teamVesting The team's vesting wallet.
+    /// @param airdrop The early-adopters airdrop.
+    constructor(address vault, address treasury, address teamVesting, address airdrop)
+        ERC20("GitBlock Token", "GBT")
+        ERC20Permit("GitBlock Token")
+    {
+        if (vault == address(0) || treasury == address(0) || teamVesting == address(0) || airdrop == address(0)) {
+            revert ZeroAddress();
+        }
+        rewardsVault = vault;
+        _mint(vault, NODE_REWARDS_SUPPLY);
+        _mint(treasury, TREASURY_SUPPLY);
+        _mint(teamVesting, TEAM_SUPPLY);
+        _mint(airdrop, AIRDROP_SUPPLY);
+    }
+
+    /// @notice The fixed total supply: 1,000,000,000 GBT.
+    function totalSupply() public pure override(ERC20, IERC20) returns (uint256) {
+        return TOTAL_SUPPLY;
+    }
+
+    /// @notice The GBT balance of `account`.
+    function balanceOf(address account) public view override(ERC20, IERC20) returns (uint256) {
+        return _accounts[account].balance;
+    }
+
+    /// @inheritdoc IGitBlockToken
+    function rewardsClaimed(address account) external view returns (uint256) {
+        return account == rewardsVault ? 0 : _accounts[account].rewards;
+    }
+
+    /// @inheritdoc IGitBlockToken
+    function totalRewardsPaid() external view returns (uint256) {
+        return _accounts[rewardsVault].rewards;
+    }
+
+    /// @inheritdoc IGitBlockToken
+    function payReward(address account, uint256 cumulativeAmount, uint256 payoutLimit)
+        external
+        returns (uint256 amount)
+    {
+        if (msg.sender != rewardsVault) revert NotRewardsVault(msg.sender);
+        if (account == address(0) || account == msg.sender) revert InvalidRewardAccount(account);
+
+        Account memory node = _accounts[account];
+        if (cumulativeAmount <= node.rewards) revert NothingToClaim(account, cumulativeAmount, node.rewards);
+        amount = cumulativeAmount - node.rewards;
+
+        Account memory vault = _accounts[msg.sender];
+        if (vault.balance < amount) revert ERC20InsufficientBalance(msg.sender, vault.balance, amount);
+        uint256 totalPaid = vault.rewards + amount;
+        if (totalPaid > payoutLimit) revert PayoutLimitExceeded(totalPaid, payoutLimit);
+
+        // Whole-slot writes; the narrowing casts are safe because amounts are bounded by the fixed supply (< 2^90).
+        _accounts[msg.sender] = Account(uint128(vault.balance - amount), uint128(totalPaid));
+        _accounts[account] = Account(uint128(node.balance + amount), SafeCast.toUint128(cumulativeAmount));
+        emit Transfer(msg.sender, account, amount);
+    }
+
+    /// @dev Same semantics as OpenZeppelin's `_update`, on the packed slot. Supply is minted once and never burnt,
+    /// so balances stay below the fixed supply and the additions cannot overflow.
+    function _update(address from, address to, uint256 value) internal override {
+        if (from != address(0)) {
+            uint256 fromBalance = _accounts[from].balance;
+            if (fromBalance < value) revert ERC20InsufficientBalance(from, fromBalance, value);
+            _accounts[from].balance = uint128(fromBalance - value);
+        }
+        _accounts[to].balance += uint128(value);
+        emit Transfer(from, to, value);
+    }
+}
