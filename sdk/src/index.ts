@@ -1,0 +1,3 @@
+export * from "./abi.ts";
+export * from "./deployments.ts";
+export * from "./leaf.ts";

@@ -1,0 +1,48 @@
+import { network } from "hardhat";
+import { type Hex, parseEther, zeroHash } from "viem";
+import { deployProtocol, type ProtocolParameters } from "../../scripts/deploy/protocol.ts";
+
+export const DAY = 86_400n;
+export const CHALLENGE_WINDOW = 3_600n;
+export const MAX_EMISSION = parseEther("1000000");
+
+/** A fresh in-process chain with the whole protocol deployed; roles: admin = treasury timelock account. */
+export async function deployFixture(overrides: Partial<ProtocolParameters> = {}) {
+  const connection = await network.create();
+  const { viem, networkHelpers } = connection;
+  const publicClient = await viem.getPublicClient();
+  const [deployer, admin, relayer, guardian, teamMember, alice, bob, carol, stranger] = await viem.getWalletClients();
+  const now = BigInt(await networkHelpers.time.latest());
+  const params: ProtocolParameters = {
+    // An EOA as admin/treasury keeps role tests direct; the timelock path is tested on its own.
+    treasury: admin.account.address,
+    timelockDelay: 0n,
+    timelockProposers: [],
+    relayers: [relayer.account.address],
+    guardians: [guardian.account.address],
+    challengeWindow: CHALLENGE_WINDOW,
+    maxEmissionPerEpoch: MAX_EMISSION,
+    team: { beneficiary: teamMember.account.address, start: now, duration: 4n * 365n * DAY, cliff: 365n * DAY },
+    airdrop: { root: zeroHash as Hex, deadline: now + 30n * DAY },
+    ...overrides,
+  };
+  const { addresses, deployBlock } = await deployProtocol(publicClient, deployer, params);
+  const token = await viem.getContractAt("GitBlockToken", addresses.token);
+  const vault = await viem.getContractAt("RewardsVault", addresses.rewardsVault);
+  const airdrop = await viem.getContractAt("GitBlockAirdrop", addresses.airdrop);
+  const teamVesting = await viem.getContractAt("TeamVesting", addresses.teamVesting);
+  return {
+    connection,
+    viem,
+    networkHelpers,
+    publicClient,
+    params,
+    addresses,
+    deployBlock,
+    token,
+    vault,
+    airdrop,
+    teamVesting,
+    wallets: { deployer, admin, relayer, guardian, teamMember, alice, bob, carol, stranger },
+  };
+}
