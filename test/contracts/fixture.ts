@@ -11,7 +11,24 @@ export async function deployFixture(overrides: Partial<ProtocolParameters> = {})
   const connection = await network.create();
   const { viem, networkHelpers } = connection;
   const publicClient = await viem.getPublicClient();
-  const [deployer, admin, relayer, guardian, teamMember, alice, bob, carol, stranger] = await viem.getWalletClients();
+  const clients = await viem.getWalletClients();
+  const wallet = (index: number) => {
+    const client = clients[index];
+    if (!client) throw new Error(`Hardhat network has no account #${index}`);
+    return client;
+  };
+  const wallets = {
+    deployer: wallet(0),
+    admin: wallet(1),
+    relayer: wallet(2),
+    guardian: wallet(3),
+    teamMember: wallet(4),
+    alice: wallet(5),
+    bob: wallet(6),
+    carol: wallet(7),
+    stranger: wallet(8),
+  };
+  const { deployer, admin, relayer, guardian, teamMember } = wallets;
   const now = BigInt(await networkHelpers.time.latest());
   const params: ProtocolParameters = {
     // An EOA as admin/treasury keeps role tests direct; the timelock path is tested on its own.
@@ -43,6 +60,6 @@ export async function deployFixture(overrides: Partial<ProtocolParameters> = {})
     vault,
     airdrop,
     teamVesting,
-    wallets: { deployer, admin, relayer, guardian, teamMember, alice, bob, carol, stranger },
+    wallets,
   };
 }
