@@ -3,7 +3,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { Abi, Account, Address, Chain, Hex, PublicClient, Transport, WalletClient } from "viem";
-import { getContractAddress, zeroAddress } from "viem";
+import { getAddress, getContractAddress, zeroAddress } from "viem";
 
 const root = path.resolve(import.meta.dirname, "../..");
 
@@ -62,7 +62,7 @@ export async function deployProtocol(
     if (receipt.status !== "success" || !receipt.contractAddress)
       throw new Error(`${name} deployment failed (${hash})`);
     deployBlock ??= receipt.blockNumber;
-    return receipt.contractAddress;
+    return getAddress(receipt.contractAddress);
   };
 
   const treasury =
@@ -86,7 +86,7 @@ export async function deployProtocol(
   ]);
   const airdrop = await deploy("GitBlockAirdrop", [token, params.airdrop.root, params.airdrop.deadline, treasury]);
   const deployedToken = await deploy("GitBlockToken", [rewardsVault, treasury, teamVesting, airdrop]);
-  if (deployedToken.toLowerCase() !== token.toLowerCase()) {
+  if (deployedToken !== token) {
     throw new Error(
       `GitBlockToken landed at ${deployedToken}, expected ${token}: another transaction from ${deployer} interleaved`,
     );

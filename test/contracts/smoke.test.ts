@@ -7,6 +7,6 @@ describe("deployProtocol", () => {
     const { token, addresses } = await deployFixture();
     assert.equal(await token.read.totalSupply(), 10n ** 27n);
     assert.equal(await token.read.balanceOf([addresses.rewardsVault]), 4n * 10n ** 26n);
-    assert.equal((await token.read.rewardsVault()).toLowerCase(), addresses.rewardsVault.toLowerCase());
+    assert.equal(await token.read.rewardsVault(), addresses.rewardsVault);
   });
 });

@@ -1,0 +1,388 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { parseEther, zeroAddress } from "viem";
+import type { NodeState } from "../../sdk/src/leaf.ts";
+import { deployFixture } from "./fixture.ts";
+import { GBT, propose, settle } from "./helpers.ts";
+import { nodeState, nodeStateTree } from "./tree.ts";
+
+async function setup() {
+  const f = await deployFixture();
+  const { alice, bob, carol } = f.wallets;
+  const a1 = nodeState(alice.account.address, parseEther("100"));
+  const b1 = nodeState(bob.account.address, parseEther("50"));
+  const c1 = nodeState(carol.account.address, parseEther("25"));
+  const tree1 = nodeStateTree([a1, b1, c1]);
+  const a2 = nodeState(alice.account.address, parseEther("160"), { tasksValidated: 20n });
+  const b2 = nodeState(bob.account.address, parseEther("50"), { tasksValidated: 11n });
+  const c2 = nodeState(carol.account.address, parseEther("40"));
+  const tree2 = nodeStateTree([a2, b2, c2]);
+  return { ...f, a1, b1, c1, tree1, a2, b2, c2, tree2 };
+}
+
+async function balanceOf(f: Awaited<ReturnType<typeof setup>>, state: NodeState) {
+  return f.token.read.balanceOf([state.account]);
+}
+
+describe("RewardsVault claims", () => {
+  describe("claim", () => {
+    it("pays the cumulative amount on a first claim and records it", async () => {
+      const f = await setup();
+      await settle(f, 1n, f.tree1);
+      const vaultBefore = await f.token.read.balanceOf([f.vault.address]);
+      assert.equal(
+        await f.vault.simulate.claim([f.a1, f.tree1.proof(f.a1)]).then((r) => r.result),
+        f.a1.cumulativeAmount,
+      );
+      const hash = await f.vault.write.claim([f.a1, f.tree1.proof(f.a1)], { account: f.wallets.alice.account });
+      await f.viem.assertions.emitWithArgs(hash, f.vault, "Claimed", [
+        f.a1.account,
+        f.a1.cumulativeAmount,
+        f.a1.cumulativeAmount,
+      ]);
+      await f.viem.assertions.emitWithArgs(hash, f.token, "Transfer", [
+        f.vault.address,
+        f.a1.account,
+        f.a1.cumulativeAmount,
+      ]);
+      assert.equal(await balanceOf(f, f.a1), f.a1.cumulativeAmount);
+      assert.equal(await f.vault.read.claimed([f.a1.account]), f.a1.cumulativeAmount);
+      assert.equal(await f.token.read.rewardsClaimed([f.a1.account]), f.a1.cumulativeAmount);
+      assert.equal(await f.token.read.totalRewardsPaid(), f.a1.cumulativeAmount);
+      assert.equal(await f.token.read.balanceOf([f.vault.address]), vaultBefore - f.a1.cumulativeAmount);
+    });
+
+    it("pays only the difference between the cumulative amount and what was already claimed after a later epoch", async () => {
+      const f = await setup();
+      await settle(f, 1n, f.tree1);
+      await f.vault.write.claim([f.a1, f.tree1.proof(f.a1)]);
+      await settle(f, 2n, f.tree2);
+      const diff = f.a2.cumulativeAmount - f.a1.cumulativeAmount;
+      await f.viem.assertions.emitWithArgs(f.vault.write.claim([f.a2, f.tree2.proof(f.a2)]), f.vault, "Claimed", [
+        f.a2.account,
+        diff,
+        f.a2.cumulativeAmount,
+      ]);
+      assert.equal(await balanceOf(f, f.a2), f.a2.cumulativeAmount);
+      assert.equal(await f.vault.read.claimed([f.a2.account]), f.a2.cumulativeAmount);
+      assert.equal(await f.token.read.totalRewardsPaid(), f.a2.cumulativeAmount);
+    });
+
+    it("lets a node that skipped epochs claim everything at once from the newest root", async () => {
+      const f = await setup();
+      await settle(f, 1n, f.tree1);
+      await settle(f, 2n, f.tree2);
+      await f.vault.write.claim([f.c2, f.tree2.proof(f.c2)]);
+      assert.equal(await balanceOf(f, f.c2), f.c2.cumulativeAmount);
+    });
+
+    it("can be submitted by anyone but always pays the node", async () => {
+      const f = await setup();
+      await settle(f, 1n, f.tree1);
+      const { stranger } = f.wallets;
+      await f.vault.write.claim([f.b1, f.tree1.proof(f.b1)], { account: stranger.account });
+      assert.equal(await balanceOf(f, f.b1), f.b1.cumulativeAmount);
+      assert.equal(await f.token.read.balanceOf([stranger.account.address]), 0n);
+      assert.equal(await f.vault.read.claimed([stranger.account.address]), 0n);
+    });
+
+    it("reverts with NothingToClaim when the node already claimed its cumulative amount", async () => {
+      const f = await setup();
+      await settle(f, 1n, f.tree1);
+      await f.vault.write.claim([f.a1, f.tree1.proof(f.a1)]);
+      await f.viem.assertions.revertWithCustomErrorWithArgs(
+        f.vault.write.claim([f.a1, f.tree1.proof(f.a1)]),
+        f.token,
+        "NothingToClaim",
+        [f.a1.account, f.a1.cumulativeAmount, f.a1.cumulativeAmount],
+      );
+      // bob's cumulative amount is unchanged in epoch 2: still nothing new for him.
+      await f.vault.write.claim([f.b1, f.tree1.proof(f.b1)]);
+      await settle(f, 2n, f.tree2);
+      await f.viem.assertions.revertWithCustomErrorWithArgs(
+        f.vault.write.claim([f.b2, f.tree2.proof(f.b2)]),
+        f.token,
+        "NothingToClaim",
+        [f.b2.account, f.b2.cumulativeAmount, f.b1.cumulativeAmount],
+      );
+      assert.equal(await balanceOf(f, f.a1), f.a1.cumulativeAmount);
+    });
+
+    it("reverts with NothingToClaim for a node whose leaf holds a zero amount", async () => {
+      const f = await setup();
+      const zero = nodeState(f.wallets.stranger.account.address, 0n);
+      const tree = nodeStateTree([f.a1, zero]);
+      await settle(f, 1n, tree);
+      await f.viem.assertions.revertWithCustomErrorWithArgs(
+        f.vault.write.claim([zero, tree.proof(zero)]),
+        f.token,
+        "NothingToClaim",
+        [zero.account, 0n, 0n],
+      );
+    });
+
+    it("rejects a state or proof that is not in the newest final root", async () => {
+      const f = await setup();
+      await settle(f, 1n, f.tree1);
+      const inflated = { ...f.a1, cumulativeAmount: f.a1.cumulativeAmount + 1n };
+      const otherReputation = { ...f.a1, reputationBps: f.a1.reputationBps + 1 };
+      const cases: [NodeState, `0x${string}`[]][] = [
+        [inflated, f.tree1.proof(f.a1)],
+        [otherReputation, f.tree1.proof(f.a1)],
+        [f.a1, f.tree1.proof(f.b1)],
+        [f.a1, []],
+        [{ ...f.b1, account: f.wallets.stranger.account.address }, f.tree1.proof(f.b1)],
+      ];
+      for (const [state, proof] of cases) {
+        await f.viem.assertions.revertWithCustomErrorWithArgs(
+          f.vault.write.claim([state, proof]),
+          f.vault,
+          "InvalidProof",
+          [state.account],
+        );
+      }
+      assert.equal(await f.token.read.totalRewardsPaid(), 0n);
+    });
+
+    it("rejects a proof from an older final epoch once a newer one is final", async () => {
+      const f = await setup();
+      await settle(f, 1n, f.tree1);
+      await settle(f, 2n, f.tree2);
+      await f.viem.assertions.revertWithCustomErrorWithArgs(
+        f.vault.write.claim([f.a1, f.tree1.proof(f.a1)]),
+        f.vault,
+        "InvalidProof",
+        [f.a1.account],
+      );
+    });
+
+    it("pays against the newest final root while the next epoch is still pending", async () => {
+      const f = await setup();
+      await settle(f, 1n, f.tree1);
+      await propose(f, 2n, f.tree2);
+      await f.viem.assertions.revertWithCustomErrorWithArgs(
+        f.vault.write.claim([f.a2, f.tree2.proof(f.a2)]),
+        f.vault,
+        "InvalidProof",
+        [f.a2.account],
+      );
+      await f.vault.write.claim([f.a1, f.tree1.proof(f.a1)]);
+      assert.equal(await balanceOf(f, f.a1), f.a1.cumulativeAmount);
+    });
+
+    it("reverts with NoFinalEpoch before any epoch is final", async () => {
+      const f = await setup();
+      await f.viem.assertions.revertWithCustomError(
+        f.vault.write.claim([f.a1, f.tree1.proof(f.a1)]),
+        f.vault,
+        "NoFinalEpoch",
+      );
+      await propose(f, 1n, f.tree1);
+      await f.viem.assertions.revertWithCustomError(
+        f.vault.write.claim([f.a1, f.tree1.proof(f.a1)]),
+        f.vault,
+        "NoFinalEpoch",
+      );
+    });
+
+    it("reverts with EnforcedPause while paused and pays after unpause", async () => {
+      const f = await setup();
+      await settle(f, 1n, f.tree1);
+      await f.vault.write.pause({ account: f.wallets.guardian.account });
+      await f.viem.assertions.revertWithCustomError(
+        f.vault.write.claim([f.a1, f.tree1.proof(f.a1)]),
+        f.vault,
+        "EnforcedPause",
+      );
+      await f.vault.write.unpause({ account: f.wallets.admin.account });
+      await f.vault.write.claim([f.a1, f.tree1.proof(f.a1)]);
+      assert.equal(await balanceOf(f, f.a1), f.a1.cumulativeAmount);
+    });
+  });
+
+  describe("payout bounds", () => {
+    it("never pays a leaf beyond the epoch's declared cumulative total (PayoutLimitExceeded)", async () => {
+      const f = await setup();
+      const declared = parseEther("100");
+      const greedy = nodeState(f.wallets.alice.account.address, parseEther("150"));
+      const tree = nodeStateTree([greedy, f.b1]);
+      await settle(f, 1n, tree, { cumulativeTotal: declared });
+      await f.viem.assertions.revertWithCustomErrorWithArgs(
+        f.vault.write.claim([greedy, tree.proof(greedy)]),
+        f.token,
+        "PayoutLimitExceeded",
+        [greedy.cumulativeAmount, declared],
+      );
+      assert.equal(await f.token.read.totalRewardsPaid(), 0n);
+    });
+
+    it("stops paying once the claims of an under-declared epoch reach its total", async () => {
+      const f = await setup();
+      // Leaves sum to 175 but the relayer declared 130: claims are paid until one would cross 130.
+      const declared = parseEther("130");
+      await settle(f, 1n, f.tree1, { cumulativeTotal: declared });
+      await f.vault.write.claim([f.a1, f.tree1.proof(f.a1)]);
+      await f.viem.assertions.revertWithCustomErrorWithArgs(
+        f.vault.write.claim([f.b1, f.tree1.proof(f.b1)]),
+        f.token,
+        "PayoutLimitExceeded",
+        [f.a1.cumulativeAmount + f.b1.cumulativeAmount, declared],
+      );
+      await f.vault.write.claim([f.c1, f.tree1.proof(f.c1)]);
+      assert.equal(await f.token.read.totalRewardsPaid(), f.a1.cumulativeAmount + f.c1.cumulativeAmount);
+      assert.equal(await balanceOf(f, f.b1), 0n);
+    });
+
+    it("pays the rest once a later epoch declares a total that covers it", async () => {
+      const f = await setup();
+      await settle(f, 1n, f.tree1, { cumulativeTotal: parseEther("100") });
+      await f.vault.write.claim([f.a1, f.tree1.proof(f.a1)]);
+      await f.viem.assertions.revertWithCustomError(
+        f.vault.write.claim([f.b1, f.tree1.proof(f.b1)]),
+        f.token,
+        "PayoutLimitExceeded",
+      );
+      await settle(f, 2n, f.tree1);
+      await f.vault.write.claim([f.b1, f.tree1.proof(f.b1)]);
+      assert.equal(await balanceOf(f, f.b1), f.b1.cumulativeAmount);
+    });
+
+    it("rejects a leaf larger than the whole pool with the token's ERC20InsufficientBalance", async () => {
+      const f = await setup();
+      const pool = 400_000_000n * GBT;
+      const huge = nodeState(f.wallets.alice.account.address, pool + 1n);
+      const tree = nodeStateTree([huge]);
+      await settle(f, 1n, tree, { cumulativeTotal: 1n });
+      await f.viem.assertions.revertWithCustomErrorWithArgs(
+        f.vault.write.claim([huge, tree.proof(huge)]),
+        f.token,
+        "ERC20InsufficientBalance",
+        [f.vault.address, pool, pool + 1n],
+      );
+    });
+
+    it("never pays a leaf for the vault itself or the zero address (InvalidRewardAccount)", async () => {
+      const f = await setup();
+      const self = nodeState(f.vault.address, parseEther("1"));
+      const nobody = nodeState(zeroAddress, parseEther("1"));
+      const tree = nodeStateTree([self, nobody, f.a1]);
+      await settle(f, 1n, tree);
+      for (const state of [self, nobody]) {
+        await f.viem.assertions.revertWithCustomErrorWithArgs(
+          f.vault.write.claim([state, tree.proof(state)]),
+          f.token,
+          "InvalidRewardAccount",
+          [state.account],
+        );
+      }
+      assert.equal(await f.token.read.totalRewardsPaid(), 0n);
+    });
+  });
+
+  describe("claimMany", () => {
+    it("pays every listed node in one transaction and returns the total", async () => {
+      const f = await setup();
+      await settle(f, 1n, f.tree1);
+      await f.vault.write.claim([f.b1, f.tree1.proof(f.b1)]);
+      await settle(f, 2n, f.tree2);
+      const states = [f.a2, f.c2];
+      const proofs = states.map((s) => f.tree2.proof(s));
+      const expected = f.a2.cumulativeAmount + f.c2.cumulativeAmount;
+      const { result } = await f.vault.simulate.claimMany([states, proofs]);
+      assert.equal(result, expected);
+      const hash = await f.vault.write.claimMany([states, proofs], { account: f.wallets.stranger.account });
+      await f.viem.assertions.emitWithArgs(hash, f.vault, "Claimed", [
+        f.a2.account,
+        f.a2.cumulativeAmount,
+        f.a2.cumulativeAmount,
+      ]);
+      await f.viem.assertions.emitWithArgs(hash, f.vault, "Claimed", [
+        f.c2.account,
+        f.c2.cumulativeAmount,
+        f.c2.cumulativeAmount,
+      ]);
+      assert.equal(await balanceOf(f, f.a2), f.a2.cumulativeAmount);
+      assert.equal(await balanceOf(f, f.c2), f.c2.cumulativeAmount);
+      assert.equal(await f.token.read.totalRewardsPaid(), expected + f.b1.cumulativeAmount);
+    });
+
+    it("returns zero for empty lists once an epoch is final", async () => {
+      const f = await setup();
+      await settle(f, 1n, f.tree1);
+      const { result } = await f.vault.simulate.claimMany([[], []]);
+      assert.equal(result, 0n);
+    });
+
+    it("reverts with LengthMismatch when states and proofs differ in length", async () => {
+      const f = await setup();
+      await settle(f, 1n, f.tree1);
+      await f.viem.assertions.revertWithCustomErrorWithArgs(
+        f.vault.write.claimMany([
+          [f.a1, f.b1, f.c1],
+          [f.tree1.proof(f.a1), f.tree1.proof(f.b1)],
+        ]),
+        f.vault,
+        "LengthMismatch",
+        [3n, 2n],
+      );
+    });
+
+    it("reverts as a whole when one proof is bad", async () => {
+      const f = await setup();
+      await settle(f, 1n, f.tree1);
+      await f.viem.assertions.revertWithCustomErrorWithArgs(
+        f.vault.write.claimMany([
+          [f.a1, f.b1, f.c1],
+          [f.tree1.proof(f.a1), f.tree1.proof(f.a1), f.tree1.proof(f.c1)],
+        ]),
+        f.vault,
+        "InvalidProof",
+        [f.b1.account],
+      );
+      assert.equal(await balanceOf(f, f.a1), 0n);
+      assert.equal(await balanceOf(f, f.c1), 0n);
+      assert.equal(await f.token.read.totalRewardsPaid(), 0n);
+    });
+
+    it("reverts as a whole when one node has nothing to claim (also when listed twice)", async () => {
+      const f = await setup();
+      await settle(f, 1n, f.tree1);
+      await f.vault.write.claim([f.b1, f.tree1.proof(f.b1)]);
+      await f.viem.assertions.revertWithCustomError(
+        f.vault.write.claimMany([
+          [f.a1, f.b1],
+          [f.tree1.proof(f.a1), f.tree1.proof(f.b1)],
+        ]),
+        f.token,
+        "NothingToClaim",
+      );
+      await f.viem.assertions.revertWithCustomErrorWithArgs(
+        f.vault.write.claimMany([
+          [f.a1, f.a1],
+          [f.tree1.proof(f.a1), f.tree1.proof(f.a1)],
+        ]),
+        f.token,
+        "NothingToClaim",
+        [f.a1.account, f.a1.cumulativeAmount, f.a1.cumulativeAmount],
+      );
+      assert.equal(await balanceOf(f, f.a1), 0n);
+    });
+
+    it("reverts with NoFinalEpoch before any epoch and EnforcedPause while paused", async () => {
+      const f = await setup();
+      const args = [[f.a1], [f.tree1.proof(f.a1)]] as const;
+      await f.viem.assertions.revertWithCustomError(
+        f.vault.write.claimMany([[...args[0]], [...args[1]]]),
+        f.vault,
+        "NoFinalEpoch",
+      );
+      await settle(f, 1n, f.tree1);
+      await f.vault.write.pause({ account: f.wallets.guardian.account });
+      await f.viem.assertions.revertWithCustomError(
+        f.vault.write.claimMany([[...args[0]], [...args[1]]]),
+        f.vault,
+        "EnforcedPause",
+      );
+    });
+  });
+});
