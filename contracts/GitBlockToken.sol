@@ -11,8 +11,8 @@ import {IGitBlockToken} from "./interfaces/IGitBlockToken.sol";
 /// @notice ERC-20 with ERC-2612 permit. All 1,000,000,000 GBT are minted once, in the constructor:
 /// 40% node rewards (vault), 30% treasury, 20% team vesting, 10% airdrop. There is no mint function.
 /// @dev Balances live in a packed `Account` slot instead of OpenZeppelin's `_balances`, so that the vault's
-/// per-account claim record shares the balance slot. For the vault's own slot, `rewards` counts the total it
-/// has paid out; for every other account it counts what that account has claimed.
+/// per-account claim record shares the balance slot. For the vault's own slot, `rewards` is its payout allowance
+/// (what the newest final epoch still lets it pay); for every other account it is what that account has claimed.
 contract GitBlockToken is ERC20, ERC20Permit, IGitBlockToken {
     uint256 public constant TOTAL_SUPPLY = 1_000_000_000e18;
     uint256 public constant NODE_REWARDS_SUPPLY = 400_000_000e18;
@@ -64,16 +64,23 @@ contract GitBlockToken is ERC20, ERC20Permit, IGitBlockToken {
     }
 
     /// @inheritdoc IGitBlockToken
-    function totalRewardsPaid() external view returns (uint256) {
+    function payoutAllowance() external view returns (uint256) {
         return _accounts[rewardsVault].rewards;
     }
 
     /// @inheritdoc IGitBlockToken
-    function payReward(address account, uint256 cumulativeAmount, uint256 payoutLimit)
-        external
-        returns (uint256 amount)
-    {
-        if (msg.sender != rewardsVault) revert NotRewardsVault(msg.sender);
+    function increasePayoutAllowance(uint256 amount) external {
+        _onlyVault();
+        Account storage vault = _accounts[msg.sender];
+        // Bounded by the vault's pool check on every proposal, so it stays far below 2^128.
+        uint128 allowance = vault.rewards + uint128(amount);
+        vault.rewards = allowance;
+        emit PayoutAllowanceIncreased(amount, allowance);
+    }
+
+    /// @inheritdoc IGitBlockToken
+    function payReward(address account, uint256 cumulativeAmount) external returns (uint256 amount) {
+        _onlyVault();
         if (account == address(0) || account == msg.sender) revert InvalidRewardAccount(account);
 
         Account memory node = _accounts[account];
@@ -81,14 +88,17 @@ contract GitBlockToken is ERC20, ERC20Permit, IGitBlockToken {
         amount = cumulativeAmount - node.rewards;
 
         Account memory vault = _accounts[msg.sender];
-        if (vault.balance < amount) revert ERC20InsufficientBalance(msg.sender, vault.balance, amount);
-        uint256 totalPaid = vault.rewards + amount;
-        if (totalPaid > payoutLimit) revert PayoutLimitExceeded(totalPaid, payoutLimit);
+        if (amount > vault.rewards) revert PayoutLimitExceeded(amount, vault.rewards);
+        if (amount > vault.balance) revert ERC20InsufficientBalance(msg.sender, vault.balance, amount);
 
         // Whole-slot writes; the narrowing casts are safe because amounts are bounded by the fixed supply (< 2^90).
-        _accounts[msg.sender] = Account(uint128(vault.balance - amount), uint128(totalPaid));
+        _accounts[msg.sender] = Account(uint128(vault.balance - amount), uint128(vault.rewards - amount));
         _accounts[account] = Account(uint128(node.balance + amount), SafeCast.toUint128(cumulativeAmount));
         emit Transfer(msg.sender, account, amount);
+    }
+
+    function _onlyVault() private view {
+        if (msg.sender != rewardsVault) revert NotRewardsVault(msg.sender);
     }
 
     /// @dev Same semantics as OpenZeppelin's `_update`, on the packed slot. Supply is minted once and never burnt,

@@ -3,10 +3,10 @@ pragma solidity 0.8.30;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
-import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {IGitBlockReputation, ReputationRecord} from "./interfaces/IGitBlockReputation.sol";
 import {IGitBlockToken} from "./interfaces/IGitBlockToken.sol";
 import {IRewardsVault} from "./interfaces/IRewardsVault.sol";
+import {MerkleLib} from "./libraries/MerkleLib.sol";
 import {NodeState, NodeStateLib} from "./libraries/NodeStateLib.sol";
 
 /// @title RewardsVault
@@ -20,7 +20,7 @@ contract RewardsVault is IRewardsVault, AccessControl {
     bytes32 public constant RELAYER_ROLE = keccak256("RELAYER_ROLE");
     bytes32 public constant GUARDIAN_ROLE = keccak256("GUARDIAN_ROLE");
 
-    /// @dev What every claim reads, packed into one slot next to `finalRoot`.
+    /// @dev Settlement state for proposals, finality and pause; claims never read it.
     struct Head {
         uint128 finalCumulativeTotal;
         uint64 latestFinalEpoch;
@@ -29,8 +29,9 @@ contract RewardsVault is IRewardsVault, AccessControl {
 
     IGitBlockToken public immutable token;
 
-    /// @inheritdoc IRewardsVault
-    bytes32 public finalRoot;
+    /// @dev The only vault slot a claim reads: the newest final root, or zero while paused or before the first
+    /// final epoch. The cap on what claims pay lives in the token's vault slot (`payoutAllowance`), read anyway.
+    bytes32 private _claimRoot;
     Head private _head;
 
     address public treasury;
@@ -118,27 +119,27 @@ contract RewardsVault is IRewardsVault, AccessControl {
 
     /// @inheritdoc IRewardsVault
     function claim(NodeState calldata state, bytes32[] calldata proof) external returns (uint256 amount) {
-        Head memory head = _head;
-        _requireClaimable(head);
-        amount = _claim(state, proof, finalRoot, head.finalCumulativeTotal);
+        bytes32 root = _claimRoot;
+        if (root == bytes32(0)) _revertUnclaimable();
+        amount = _claim(state, proof, root);
     }
 
     /// @inheritdoc IRewardsVault
     function claimMany(NodeState[] calldata states, bytes32[][] calldata proofs) external returns (uint256 total) {
         if (states.length != proofs.length) revert LengthMismatch(states.length, proofs.length);
-        Head memory head = _head;
-        _requireClaimable(head);
-        bytes32 root = finalRoot;
+        bytes32 root = _claimRoot;
+        if (root == bytes32(0)) _revertUnclaimable();
         for (uint256 i; i < states.length; ++i) {
-            total += _claim(states[i], proofs[i], root, head.finalCumulativeTotal);
+            total += _claim(states[i], proofs[i], root);
         }
     }
 
     /// @inheritdoc IRewardsVault
     function recordReputation(NodeState calldata state, bytes32[] calldata proof) external {
+        bytes32 root = _claimRoot;
+        if (root == bytes32(0)) _revertUnclaimable();
+        if (!MerkleLib.verifyCalldata(proof, root, NodeStateLib.leaf(state))) revert InvalidProof(state.account);
         Head memory head = _head;
-        _requireClaimable(head);
-        if (!MerkleProof.verifyCalldata(proof, finalRoot, NodeStateLib.leaf(state))) revert InvalidProof(state.account);
         uint64 recorded = _reputation[state.account].epoch;
         if (recorded >= head.latestFinalEpoch) revert ReputationAlreadyRecorded(state.account, recorded);
         _reputation[state.account] = ReputationRecord({
@@ -160,7 +161,8 @@ contract RewardsVault is IRewardsVault, AccessControl {
         uint64 epoch = _head.latestFinalEpoch + 1;
         Epoch storage pending = _epochs[epoch];
         if (pending.status != EpochStatus.Pending) revert NoPendingEpoch();
-        if (block.timestamp >= pending.finalAt) revert ChallengeWindowOver(epoch, pending.finalAt);
+        // A pause holds finality, so a guardian who paused can still veto an epoch whose window ran out meanwhile.
+        if (block.timestamp >= pending.finalAt && !_head.paused) revert ChallengeWindowOver(epoch, pending.finalAt);
         pending.status = EpochStatus.Vetoed;
         emit EpochVetoed(epoch, pending.root, msg.sender);
     }
@@ -168,6 +170,7 @@ contract RewardsVault is IRewardsVault, AccessControl {
     /// @inheritdoc IRewardsVault
     function pause() external onlyRole(GUARDIAN_ROLE) whenNotPaused {
         _head.paused = true;
+        _claimRoot = bytes32(0);
         emit Paused(msg.sender);
     }
 
@@ -177,6 +180,7 @@ contract RewardsVault is IRewardsVault, AccessControl {
     function unpause() external onlyRole(DEFAULT_ADMIN_ROLE) {
         if (!_head.paused) revert ExpectedPause();
         _head.paused = false;
+        _claimRoot = _epochs[_head.latestFinalEpoch].root;
         emit Unpaused(msg.sender);
     }
 
@@ -204,6 +208,16 @@ contract RewardsVault is IRewardsVault, AccessControl {
     /// @inheritdoc IRewardsVault
     function getEpoch(uint64 epoch) external view returns (Epoch memory) {
         return _epochs[epoch];
+    }
+
+    /// @inheritdoc IRewardsVault
+    function finalRoot() external view returns (bytes32) {
+        return _epochs[_head.latestFinalEpoch].root;
+    }
+
+    /// @inheritdoc IRewardsVault
+    function totalClaimed() external view returns (uint256) {
+        return _head.finalCumulativeTotal - token.payoutAllowance();
     }
 
     /// @inheritdoc IRewardsVault
@@ -239,23 +253,22 @@ contract RewardsVault is IRewardsVault, AccessControl {
         returns (bool)
     {
         Epoch storage e = _epochs[epoch];
-        return e.status == EpochStatus.Final && MerkleProof.verifyCalldata(proof, e.root, NodeStateLib.leaf(state));
+        return e.status == EpochStatus.Final && MerkleLib.verifyCalldata(proof, e.root, NodeStateLib.leaf(state));
     }
 
     // --- internal ---
 
-    function _requireClaimable(Head memory head) private pure {
-        if (head.paused) revert EnforcedPause();
-        if (head.latestFinalEpoch == 0) revert NoFinalEpoch();
+    /// @dev Only reached on the failure path, so claims that succeed never read `_head`.
+    function _revertUnclaimable() private view {
+        if (_head.paused) revert EnforcedPause();
+        revert NoFinalEpoch();
     }
 
-    function _claim(NodeState calldata state, bytes32[] calldata proof, bytes32 root, uint256 payoutLimit)
-        private
-        returns (uint256 amount)
-    {
-        if (!MerkleProof.verifyCalldata(proof, root, NodeStateLib.leaf(state))) revert InvalidProof(state.account);
-        // The token keeps the claim record in the account's balance slot and reverts when nothing is due.
-        amount = token.payReward(state.account, state.cumulativeAmount, payoutLimit);
+    function _claim(NodeState calldata state, bytes32[] calldata proof, bytes32 root) private returns (uint256 amount) {
+        if (!MerkleLib.verifyCalldata(proof, root, NodeStateLib.leaf(state))) revert InvalidProof(state.account);
+        // The token keeps the claim record in the account's balance slot, reverts when nothing is due, and caps the
+        // payout by the allowance that finality granted.
+        amount = token.payReward(state.account, state.cumulativeAmount);
         emit Claimed(state.account, amount, state.cumulativeAmount);
     }
 
@@ -277,7 +290,8 @@ contract RewardsVault is IRewardsVault, AccessControl {
         if (cumulativeTotal < previousTotal) revert CumulativeTotalDecreased(cumulativeTotal, previousTotal);
         uint256 emission = cumulativeTotal - previousTotal + networkShare;
         if (emission > maxEmissionPerEpoch) revert EmissionCapExceeded(emission, maxEmissionPerEpoch);
-        uint256 owed = cumulativeTotal - token.totalRewardsPaid() + networkShare;
+        // Still owed under the final root (the payout allowance) plus what this epoch adds.
+        uint256 owed = token.payoutAllowance() + emission;
         uint256 held = token.balanceOf(address(this));
         if (owed > held) revert InsufficientRewardsPool(owed, held);
     }
@@ -285,11 +299,14 @@ contract RewardsVault is IRewardsVault, AccessControl {
     function _finalize(uint64 epoch, Epoch storage e) private {
         e.status = EpochStatus.Final;
         bytes32 root = e.root;
+        uint128 cumulativeTotal = e.cumulativeTotal;
         uint128 networkShare = e.networkShare;
-        finalRoot = root;
-        _head.finalCumulativeTotal = e.cumulativeTotal;
+        uint256 increase = cumulativeTotal - _head.finalCumulativeTotal;
+        _claimRoot = root;
+        _head.finalCumulativeTotal = cumulativeTotal;
         _head.latestFinalEpoch = epoch;
-        emit EpochFinalized(epoch, root, e.cumulativeTotal, networkShare);
+        emit EpochFinalized(epoch, root, cumulativeTotal, networkShare);
+        if (increase != 0) token.increasePayoutAllowance(increase);
         if (networkShare != 0) token.safeTransfer(treasury, networkShare);
     }
 }

@@ -5,18 +5,22 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 
 /// @title IGitBlockToken
 /// @notice GBT: a fixed-supply ERC-20 whose balance slot also records each account's claimed node rewards,
-/// so a first reward claim writes one fresh storage slot instead of two.
+/// so a first reward claim writes one fresh storage slot instead of two, and whose vault slot holds the vault's
+/// payout allowance, so a claim needs no storage of the vault's own to bound what it pays.
 interface IGitBlockToken is IERC20 {
     /// @notice The caller is not the rewards vault.
     error NotRewardsVault(address caller);
     /// @notice The account has already been paid everything up to `cumulativeAmount`.
     error NothingToClaim(address account, uint256 cumulativeAmount, uint256 alreadyClaimed);
-    /// @notice Paying would push the vault's total payout above the newest final cumulative total.
-    error PayoutLimitExceeded(uint256 totalPaid, uint256 limit);
+    /// @notice The claim is larger than what the newest final epoch still allows the vault to pay out.
+    error PayoutLimitExceeded(uint256 amount, uint256 payoutAllowance);
     /// @notice The vault cannot pay rewards to itself or to the zero address.
     error InvalidRewardAccount(address account);
     /// @notice A constructor address was zero.
     error ZeroAddress();
+
+    /// @notice The vault may pay out `amount` more; `payoutAllowance` is the new total it may still pay.
+    event PayoutAllowanceIncreased(uint256 amount, uint256 payoutAllowance);
 
     /// @notice The vault that holds the node rewards pool and alone may call `payReward`.
     function rewardsVault() external view returns (address);
@@ -24,16 +28,17 @@ interface IGitBlockToken is IERC20 {
     /// @notice Cumulative node rewards already paid to `account`.
     function rewardsClaimed(address account) external view returns (uint256);
 
-    /// @notice Node rewards the vault has paid out in total.
-    function totalRewardsPaid() external view returns (uint256);
+    /// @notice What the vault may still pay out in node rewards: the newest final cumulative total minus what it paid.
+    function payoutAllowance() external view returns (uint256);
+
+    /// @notice Raises the vault's payout allowance when an epoch becomes final. Only the rewards vault.
+    /// @param amount The final cumulative total's increase over the previous final epoch.
+    function increasePayoutAllowance(uint256 amount) external;
 
     /// @notice Moves `cumulativeAmount - rewardsClaimed(account)` from the vault to `account`.
-    /// @dev Only the rewards vault. Reverts when nothing is due or when the vault's total payout would exceed `payoutLimit`.
+    /// @dev Only the rewards vault. Reverts when nothing is due or when the amount exceeds the payout allowance.
     /// @param account The node that earned the rewards; the tokens always go to it.
     /// @param cumulativeAmount Everything the account has earned up to the newest final epoch.
-    /// @param payoutLimit The newest final cumulative total: the vault may never pay out more.
     /// @return amount The amount transferred now.
-    function payReward(address account, uint256 cumulativeAmount, uint256 payoutLimit)
-        external
-        returns (uint256 amount);
+    function payReward(address account, uint256 cumulativeAmount) external returns (uint256 amount);
 }

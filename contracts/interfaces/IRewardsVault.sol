@@ -102,7 +102,7 @@ interface IRewardsVault is IGitBlockReputation {
 
     // --- guardian ---
 
-    /// @notice Vetoes the pending epoch during its challenge window. Only guardians.
+    /// @notice Vetoes the pending epoch during its challenge window, or at any time while paused. Only guardians.
     function vetoEpoch() external;
 
     /// @notice Stops proposals, finalization, claims and reputation records. Only guardians.
@@ -130,8 +130,11 @@ interface IRewardsVault is IGitBlockReputation {
     /// @notice The epoch awaiting finality, or 0.
     function pendingEpoch() external view returns (uint64);
 
-    /// @notice Root that claims are checked against: the newest final epoch's.
+    /// @notice The newest final epoch's root, which claims are checked against (even while paused, for display).
     function finalRoot() external view returns (bytes32);
+
+    /// @notice Node rewards paid out in total.
+    function totalClaimed() external view returns (uint256);
 
     /// @notice Cumulative GBT already paid to `account`.
     function claimed(address account) external view returns (uint256);

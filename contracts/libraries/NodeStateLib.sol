@@ -18,20 +18,14 @@ struct NodeState {
 /// `keccak256(bytes.concat(keccak256(abi.encode(...))))`.
 library NodeStateLib {
     /// @dev The double hash keeps a leaf (64 bytes of preimage) from ever being read as an inner node.
-    function leaf(NodeState calldata state) internal pure returns (bytes32) {
-        return keccak256(
-            bytes.concat(
-                keccak256(
-                    abi.encode(
-                        state.account,
-                        state.cumulativeAmount,
-                        state.reputationBps,
-                        state.tasksValidated,
-                        state.tasksFailed,
-                        state.strikes
-                    )
-                )
-            )
-        );
+    /// `NodeState` is six static words, so its calldata is exactly `abi.encode` of its fields: hashing the raw
+    /// bytes skips per-field decoding. Non-canonical input (dirty high bits) hashes to a leaf no tree contains.
+    function leaf(NodeState calldata state) internal pure returns (bytes32 hash) {
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            calldatacopy(ptr, state, 0xc0)
+            mstore(0x00, keccak256(ptr, 0xc0))
+            hash := keccak256(0x00, 0x20)
+        }
     }
 }

@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { Address } from "viem";
 
-/** `deployments/<network>.json`: the one address book relayer and web read. Written by `npm run deploy`, never by hand. */
+/** Node-only (reads files). `deployments/<network>.json`: the one address book relayer and web read. Written by `npm run deploy`, never by hand. */
 export interface Deployment {
   network: string;
   chainId: number;

@@ -67,7 +67,8 @@ describe("StandardMerkleTree compatibility", () => {
       await f.vault.write.claim([state, proof]);
       assert.equal(await f.token.read.balanceOf([state.account]), state.cumulativeAmount);
     }
-    assert.equal(await f.token.read.totalRewardsPaid(), f.cumulativeTotal);
+    assert.equal(await f.vault.read.totalClaimed(), f.cumulativeTotal);
+    assert.equal(await f.token.read.payoutAllowance(), 0n);
   });
 
   it("binds the field order: swapping two same-typed fields breaks the proof", async () => {
@@ -93,6 +94,57 @@ describe("StandardMerkleTree compatibility", () => {
       assert.equal(await f.vault.read.verifyNodeState([1n, state, proof]), true);
       await f.vault.write.claim([state, proof]);
     }
-    assert.equal(await f.token.read.totalRewardsPaid(), f.cumulativeTotal);
+    assert.equal(await f.vault.read.totalClaimed(), f.cumulativeTotal);
+    assert.equal(await f.token.read.payoutAllowance(), 0n);
+  });
+
+  it("verifyNodeState rejects a wrong sibling, a truncated proof and an extra element", async () => {
+    const f = await setup();
+    await f.finalize(f.tree.root as Hex);
+    let checked = 0;
+    for (const [index, values] of f.tree.entries()) {
+      const state = f.states.find((s) => s.account === values[0]) as NodeState;
+      const proof = f.tree.getProof(index) as Hex[];
+      assert.ok(proof.length >= 2, "five leaves: every proof has at least two levels");
+      assert.equal(await f.vault.read.verifyNodeState([1n, state, proof]), true);
+      const flipped = (word: Hex): Hex => `${word.slice(0, -1)}${word.endsWith("0") ? "1" : "0"}` as Hex;
+      const bad: [string, Hex[]][] = [
+        ["wrong first sibling", [flipped(proof[0] as Hex), ...proof.slice(1)]],
+        ["wrong last sibling", [...proof.slice(0, -1), flipped(proof.at(-1) as Hex)]],
+        ["sibling of another leaf", f.tree.getProof((index + 1) % f.states.length) as Hex[]],
+        ["truncated", proof.slice(0, -1)],
+        ["empty", []],
+        ["extra element", [...proof, proof[0] as Hex]],
+        ["the root appended", [...proof, f.tree.root as Hex]],
+      ];
+      for (const [label, badProof] of bad) {
+        assert.equal(await f.vault.read.verifyNodeState([1n, state, badProof]), false, `${label} (leaf ${index})`);
+      }
+      checked++;
+    }
+    assert.equal(checked, f.states.length);
+    // The claim path uses the same verification.
+    const state = f.states[0] as NodeState;
+    await f.viem.assertions.revertWithCustomErrorWithArgs(
+      f.vault.write.claim([state, (f.tree.getProof(nodeStateTuple(state)) as Hex[]).slice(0, -1)]),
+      f.vault,
+      "InvalidProof",
+      [state.account],
+    );
+  });
+
+  it("an empty proof verifies a single-leaf tree (root == leaf) and nothing else", async () => {
+    const f = await setup();
+    const [state, other] = f.states as [NodeState, NodeState];
+    const single = StandardMerkleTree.of([nodeStateTuple(state)], [...NODE_STATE_LEAF_TYPES]);
+    assert.equal(single.root, nodeStateLeaf(state));
+    assert.deepEqual(single.getProof(0), []);
+    await f.finalize(single.root as Hex, state.cumulativeAmount);
+    assert.equal(await f.vault.read.verifyNodeState([1n, state, []]), true);
+    assert.equal(await f.vault.read.verifyNodeState([1n, other, []]), false);
+    assert.equal(await f.vault.read.verifyNodeState([1n, state, [nodeStateLeaf(other)]]), false, "an extra element");
+    assert.equal(await f.vault.read.verifyNodeState([2n, state, []]), false, "not a final epoch");
+    await f.vault.write.claim([state, []]);
+    assert.equal(await f.token.read.balanceOf([state.account]), state.cumulativeAmount);
   });
 });

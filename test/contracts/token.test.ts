@@ -77,7 +77,8 @@ describe("GitBlockToken", () => {
       );
       assert.equal(await token.read.balanceOf([f.wallets.deployer.account.address]), 0n);
       assert.equal((await token.read.rewardsVault()).toLowerCase(), addresses.rewardsVault.toLowerCase());
-      assert.equal(await token.read.totalRewardsPaid(), 0n);
+      assert.equal(await token.read.payoutAllowance(), 0n, "nothing is payable before a final epoch");
+      assert.equal(await f.vault.read.totalClaimed(), 0n);
 
       const mints = await token.getEvents.Transfer({ from: zeroAddress }, { fromBlock: f.deployBlock });
       assert.equal(mints.length, 4);
@@ -191,15 +192,28 @@ describe("GitBlockToken", () => {
       await f.viem.assertions.revertWithCustomError(f.vault.write.claim([a, tree.proof(a)]), f.token, "NothingToClaim");
     });
 
-    it("the vault's network-share transfers do not count as rewards paid", async () => {
+    it("the vault's network-share transfers neither count as rewards paid nor use the payout allowance", async () => {
       const f = await setup();
       const a = nodeState(f.wallets.bob.account.address, parseEther("2"));
       const tree = nodeStateTree([a]);
       await settle(f, 1n, tree, { networkShare: parseEther("9") });
-      assert.equal(await f.token.read.totalRewardsPaid(), 0n);
+      assert.equal(await f.vault.read.totalClaimed(), 0n);
+      assert.equal(await f.token.read.payoutAllowance(), parseEther("2"));
       await f.vault.write.claim([a, tree.proof(a)]);
-      assert.equal(await f.token.read.totalRewardsPaid(), parseEther("2"));
+      assert.equal(await f.vault.read.totalClaimed(), parseEther("2"));
+      assert.equal(await f.token.read.payoutAllowance(), 0n);
       assert.equal(await f.token.read.balanceOf([f.vault.address]), POOL - parseEther("11"));
+    });
+
+    it("vault transfers out of its balance leave the payout allowance sharing its slot untouched", async () => {
+      const f = await setup();
+      const vault = await impersonate(f, f.vault.address);
+      await f.token.write.increasePayoutAllowance([parseEther("50")], { account: vault.account });
+      await f.token.write.transfer([f.wallets.bob.account.address, parseEther("7")], { account: vault.account });
+      await f.token.write.transfer([f.vault.address, parseEther("3")], { account: f.wallets.alice.account });
+      assert.equal(await f.token.read.payoutAllowance(), parseEther("50"));
+      assert.equal(await f.token.read.balanceOf([f.vault.address]), POOL - parseEther("4"));
+      assert.equal(await f.token.read.rewardsClaimed([f.vault.address]), 0n, "the vault never counts as a claimant");
     });
   });
 
@@ -292,63 +306,121 @@ describe("GitBlockToken", () => {
     });
   });
 
-  describe("payReward", () => {
+  describe("increasePayoutAllowance", () => {
     it("reverts with NotRewardsVault for any caller but the vault", async () => {
       const f = await setup();
-      const { alice, admin, relayer } = f.wallets;
-      for (const wallet of [alice, admin, relayer]) {
+      const { alice, admin, relayer, guardian } = f.wallets;
+      for (const wallet of [alice, admin, relayer, guardian]) {
         await f.viem.assertions.revertWithCustomErrorWithArgs(
-          f.token.write.payReward([alice.account.address, 1n, POOL], { account: wallet.account }),
+          f.token.write.increasePayoutAllowance([1n], { account: wallet.account }),
           f.token,
           "NotRewardsVault",
           [wallet.account.address],
         );
       }
+      assert.equal(await f.token.read.payoutAllowance(), 0n);
     });
 
-    it("called by the vault, moves cumulative - claimed and records both sides", async () => {
+    it("called by the vault, adds to the allowance and emits PayoutAllowanceIncreased with the new total", async () => {
+      const f = await setup();
+      const vault = await impersonate(f, f.vault.address);
+      await f.viem.assertions.emitWithArgs(
+        f.token.write.increasePayoutAllowance([parseEther("30")], { account: vault.account }),
+        f.token,
+        "PayoutAllowanceIncreased",
+        [parseEther("30"), parseEther("30")],
+      );
+      await f.viem.assertions.emitWithArgs(
+        f.token.write.increasePayoutAllowance([parseEther("12")], { account: vault.account }),
+        f.token,
+        "PayoutAllowanceIncreased",
+        [parseEther("12"), parseEther("42")],
+      );
+      assert.equal(await f.token.read.payoutAllowance(), parseEther("42"));
+      assert.equal(await f.token.read.balanceOf([f.vault.address]), POOL, "the allowance moves no tokens");
+      assert.equal(await f.token.read.rewardsClaimed([f.vault.address]), 0n);
+    });
+  });
+
+  describe("payReward", () => {
+    it("reverts with NotRewardsVault for any caller but the vault", async () => {
+      const f = await setup();
+      const { alice, admin, relayer } = f.wallets;
+      const vault = await impersonate(f, f.vault.address);
+      await f.token.write.increasePayoutAllowance([POOL], { account: vault.account });
+      for (const wallet of [alice, admin, relayer]) {
+        await f.viem.assertions.revertWithCustomErrorWithArgs(
+          f.token.write.payReward([alice.account.address, 1n], { account: wallet.account }),
+          f.token,
+          "NotRewardsVault",
+          [wallet.account.address],
+        );
+      }
+      assert.equal(await f.token.read.payoutAllowance(), POOL);
+    });
+
+    it("called by the vault, moves cumulative - claimed, records both sides and spends the allowance", async () => {
       const f = await setup();
       const vault = await impersonate(f, f.vault.address);
       const alice = f.wallets.alice.account.address;
-      const hash = await f.token.write.payReward([alice, parseEther("30"), parseEther("100")], {
-        account: vault.account,
-      });
+      await f.token.write.increasePayoutAllowance([parseEther("100")], { account: vault.account });
+      const hash = await f.token.write.payReward([alice, parseEther("30")], { account: vault.account });
       await f.viem.assertions.emitWithArgs(hash, f.token, "Transfer", [f.vault.address, alice, parseEther("30")]);
-      await f.token.write.payReward([alice, parseEther("45"), parseEther("100")], { account: vault.account });
+      assert.equal(await f.token.read.payoutAllowance(), parseEther("70"));
+      await f.viem.assertions.emitWithArgs(
+        f.token.write.payReward([alice, parseEther("45")], { account: vault.account }),
+        f.token,
+        "Transfer",
+        [f.vault.address, alice, parseEther("15")],
+      );
       assert.equal(await f.token.read.balanceOf([alice]), parseEther("1045"));
       assert.equal(await f.token.read.rewardsClaimed([alice]), parseEther("45"));
-      assert.equal(await f.token.read.totalRewardsPaid(), parseEther("45"));
+      assert.equal(await f.token.read.payoutAllowance(), parseEther("55"));
       assert.equal(await f.token.read.balanceOf([f.vault.address]), POOL - parseEther("45"));
-      assert.equal(await f.token.read.rewardsClaimed([f.vault.address]), 0n, "the vault's slot counts payouts");
+      assert.equal(await f.token.read.rewardsClaimed([f.vault.address]), 0n, "the vault's slot holds its allowance");
     });
 
     it("reverts with InvalidRewardAccount for the vault itself or the zero address", async () => {
       const f = await setup();
       const vault = await impersonate(f, f.vault.address);
+      // No allowance yet: the account check comes before the allowance check.
       for (const account of [f.vault.address, zeroAddress]) {
         await f.viem.assertions.revertWithCustomErrorWithArgs(
-          f.token.write.payReward([account, 1n, POOL], { account: vault.account }),
+          f.token.write.payReward([account, 1n], { account: vault.account }),
           f.token,
           "InvalidRewardAccount",
           [account],
         );
       }
+      await f.token.write.increasePayoutAllowance([POOL], { account: vault.account });
+      for (const account of [f.vault.address, zeroAddress]) {
+        await f.viem.assertions.revertWithCustomErrorWithArgs(
+          f.token.write.payReward([account, 1n], { account: vault.account }),
+          f.token,
+          "InvalidRewardAccount",
+          [account],
+        );
+      }
+      assert.equal(await f.token.read.payoutAllowance(), POOL);
     });
 
     it("reverts with NothingToClaim when the cumulative amount is not above what was claimed", async () => {
       const f = await setup();
       const vault = await impersonate(f, f.vault.address);
       const alice = f.wallets.alice.account.address;
+      // Checked before the allowance: with none at all, a zero amount is still NothingToClaim.
       await f.viem.assertions.revertWithCustomErrorWithArgs(
-        f.token.write.payReward([alice, 0n, POOL], { account: vault.account }),
+        f.token.write.payReward([alice, 0n], { account: vault.account }),
         f.token,
         "NothingToClaim",
         [alice, 0n, 0n],
       );
-      await f.token.write.payReward([alice, 10n, POOL], { account: vault.account });
+      await f.token.write.increasePayoutAllowance([10n], { account: vault.account });
+      await f.token.write.payReward([alice, 10n], { account: vault.account });
+      assert.equal(await f.token.read.payoutAllowance(), 0n);
       for (const cumulative of [10n, 9n]) {
         await f.viem.assertions.revertWithCustomErrorWithArgs(
-          f.token.write.payReward([alice, cumulative, POOL], { account: vault.account }),
+          f.token.write.payReward([alice, cumulative], { account: vault.account }),
           f.token,
           "NothingToClaim",
           [alice, cumulative, 10n],
@@ -356,31 +428,58 @@ describe("GitBlockToken", () => {
       }
     });
 
-    it("reverts with PayoutLimitExceeded when the vault's total payout would pass the limit", async () => {
+    it("reverts with PayoutLimitExceeded(amount, allowance) when the claim exceeds the payout allowance", async () => {
       const f = await setup();
       const vault = await impersonate(f, f.vault.address);
       const { alice, bob } = f.wallets;
-      await f.token.write.payReward([alice.account.address, 60n, 100n], { account: vault.account });
       await f.viem.assertions.revertWithCustomErrorWithArgs(
-        f.token.write.payReward([bob.account.address, 41n, 100n], { account: vault.account }),
+        f.token.write.payReward([alice.account.address, 1n], { account: vault.account }),
         f.token,
         "PayoutLimitExceeded",
-        [101n, 100n],
+        [1n, 0n],
       );
-      await f.token.write.payReward([bob.account.address, 40n, 100n], { account: vault.account });
-      assert.equal(await f.token.read.totalRewardsPaid(), 100n);
+      await f.token.write.increasePayoutAllowance([100n], { account: vault.account });
+      await f.token.write.payReward([alice.account.address, 60n], { account: vault.account });
+      await f.viem.assertions.revertWithCustomErrorWithArgs(
+        f.token.write.payReward([bob.account.address, 41n], { account: vault.account }),
+        f.token,
+        "PayoutLimitExceeded",
+        [41n, 40n],
+      );
+      // Only the amount due now counts, not the cumulative amount: alice's 60 -> 101 is 41 too.
+      await f.viem.assertions.revertWithCustomErrorWithArgs(
+        f.token.write.payReward([alice.account.address, 101n], { account: vault.account }),
+        f.token,
+        "PayoutLimitExceeded",
+        [41n, 40n],
+      );
+      await f.token.write.payReward([bob.account.address, 40n], { account: vault.account });
+      assert.equal(await f.token.read.payoutAllowance(), 0n);
+      assert.equal(await f.token.read.rewardsClaimed([bob.account.address]), 40n);
+      assert.equal(await f.token.read.balanceOf([f.vault.address]), POOL - 100n);
     });
 
-    it("reverts with ERC20InsufficientBalance when the vault holds less than the amount due", async () => {
+    it("reverts with ERC20InsufficientBalance when an allowance beyond the balance meets a larger claim", async () => {
       const f = await setup();
       const vault = await impersonate(f, f.vault.address);
       const alice = f.wallets.alice.account.address;
+      await f.token.write.increasePayoutAllowance([POOL + 1n], { account: vault.account });
       await f.viem.assertions.revertWithCustomErrorWithArgs(
-        f.token.write.payReward([alice, POOL + 1n, maxUint256], { account: vault.account }),
+        f.token.write.payReward([alice, POOL + 1n], { account: vault.account }),
         f.token,
         "ERC20InsufficientBalance",
         [f.vault.address, POOL, POOL + 1n],
       );
+      // The allowance check comes first.
+      await f.viem.assertions.revertWithCustomErrorWithArgs(
+        f.token.write.payReward([alice, POOL + 2n], { account: vault.account }),
+        f.token,
+        "PayoutLimitExceeded",
+        [POOL + 2n, POOL + 1n],
+      );
+      await f.token.write.payReward([alice, POOL], { account: vault.account });
+      assert.equal(await f.token.read.balanceOf([f.vault.address]), 0n);
+      assert.equal(await f.token.read.payoutAllowance(), 1n);
     });
   });
 

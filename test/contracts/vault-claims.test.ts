@@ -1,6 +1,16 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { parseEther, zeroAddress } from "viem";
+import {
+  BaseError,
+  decodeErrorResult,
+  encodeFunctionData,
+  getAddress,
+  type Hex,
+  parseEther,
+  zeroAddress,
+  zeroHash,
+} from "viem";
+import { rewardsVaultAbi } from "../../sdk/src/abi.ts";
 import type { NodeState } from "../../sdk/src/leaf.ts";
 import { deployFixture } from "./fixture.ts";
 import { GBT, propose, settle } from "./helpers.ts";
@@ -48,7 +58,8 @@ describe("RewardsVault claims", () => {
       assert.equal(await balanceOf(f, f.a1), f.a1.cumulativeAmount);
       assert.equal(await f.vault.read.claimed([f.a1.account]), f.a1.cumulativeAmount);
       assert.equal(await f.token.read.rewardsClaimed([f.a1.account]), f.a1.cumulativeAmount);
-      assert.equal(await f.token.read.totalRewardsPaid(), f.a1.cumulativeAmount);
+      assert.equal(await f.vault.read.totalClaimed(), f.a1.cumulativeAmount);
+      assert.equal(await f.token.read.payoutAllowance(), f.tree1.cumulativeTotal - f.a1.cumulativeAmount);
       assert.equal(await f.token.read.balanceOf([f.vault.address]), vaultBefore - f.a1.cumulativeAmount);
     });
 
@@ -65,7 +76,8 @@ describe("RewardsVault claims", () => {
       ]);
       assert.equal(await balanceOf(f, f.a2), f.a2.cumulativeAmount);
       assert.equal(await f.vault.read.claimed([f.a2.account]), f.a2.cumulativeAmount);
-      assert.equal(await f.token.read.totalRewardsPaid(), f.a2.cumulativeAmount);
+      assert.equal(await f.vault.read.totalClaimed(), f.a2.cumulativeAmount);
+      assert.equal(await f.token.read.payoutAllowance(), f.tree2.cumulativeTotal - f.a2.cumulativeAmount);
     });
 
     it("lets a node that skipped epochs claim everything at once from the newest root", async () => {
@@ -141,7 +153,8 @@ describe("RewardsVault claims", () => {
           [state.account],
         );
       }
-      assert.equal(await f.token.read.totalRewardsPaid(), 0n);
+      assert.equal(await f.vault.read.totalClaimed(), 0n);
+      assert.equal(await f.token.read.payoutAllowance(), f.tree1.cumulativeTotal);
     });
 
     it("rejects a proof from an older final epoch once a newer one is final", async () => {
@@ -194,9 +207,101 @@ describe("RewardsVault claims", () => {
         f.vault,
         "EnforcedPause",
       );
+      // Even a bad proof or a node with nothing due reads as the pause, not as its own error.
+      await f.viem.assertions.revertWithCustomError(f.vault.write.claim([f.a1, []]), f.vault, "EnforcedPause");
+      assert.equal(await f.vault.read.finalRoot(), f.tree1.root, "finalRoot stays readable while paused");
       await f.vault.write.unpause({ account: f.wallets.admin.account });
       await f.vault.write.claim([f.a1, f.tree1.proof(f.a1)]);
       assert.equal(await balanceOf(f, f.a1), f.a1.cumulativeAmount);
+    });
+
+    it("claims resume against the same final root after unpause", async () => {
+      const f = await setup();
+      await settle(f, 1n, f.tree1);
+      await settle(f, 2n, f.tree2);
+      await f.vault.write.claim([f.b2, f.tree2.proof(f.b2)]);
+      await f.vault.write.pause({ account: f.wallets.guardian.account });
+      assert.equal(await f.vault.read.finalRoot(), f.tree2.root);
+      for (const state of [f.a2, f.c2]) {
+        await f.viem.assertions.revertWithCustomError(
+          f.vault.write.claim([state, f.tree2.proof(state)]),
+          f.vault,
+          "EnforcedPause",
+        );
+      }
+      await f.viem.assertions.revertWithCustomError(
+        f.vault.write.claimMany([[f.a2], [f.tree2.proof(f.a2)]]),
+        f.vault,
+        "EnforcedPause",
+      );
+      await f.vault.write.unpause({ account: f.wallets.admin.account });
+      assert.equal(await f.vault.read.finalRoot(), f.tree2.root);
+      assert.equal(await f.vault.read.latestFinalEpoch(), 2n);
+      // The newest final root is back, not an older one: epoch 1's proofs stay rejected.
+      await f.viem.assertions.revertWithCustomErrorWithArgs(
+        f.vault.write.claim([f.a1, f.tree1.proof(f.a1)]),
+        f.vault,
+        "InvalidProof",
+        [f.a1.account],
+      );
+      await f.vault.write.claim([f.a2, f.tree2.proof(f.a2)]);
+      await f.vault.write.claimMany([[f.c2], [f.tree2.proof(f.c2)]]);
+      assert.equal(await balanceOf(f, f.a2), f.a2.cumulativeAmount);
+      assert.equal(await balanceOf(f, f.c2), f.c2.cumulativeAmount);
+      // Claims made before the pause still count: bob has nothing more due.
+      await f.viem.assertions.revertWithCustomErrorWithArgs(
+        f.vault.write.claim([f.b2, f.tree2.proof(f.b2)]),
+        f.token,
+        "NothingToClaim",
+        [f.b2.account, f.b2.cumulativeAmount, f.b2.cumulativeAmount],
+      );
+      assert.equal(await f.vault.read.totalClaimed(), f.tree2.cumulativeTotal);
+      assert.equal(await f.token.read.payoutAllowance(), 0n);
+    });
+
+    it("stays at NoFinalEpoch after a pause and unpause before any epoch is final", async () => {
+      const f = await setup();
+      await propose(f, 1n, f.tree1);
+      await f.vault.write.pause({ account: f.wallets.guardian.account });
+      await f.vault.write.unpause({ account: f.wallets.admin.account });
+      assert.equal(await f.vault.read.finalRoot(), zeroHash);
+      await f.viem.assertions.revertWithCustomError(
+        f.vault.write.claim([f.a1, f.tree1.proof(f.a1)]),
+        f.vault,
+        "NoFinalEpoch",
+      );
+    });
+
+    it("reverts with data that the sdk's rewardsVaultAbi decodes to the token's NothingToClaim", async () => {
+      const f = await setup();
+      await settle(f, 1n, f.tree1);
+      await f.vault.write.claim([f.a1, f.tree1.proof(f.a1)]);
+      const error = await f.publicClient
+        .call({
+          account: f.wallets.stranger.account.address,
+          to: f.vault.address,
+          data: encodeFunctionData({ abi: rewardsVaultAbi, functionName: "claim", args: [f.a1, f.tree1.proof(f.a1)] }),
+        })
+        .then(
+          () => assert.fail("a claim with nothing due must revert"),
+          (e: unknown) => e,
+        );
+      assert.ok(error instanceof BaseError, `expected a viem error, got ${String(error)}`);
+      const withData = error.walk((e) => typeof (e as { data?: unknown }).data === "string") as { data?: Hex } | null;
+      const data = withData?.data;
+      if (!data?.startsWith("0x") || data.length <= 10)
+        assert.fail(`the revert carries no error data: ${error.message}`);
+      // The revert is the token's error, bubbled up through the vault.
+      assert.equal(decodeErrorResult({ abi: f.token.abi, data }).errorName, "NothingToClaim");
+      assert.ok(
+        rewardsVaultAbi.some((item) => item.type === "error" && (item as { name: string }).name === "NothingToClaim"),
+        "sdk rewardsVaultAbi must carry the token's errors (NothingToClaim)",
+      );
+      const { errorName, args } = decodeErrorResult({ abi: rewardsVaultAbi, data });
+      assert.deepEqual(
+        { errorName: errorName as string, args },
+        { errorName: "NothingToClaim", args: [getAddress(f.a1.account), f.a1.cumulativeAmount, f.a1.cumulativeAmount] },
+      );
     });
   });
 
@@ -213,7 +318,8 @@ describe("RewardsVault claims", () => {
         "PayoutLimitExceeded",
         [greedy.cumulativeAmount, declared],
       );
-      assert.equal(await f.token.read.totalRewardsPaid(), 0n);
+      assert.equal(await f.vault.read.totalClaimed(), 0n);
+      assert.equal(await f.token.read.payoutAllowance(), declared);
     });
 
     it("stops paying once the claims of an under-declared epoch reach its total", async () => {
@@ -221,15 +327,18 @@ describe("RewardsVault claims", () => {
       // Leaves sum to 175 but the relayer declared 130: claims are paid until one would cross 130.
       const declared = parseEther("130");
       await settle(f, 1n, f.tree1, { cumulativeTotal: declared });
+      assert.equal(await f.token.read.payoutAllowance(), declared);
       await f.vault.write.claim([f.a1, f.tree1.proof(f.a1)]);
+      // 30 left: bob's 50 is reported against what is left, not against the declared total.
       await f.viem.assertions.revertWithCustomErrorWithArgs(
         f.vault.write.claim([f.b1, f.tree1.proof(f.b1)]),
         f.token,
         "PayoutLimitExceeded",
-        [f.a1.cumulativeAmount + f.b1.cumulativeAmount, declared],
+        [f.b1.cumulativeAmount, declared - f.a1.cumulativeAmount],
       );
       await f.vault.write.claim([f.c1, f.tree1.proof(f.c1)]);
-      assert.equal(await f.token.read.totalRewardsPaid(), f.a1.cumulativeAmount + f.c1.cumulativeAmount);
+      assert.equal(await f.vault.read.totalClaimed(), f.a1.cumulativeAmount + f.c1.cumulativeAmount);
+      assert.equal(await f.token.read.payoutAllowance(), declared - f.a1.cumulativeAmount - f.c1.cumulativeAmount);
       assert.equal(await balanceOf(f, f.b1), 0n);
     });
 
@@ -237,28 +346,37 @@ describe("RewardsVault claims", () => {
       const f = await setup();
       await settle(f, 1n, f.tree1, { cumulativeTotal: parseEther("100") });
       await f.vault.write.claim([f.a1, f.tree1.proof(f.a1)]);
-      await f.viem.assertions.revertWithCustomError(
+      await f.viem.assertions.revertWithCustomErrorWithArgs(
         f.vault.write.claim([f.b1, f.tree1.proof(f.b1)]),
         f.token,
         "PayoutLimitExceeded",
+        [f.b1.cumulativeAmount, 0n],
       );
+      // Epoch 2 declares the honest 175: finality adds the 75 increase to the allowance.
       await settle(f, 2n, f.tree1);
+      assert.equal(await f.token.read.payoutAllowance(), f.tree1.cumulativeTotal - f.a1.cumulativeAmount);
       await f.vault.write.claim([f.b1, f.tree1.proof(f.b1)]);
       assert.equal(await balanceOf(f, f.b1), f.b1.cumulativeAmount);
+      assert.equal(await f.token.read.payoutAllowance(), f.c1.cumulativeAmount);
+      assert.equal(await f.vault.read.totalClaimed(), f.a1.cumulativeAmount + f.b1.cumulativeAmount);
     });
 
-    it("rejects a leaf larger than the whole pool with the token's ERC20InsufficientBalance", async () => {
-      const f = await setup();
+    it("rejects a leaf larger than the whole pool: the allowance, which the pool always covers, stops it", async () => {
+      const f = await deployFixture({ maxEmissionPerEpoch: 10n ** 30n });
       const pool = 400_000_000n * GBT;
       const huge = nodeState(f.wallets.alice.account.address, pool + 1n);
       const tree = nodeStateTree([huge]);
-      await settle(f, 1n, tree, { cumulativeTotal: 1n });
+      // Even an epoch that declares the whole pool leaves the leaf one wei short.
+      await settle(f, 1n, tree, { cumulativeTotal: pool });
+      assert.equal(await f.token.read.payoutAllowance(), pool);
       await f.viem.assertions.revertWithCustomErrorWithArgs(
         f.vault.write.claim([huge, tree.proof(huge)]),
         f.token,
-        "ERC20InsufficientBalance",
-        [f.vault.address, pool, pool + 1n],
+        "PayoutLimitExceeded",
+        [pool + 1n, pool],
       );
+      assert.equal(await f.token.read.balanceOf([f.vault.address]), pool);
+      assert.equal(await f.vault.read.totalClaimed(), 0n);
     });
 
     it("never pays a leaf for the vault itself or the zero address (InvalidRewardAccount)", async () => {
@@ -275,7 +393,8 @@ describe("RewardsVault claims", () => {
           [state.account],
         );
       }
-      assert.equal(await f.token.read.totalRewardsPaid(), 0n);
+      assert.equal(await f.vault.read.totalClaimed(), 0n);
+      assert.equal(await f.token.read.payoutAllowance(), tree.cumulativeTotal);
     });
   });
 
@@ -303,7 +422,8 @@ describe("RewardsVault claims", () => {
       ]);
       assert.equal(await balanceOf(f, f.a2), f.a2.cumulativeAmount);
       assert.equal(await balanceOf(f, f.c2), f.c2.cumulativeAmount);
-      assert.equal(await f.token.read.totalRewardsPaid(), expected + f.b1.cumulativeAmount);
+      assert.equal(await f.vault.read.totalClaimed(), expected + f.b1.cumulativeAmount);
+      assert.equal(await f.token.read.payoutAllowance(), f.tree2.cumulativeTotal - expected - f.b1.cumulativeAmount);
     });
 
     it("returns zero for empty lists once an epoch is final", async () => {
@@ -341,7 +461,8 @@ describe("RewardsVault claims", () => {
       );
       assert.equal(await balanceOf(f, f.a1), 0n);
       assert.equal(await balanceOf(f, f.c1), 0n);
-      assert.equal(await f.token.read.totalRewardsPaid(), 0n);
+      assert.equal(await f.vault.read.totalClaimed(), 0n);
+      assert.equal(await f.token.read.payoutAllowance(), f.tree1.cumulativeTotal);
     });
 
     it("reverts as a whole when one node has nothing to claim (also when listed twice)", async () => {

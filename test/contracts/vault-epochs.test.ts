@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { parseEther, zeroHash } from "viem";
+import { parseEther, parseEventLogs, zeroHash } from "viem";
 import { CHALLENGE_WINDOW, deployFixture, MAX_EMISSION } from "./fixture.ts";
 import {
   contentHash,
@@ -203,7 +203,27 @@ describe("RewardsVault epochs", () => {
       await f.vault.write.claim([a, tree.proof(a)]);
       const held = await f.token.read.balanceOf([f.vault.address]);
       assert.equal(held, 250_000_000n * GBT);
-      // owed = cumulativeTotal - paid + share = (350M + 1) - 100M
+      assert.equal(await f.token.read.payoutAllowance(), 0n);
+      // owed = payout allowance + emission = 0 + (350M + 1 - 100M)
+      await f.viem.assertions.revertWithCustomErrorWithArgs(
+        propose(f, 2n, tree, { cumulativeTotal: 350_000_000n * GBT + 1n }),
+        f.vault,
+        "InsufficientRewardsPool",
+        [held + 1n, held],
+      );
+      await propose(f, 2n, tree, { cumulativeTotal: 350_000_000n * GBT });
+      assert.equal(await f.vault.read.pendingEpoch(), 2n);
+    });
+
+    it("counts the unclaimed payout allowance of the final epoch as owed", async () => {
+      const f = await setup({ maxEmissionPerEpoch: 10n ** 30n });
+      const a = nodeState(f.wallets.alice.account.address, 100_000_000n * GBT);
+      const tree = nodeStateTree([a]);
+      await settle(f, 1n, tree, { networkShare: 50_000_000n * GBT });
+      const held = await f.token.read.balanceOf([f.vault.address]);
+      assert.equal(held, 350_000_000n * GBT);
+      assert.equal(await f.token.read.payoutAllowance(), 100_000_000n * GBT);
+      // owed = 100M still claimable + (250M + 1) new = held + 1
       await f.viem.assertions.revertWithCustomErrorWithArgs(
         propose(f, 2n, tree, { cumulativeTotal: 350_000_000n * GBT + 1n }),
         f.vault,
@@ -355,7 +375,50 @@ describe("RewardsVault epochs", () => {
       assert.equal(await f.vault.read.pendingEpoch(), 0n);
       assert.equal(await f.token.read.balanceOf([f.vault.address]), vaultBefore - share);
       assert.equal(await f.token.read.balanceOf([f.addresses.treasury]), treasuryBefore + share);
-      assert.equal(await f.token.read.totalRewardsPaid(), 0n, "the network share is not a node reward");
+      assert.equal(await f.vault.read.totalClaimed(), 0n, "the network share is not a node reward");
+      await f.viem.assertions.emitWithArgs(hash, f.token, "PayoutAllowanceIncreased", [
+        f.tree1.cumulativeTotal,
+        f.tree1.cumulativeTotal,
+      ]);
+      assert.equal(await f.token.read.payoutAllowance(), f.tree1.cumulativeTotal);
+    });
+
+    it("raises the payout allowance by the final total's increase over the previous final epoch", async () => {
+      const f = await setup();
+      await settle(f, 1n, f.tree1);
+      const alice = f.tree1.states[0];
+      assert.ok(alice);
+      await f.vault.write.claim([alice, f.tree1.proof(alice)]);
+      const left = f.tree1.cumulativeTotal - alice.cumulativeAmount;
+      assert.equal(await f.token.read.payoutAllowance(), left);
+      await propose(f, 2n, f.tree2);
+      assert.equal(await f.token.read.payoutAllowance(), left, "a pending epoch adds nothing");
+      await passChallengeWindow(f);
+      const increase = f.tree2.cumulativeTotal - f.tree1.cumulativeTotal;
+      await f.viem.assertions.emitWithArgs(f.vault.write.finalizeEpoch(), f.token, "PayoutAllowanceIncreased", [
+        increase,
+        left + increase,
+      ]);
+      assert.equal(await f.token.read.payoutAllowance(), f.tree2.cumulativeTotal - alice.cumulativeAmount);
+      assert.equal(await f.vault.read.totalClaimed(), alice.cumulativeAmount);
+    });
+
+    it("leaves the allowance alone when the final total does not grow", async () => {
+      const f = await setup();
+      await settle(f, 1n, f.tree1);
+      await propose(f, 2n, f.tree1, { networkShare: parseEther("2") });
+      await passChallengeWindow(f);
+      const hash = await f.vault.write.finalizeEpoch();
+      await f.viem.assertions.emit(hash, f.vault, "EpochFinalized");
+      const { logs } = await f.publicClient.getTransactionReceipt({ hash });
+      assert.equal(parseEventLogs({ abi: f.token.abi, eventName: "PayoutAllowanceIncreased", logs }).length, 0);
+      assert.equal(
+        parseEventLogs({ abi: f.token.abi, eventName: "Transfer", logs }).length,
+        1,
+        "the share still moves",
+      );
+      assert.equal(await f.token.read.payoutAllowance(), f.tree1.cumulativeTotal);
+      assert.equal(await f.vault.read.latestFinalEpoch(), 2n);
     });
 
     it("sends nothing to the treasury when the network share is zero", async () => {
@@ -363,10 +426,21 @@ describe("RewardsVault epochs", () => {
       await propose(f, 1n, f.tree1);
       await passChallengeWindow(f);
       const treasuryBefore = await f.token.read.balanceOf([f.addresses.treasury]);
+      const vaultBefore = await f.token.read.balanceOf([f.vault.address]);
       const hash = await f.vault.write.finalizeEpoch();
       const receipt = await f.publicClient.getTransactionReceipt({ hash });
-      assert.equal(receipt.logs.filter((log) => log.address.toLowerCase() === f.token.address.toLowerCase()).length, 0);
+      const transfers = parseEventLogs({ abi: f.token.abi, eventName: "Transfer", logs: receipt.logs });
+      assert.equal(transfers.length, 0);
+      // The token's only log is the allowance increase.
+      const tokenLogs = parseEventLogs({ abi: f.token.abi, logs: receipt.logs }).filter(
+        (log) => log.address.toLowerCase() === f.token.address.toLowerCase(),
+      );
+      assert.deepEqual(
+        tokenLogs.map((log) => log.eventName),
+        ["PayoutAllowanceIncreased"],
+      );
       assert.equal(await f.token.read.balanceOf([f.addresses.treasury]), treasuryBefore);
+      assert.equal(await f.token.read.balanceOf([f.vault.address]), vaultBefore);
       assert.equal(await f.vault.read.latestFinalEpoch(), 1n);
     });
 
@@ -485,21 +559,58 @@ describe("RewardsVault epochs", () => {
       assert.equal((await f.vault.read.getEpoch([1n])).status, VETOED);
     });
 
-    it("pausing does not stop the challenge clock: a window that ends during a pause can no longer be vetoed", async () => {
+    it("a pause holds finality: a window that ends during a pause can still be vetoed, and the id re-proposed", async () => {
       const f = await setup();
-      await propose(f, 1n, f.tree1);
+      const share = parseEther("4");
+      await propose(f, 1n, f.tree1, { networkShare: share });
       await f.vault.write.pause({ account: f.wallets.guardian.account });
       const { finalAt } = await f.vault.read.getEpoch([1n]);
-      await f.networkHelpers.time.increaseTo(finalAt);
+      await f.networkHelpers.time.increaseTo(finalAt + 10n * CHALLENGE_WINDOW);
+      await f.viem.assertions.emitWithArgs(
+        f.vault.write.vetoEpoch({ account: f.wallets.guardian.account }),
+        f.vault,
+        "EpochVetoed",
+        [1n, f.tree1.root, f.wallets.guardian.account.address],
+      );
+      assert.equal((await f.vault.read.getEpoch([1n])).status, VETOED);
+      assert.equal(await f.vault.read.pendingEpoch(), 0n);
+      await f.vault.write.unpause({ account: f.wallets.admin.account });
+      await f.viem.assertions.revertWithCustomError(f.vault.write.finalizeEpoch(), f.vault, "NoPendingEpoch");
+      assert.equal(await f.vault.read.latestFinalEpoch(), 0n);
+      assert.equal(await f.token.read.payoutAllowance(), 0n, "the vetoed epoch granted nothing");
+      const treasuryBefore = await f.token.read.balanceOf([f.addresses.treasury]);
+
+      // The relayer re-proposes the same epoch id, which settles normally.
+      await f.viem.assertions.revertWithCustomErrorWithArgs(propose(f, 2n, f.tree2), f.vault, "UnexpectedEpoch", [
+        2n,
+        1n,
+      ]);
+      await settle(f, 1n, f.tree2);
+      assert.equal(await f.vault.read.latestFinalEpoch(), 1n);
+      assert.equal(await f.vault.read.finalRoot(), f.tree2.root);
+      assert.equal(await f.token.read.payoutAllowance(), f.tree2.cumulativeTotal);
+      assert.equal(await f.token.read.balanceOf([f.addresses.treasury]), treasuryBefore, "vetoed share never sent");
+    });
+
+    it("outside a pause, a veto at or after finalAt reverts with ChallengeWindowOver", async () => {
+      const f = await setup();
+      await propose(f, 1n, f.tree1);
+      // Paused and unpaused again inside the window: the hold ends with the pause.
+      await f.vault.write.pause({ account: f.wallets.guardian.account });
+      const { finalAt } = await f.vault.read.getEpoch([1n]);
+      await f.networkHelpers.time.increaseTo(finalAt + 5n);
+      await f.vault.write.unpause({ account: f.wallets.admin.account });
+      assert.equal(await f.vault.read.paused(), false);
       await f.viem.assertions.revertWithCustomErrorWithArgs(
         f.vault.write.vetoEpoch({ account: f.wallets.guardian.account }),
         f.vault,
         "ChallengeWindowOver",
         [1n, finalAt],
       );
-      await f.vault.write.unpause({ account: f.wallets.admin.account });
+      assert.equal((await f.vault.read.getEpoch([1n])).status, PENDING);
       await f.vault.write.finalizeEpoch({ account: f.wallets.stranger.account });
       assert.equal(await f.vault.read.latestFinalEpoch(), 1n);
+      assert.equal(await f.vault.read.finalRoot(), f.tree1.root);
     });
 
     it("a vetoed root never pays out or counts as final, even after its window", async () => {

@@ -8,8 +8,8 @@ import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { network } from "hardhat";
 import { type Address, createPublicClient, http, keccak256, parseEther, toHex } from "viem";
 import { type DeployTaskArguments, deploy } from "../../scripts/deploy/task.ts";
+import { runToEnd, spawnHardhat, stop, waitForOutput } from "../../scripts/lib/processes.ts";
 import type { Deployment } from "../../sdk/src/deployments.ts";
-import { runToEnd, spawnHardhat, stop, waitForOutput } from "../support/processes.ts";
 
 const defaults: DeployTaskArguments = {
   challengeWindow: 3600,
