@@ -72,8 +72,7 @@ contract GitBlockToken is ERC20, ERC20Permit, IGitBlockToken {
     function increasePayoutAllowance(uint256 amount) external {
         _onlyVault();
         Account storage vault = _accounts[msg.sender];
-        // Bounded by the vault's pool check on every proposal, so it stays far below 2^128.
-        uint128 allowance = vault.rewards + uint128(amount);
+        uint128 allowance = vault.rewards + SafeCast.toUint128(amount);
         vault.rewards = allowance;
         emit PayoutAllowanceIncreased(amount, allowance);
     }
