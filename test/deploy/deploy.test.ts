@@ -89,6 +89,15 @@ describe("npm run deploy -- --network localhost (hardhat node)", () => {
 
   after(() => stop(node));
 
+  it("refuses to deploy to a real network without an RPC URL and a deployer key", async () => {
+    const env = { ...process.env };
+    delete env.GITBLOCK_RPC_URL;
+    delete env.GITBLOCK_DEPLOYER_KEY;
+    const { code, output } = await runToEnd(spawnHardhat(["deploy", "--network", "remote"], env));
+    assert.notEqual(code, 0);
+    assert.match(output, /GITBLOCK_RPC_URL|GITBLOCK_DEPLOYER_KEY/);
+  });
+
   it("deploys through the CLI and the contracts are live on the node", async () => {
     const outDir = await mkdtemp(path.join(tmpdir(), "gitblock-deploy-"));
     const { code, output } = await runToEnd(
