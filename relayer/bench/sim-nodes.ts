@@ -1,0 +1,150 @@
+// Simulated nodes for the benchmark, in a process of their own so the relayer keeps its core.
+// Modes: "work" signs in N wallets, takes tasks and answers at once, timing result → ack;
+// "hold" opens N sockets with session tokens and heartbeats on each.
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import WebSocket from "ws";
+import { outputHash, signInTypedData } from "../../sdk/src/protocol/index.ts";
+
+interface Job {
+  mode: "work" | "hold";
+  wsUrl: string;
+  count: number;
+  sessions?: string[];
+  heartbeatMs?: number;
+  capacity?: number;
+}
+
+const send = (message: unknown) => process.send?.(message);
+
+function percentile(sorted: Float64Array, p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
+}
+
+async function work(job: Job): Promise<void> {
+  const latencies: number[] = [];
+  const sentAt = new Map<string, number>();
+  let acks = 0;
+  const sockets: WebSocket[] = [];
+  const hashes = new Map<string, string>();
+  await Promise.all(
+    Array.from({ length: job.count }, async () => {
+      const account = privateKeyToAccount(generatePrivateKey());
+      const ws = new WebSocket(job.wsUrl, { perMessageDeflate: false });
+      sockets.push(ws);
+      await new Promise<void>((resolve, reject) => {
+        ws.on("message", async (data) => {
+          const m = JSON.parse(data.toString());
+          if (m.type === "hello") {
+            const challenge = { ...m, account: account.address };
+            const signature = await account.signTypedData(signInTypedData(challenge));
+            ws.send(
+              JSON.stringify({
+                type: "auth",
+                v: 1,
+                signIn: {
+                  relayer: m.relayer,
+                  chainId: m.chainId,
+                  account: account.address,
+                  nonce: m.nonce,
+                  issuedAt: m.issuedAt,
+                  expiresAt: m.expiresAt,
+                  signature,
+                },
+              }),
+            );
+          } else if (m.type === "auth_ok") {
+            ws.send(JSON.stringify({ type: "ready", v: 1, models: ["bench"], capacity: job.capacity ?? 32 }));
+            resolve();
+          } else if (m.type === "task") {
+            let hash = hashes.get(m.input);
+            if (!hash) {
+              hash = outputHash([...Buffer.from(m.input)]);
+              hashes.set(m.input, hash);
+            }
+            const key = `${account.address}:${m.taskId}`;
+            sentAt.set(key, performance.now());
+            ws.send(
+              JSON.stringify({
+                type: "result",
+                v: 1,
+                taskId: m.taskId,
+                outputHash: hash,
+                tokensGenerated: 32,
+                timings: { queueMs: 0, inferenceMs: 1 },
+              }),
+            );
+          } else if (m.type === "ack") {
+            const key = `${account.address}:${m.taskId}`;
+            const started = sentAt.get(key);
+            if (started !== undefined) {
+              latencies.push(performance.now() - started);
+              sentAt.delete(key);
+            }
+            acks++;
+          } else if (m.type === "error") {
+            send({ type: "error", error: m });
+          }
+        });
+        ws.on("error", reject);
+      });
+    }),
+  );
+  send({ type: "ready" });
+  process.on("message", (m: { type: string }) => {
+    if (m.type !== "report") return;
+    const sorted = Float64Array.from(latencies).sort();
+    send({ type: "report", acks, p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), samples: sorted.length });
+    latencies.length = 0;
+  });
+}
+
+async function hold(job: Job): Promise<void> {
+  const sessions = job.sessions ?? [];
+  let open = 0;
+  let closed = 0;
+  let heartbeats = 0;
+  const batch = 200;
+  for (let i = 0; i < sessions.length; i += batch) {
+    await Promise.all(
+      sessions.slice(i, i + batch).map(
+        (session) =>
+          new Promise<void>((resolve) => {
+            const ws = new WebSocket(job.wsUrl, { perMessageDeflate: false });
+            ws.on("message", (data) => {
+              const m = JSON.parse(data.toString());
+              if (m.type === "hello") ws.send(JSON.stringify({ type: "auth", v: 1, session }));
+              else if (m.type === "auth_ok") {
+                ws.send(JSON.stringify({ type: "ready", v: 1, models: ["bench"], capacity: 1 }));
+                open++;
+                const timer = setInterval(
+                  () =>
+                    ws.readyState === WebSocket.OPEN &&
+                    ws.send(JSON.stringify({ type: "heartbeat", v: 1, t: Date.now() })),
+                  job.heartbeatMs ?? 5_000,
+                );
+                timer.unref();
+                ws.on("close", () => clearInterval(timer));
+                resolve();
+              } else if (m.type === "heartbeat") heartbeats++;
+            });
+            ws.on("close", () => {
+              closed++;
+              resolve();
+            });
+            ws.on("error", () => resolve());
+          }),
+      ),
+    );
+  }
+  send({ type: "ready", open });
+  process.on("message", (m: { type: string }) => {
+    if (m.type === "report") send({ type: "report", open, closed, heartbeats });
+  });
+}
+
+process.once("message", (job: Job) => {
+  (job.mode === "work" ? work(job) : hold(job)).catch((error: unknown) => {
+    send({ type: "fatal", error: String(error) });
+    process.exit(1);
+  });
+});

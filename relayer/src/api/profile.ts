@@ -1,0 +1,62 @@
+import type { Address } from "viem";
+import { rewardsVaultAbi } from "../../../sdk/src/abi.ts";
+import type { Clock } from "../clock.ts";
+import { isBanned } from "../economics/reputation.ts";
+import { potentialReward } from "../economics/rewards.ts";
+import type { NodeRegistry } from "../gateway/registry.ts";
+import type { ChainClients } from "../settlement/chain.ts";
+import type { Store } from "../store/types.ts";
+
+export interface NodeProfile {
+  address: Address;
+  connected: boolean;
+  /** Potential: results submitted and awaiting a verdict, valued at the node's share. */
+  pendingWei: bigint;
+  /** Confirmed: every validated reward and passive credit so far (cumulative; what the epoch leaf carries). */
+  confirmedWei: bigint;
+  /** Claimed on-chain (null when no chain is configured or it cannot be reached). */
+  claimedWei: bigint | null;
+  reputationBps: number;
+  strikes: number;
+  activeStrikes: number;
+  banned: boolean;
+  bannedUntil: number | null;
+  tasksValidated: number;
+  tasksFailed: number;
+  gpuSecondsToday: number;
+  tasksLastHour: number;
+  country: string | null;
+}
+
+export async function nodeProfile(
+  deps: { store: Store; registry: NodeRegistry; clock: Clock; chain: ChainClients | null; ratePerTokenWei: bigint },
+  address: Address,
+): Promise<NodeProfile | undefined> {
+  const node = await deps.store.getNode(address);
+  if (!node) return undefined;
+  const now = deps.clock.now();
+  const activity = await deps.store.nodeActivity(address, now);
+  let claimedWei: bigint | null = null;
+  if (deps.chain) {
+    claimedWei = await deps.chain.publicClient
+      .readContract({ address: deps.chain.vault, abi: rewardsVaultAbi, functionName: "claimed", args: [address] })
+      .catch(() => null);
+  }
+  return {
+    address,
+    connected: deps.registry.get(address) !== undefined,
+    pendingWei: potentialReward(activity.pendingTokens, deps.ratePerTokenWei),
+    confirmedWei: node.confirmedWei,
+    claimedWei,
+    reputationBps: node.reputationBps,
+    strikes: node.strikes,
+    activeStrikes: node.activeStrikes,
+    banned: isBanned(node, now),
+    bannedUntil: isBanned(node, now) ? node.bannedUntil : null,
+    tasksValidated: node.tasksValidated,
+    tasksFailed: node.tasksFailed,
+    gpuSecondsToday: Math.round(activity.gpuMsToday / 10) / 100,
+    tasksLastHour: activity.tasksLastHour,
+    country: node.country,
+  };
+}

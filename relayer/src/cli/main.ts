@@ -1,0 +1,453 @@
+#!/usr/bin/env node
+import { existsSync, writeFileSync } from "node:fs";
+import { Command, Option } from "commander";
+import ora, { type Ora } from "ora";
+import { type Address, getAddress, type Hex, isAddress } from "viem";
+import { outputHash } from "../../../sdk/src/protocol/index.ts";
+import { loadConfig } from "../config/load.ts";
+import type { RelayerConfig } from "../config/schema.ts";
+import { BAN_DURATION_MS } from "../economics/reputation.ts";
+import { RelayerError } from "../errors.ts";
+import { encryptKeystore } from "../keys/keystore.ts";
+import { loadRelayerAccount } from "../keys/load-key.ts";
+import { reconcileEpoch } from "../ledger/reconcile.ts";
+import { createLogger } from "../log.ts";
+import { Relayer } from "../relayer.ts";
+import { newTaskId } from "../scheduler/scheduler.ts";
+import type { Progress } from "../settlement/settler.ts";
+import { openStore } from "../store/index.ts";
+import type { Store, TaskStatus } from "../store/types.ts";
+import { gbt, output, table, time } from "./format.ts";
+
+const program = new Command()
+  .name("gitblock-relayer")
+  .description("GitBlock relayer: node gateway, consensus, rewards ledger and epoch settlement")
+  .option(
+    "-c, --config <file>",
+    "config file (JSON); environment variables override it",
+    process.env.GITBLOCK_RELAYER_CONFIG,
+  )
+  .showHelpAfterError();
+
+function config(): RelayerConfig {
+  const file: string | undefined =
+    program.opts().config ?? (existsSync("relayer.config.json") ? "relayer.config.json" : undefined);
+  return loadConfig(file);
+}
+
+/** Runs `work` against the store alone (no chain, no sockets): what read commands and bans need. */
+async function withStore<T>(work: (store: Store, cfg: RelayerConfig) => Promise<T>): Promise<T> {
+  const cfg = config();
+  const store = await openStore(cfg);
+  try {
+    return await work(store, cfg);
+  } finally {
+    await store.close();
+  }
+}
+
+/** A relayer that is not serving: for settlement commands, which need the chain and the signing key. */
+async function withRelayer<T>(work: (relayer: Relayer) => Promise<T>): Promise<T> {
+  const cfg = config();
+  const relayer = await Relayer.create({
+    config: cfg,
+    account: loadRelayerAccount(cfg.key),
+    log: createLogger(cfg.log.level === "info" ? "warn" : cfg.log.level, 2),
+  });
+  try {
+    return await work(relayer);
+  } finally {
+    await relayer.stop();
+  }
+}
+
+function spinner(json: boolean): { spin: Ora; progress: Progress } {
+  const spin = ora({ isSilent: json || !process.stderr.isTTY, stream: process.stderr });
+  return {
+    spin,
+    progress: (step, fraction) => {
+      const text = fraction === undefined ? step : `${step} ${Math.round(fraction * 100)}%`;
+      if (spin.isSilent && !json) process.stderr.write(`${text}\n`);
+      if (!spin.isSpinning) spin.start(text);
+      else spin.text = text;
+    },
+  };
+}
+
+function parseAddress(raw: string): Address {
+  if (!isAddress(raw, { strict: false })) throw new RelayerError(`"${raw}" is not an address`);
+  return getAddress(raw);
+}
+
+const json = () => new Option("--json", "machine-readable output");
+
+// --- start ---
+
+program
+  .command("start")
+  .description("run the relayer: gateway, scheduler, settlement, API")
+  .action(async () => {
+    const cfg = config();
+    const log = createLogger(cfg.log.level);
+    const relayer = await Relayer.create({ config: cfg, account: loadRelayerAccount(cfg.key), log });
+    const { url } = await relayer.start();
+    process.stderr.write(`relayer listening on ${url}\n`);
+    let stopping = false;
+    const shutdown = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      log.info({ signal }, "shutting down");
+      relayer
+        .stop()
+        .then(() => process.exit(0))
+        .catch((error: unknown) => {
+          log.error({ err: error }, "shutdown failed");
+          process.exit(1);
+        });
+    };
+    process.on("SIGINT", () => shutdown("SIGINT"));
+    process.on("SIGTERM", () => shutdown("SIGTERM"));
+  });
+
+// --- status ---
+
+program
+  .command("status")
+  .description("open epoch, nodes, tasks and settlement at a glance")
+  .addOption(json())
+  .action(async (opts: { json?: boolean }) => {
+    await withStore(async (store, cfg) => {
+      const now = Date.now();
+      const [open, stats, latestFinal] = [
+        await store.openEpoch(now),
+        await store.stats(now),
+        await store.latestEpochWith(["final"]),
+      ];
+      const value = {
+        store: `${store.kind}:${cfg.store.path}`,
+        chain: cfg.chain ? { chainId: cfg.chain.chainId, rpcUrl: cfg.chain.rpcUrl } : null,
+        openEpoch: open.epoch,
+        latestFinalEpoch: latestFinal?.epoch ?? null,
+        ...stats,
+      };
+      output(value, Boolean(opts.json), () =>
+        [
+          `store          ${value.store}`,
+          `chain          ${value.chain ? `${value.chain.chainId} ${value.chain.rpcUrl}` : "(none: no settlement)"}`,
+          `open epoch     ${value.openEpoch}   latest final: ${value.latestFinalEpoch ?? "-"}`,
+          `nodes          ${stats.nodes} (${stats.bannedNodes} banned)`,
+          `tasks          ${stats.tasksCompleted} validated, ${stats.tasksQueued} queued or running`,
+          `fraud blocked  ${stats.fraudBlocked}`,
+        ].join("\n"),
+      );
+    });
+  });
+
+// --- epochs ---
+
+const epoch = program.command("epoch").description("epochs and their settlement");
+
+epoch
+  .command("list")
+  .addOption(json())
+  .action(async (opts: { json?: boolean }) => {
+    await withStore(async (store) => {
+      const epochs = (await store.listEpochs(1_000)).map(({ rawTx: _raw, ...e }) => e);
+      output(epochs, Boolean(opts.json), () =>
+        table(
+          epochs.map((e) => ({
+            epoch: e.epoch,
+            status: e.status,
+            closed: time(e.closedAt),
+            leaves: e.leafCount,
+            "cumulative GBT": gbt(e.cumulativeTotal),
+            "network GBT": gbt(e.networkShare),
+            root: e.root,
+          })),
+        ),
+      );
+    });
+  });
+
+epoch
+  .command("show <epoch>")
+  .addOption(json())
+  .action(async (n: string, opts: { json?: boolean }) => {
+    await withStore(async (store, cfg) => {
+      const record = await store.getEpoch(Number(n));
+      if (!record) throw new RelayerError(`no epoch ${n}`);
+      const { rawTx: _raw, ...visible } = record;
+      const books = await reconcileEpoch(store, record.epoch, cfg.rewards.ratePerTokenWei);
+      const value = { ...visible, reconciliation: books };
+      output(value, Boolean(opts.json), () =>
+        [
+          ...Object.entries(visible).map(([k, v]) => `${k.padEnd(16)} ${v ?? "-"}`),
+          `books            ${books.ok ? "reconciled" : `MISMATCH: ${books.problems.join("; ")}`}`,
+          `node credits     ${gbt(books.nodeCredits)} GBT, network ${gbt(books.networkCredits)} GBT`,
+        ].join("\n"),
+      );
+    });
+  });
+
+epoch
+  .command("close")
+  .description("close the open epoch now (snapshot every node's cumulative state)")
+  .addOption(json())
+  .action(async (opts: { json?: boolean }) => {
+    await withRelayer(async (relayer) => {
+      const { spin, progress } = spinner(Boolean(opts.json));
+      const record = await relayer.settler.close(progress);
+      spin.succeed(`epoch ${record.epoch} closed with ${record.leafCount} leaves`);
+      output({ epoch: record.epoch, status: record.status, leafCount: record.leafCount }, Boolean(opts.json), () => "");
+    });
+  });
+
+epoch
+  .command("propose")
+  .description("build trees and propose every closed epoch on-chain, in order; resumes interrupted proposals")
+  .option("--repropose <epoch>", "propose a vetoed epoch again")
+  .addOption(json())
+  .action(async (opts: { json?: boolean; repropose?: string }) => {
+    await withRelayer(async (relayer) => {
+      const { spin, progress } = spinner(Boolean(opts.json));
+      try {
+        const records = opts.repropose
+          ? [await relayer.settler.repropose(Number(opts.repropose), progress)]
+          : await relayer.settler.advance(progress);
+        spin.succeed(records.map((r) => `epoch ${r.epoch}: ${r.status}`).join(", ") || "nothing to settle");
+        output(
+          records.map((r) => ({ epoch: r.epoch, status: r.status, root: r.root, txHash: r.txHash })),
+          Boolean(opts.json),
+          () => "",
+        );
+      } catch (error) {
+        spin.fail((error as Error).message);
+        throw error;
+      }
+    });
+  });
+
+// --- nodes ---
+
+const nodes = program.command("nodes").description("nodes, reputation and bans");
+
+nodes
+  .command("list")
+  .option("--limit <n>", "rows", "100")
+  .addOption(json())
+  .action(async (opts: { json?: boolean; limit: string }) => {
+    await withStore(async (store) => {
+      const list = await store.listNodes({ limit: Number(opts.limit), offset: 0 });
+      output(list, Boolean(opts.json), () =>
+        table(
+          list.map((n) => ({
+            address: n.address,
+            reputation: `${n.reputationBps / 100}%`,
+            strikes: n.strikes,
+            validated: n.tasksValidated,
+            failed: n.tasksFailed,
+            "confirmed GBT": gbt(n.confirmedWei),
+            "banned until": n.bannedUntil && n.bannedUntil > Date.now() ? time(n.bannedUntil) : "-",
+          })),
+        ),
+      );
+    });
+  });
+
+nodes
+  .command("show <address>")
+  .addOption(json())
+  .action(async (raw: string, opts: { json?: boolean }) => {
+    await withStore(async (store) => {
+      const address = parseAddress(raw);
+      const node = await store.getNode(address);
+      if (!node) throw new RelayerError(`no node ${address}`);
+      const activity = await store.nodeActivity(address, Date.now());
+      const value = { ...node, ...activity };
+      output(value, Boolean(opts.json), () =>
+        Object.entries(value)
+          .map(([k, v]) => `${k.padEnd(16)} ${typeof v === "bigint" ? `${gbt(v)} GBT` : (v ?? "-")}`)
+          .join("\n"),
+      );
+    });
+  });
+
+nodes
+  .command("ban <address>")
+  .option("--hours <h>", "ban length", String(BAN_DURATION_MS / 3_600_000))
+  .action(async (raw: string, opts: { hours: string }) => {
+    await withStore(async (store) => {
+      const until = Date.now() + Number(opts.hours) * 3_600_000;
+      await store.updateNode(parseAddress(raw), (n) => ({ ...n, bannedUntil: until }));
+      process.stdout.write(`banned ${raw} until ${time(until)}\n`);
+    });
+  });
+
+nodes.command("unban <address>").action(async (raw: string) => {
+  await withStore(async (store) => {
+    await store.updateNode(parseAddress(raw), (n) => ({ ...n, bannedUntil: null, activeStrikes: 0 }));
+    process.stdout.write(`unbanned ${raw}\n`);
+  });
+});
+
+// --- tasks ---
+
+const tasks = program.command("tasks").description("the task queue");
+
+tasks
+  .command("submit")
+  .requiredOption("--model <id>", "model id")
+  .requiredOption("--input <text>", "prompt")
+  .option("--max-tokens <n>", "tokens to generate", "64")
+  .option("--seed <n>", "sampling seed (decoding is greedy)", "0")
+  .option("--redundancy <n>", "nodes per task")
+  .addOption(json())
+  .action(
+    async (opts: {
+      model: string;
+      input: string;
+      maxTokens: string;
+      seed: string;
+      redundancy?: string;
+      json?: boolean;
+    }) => {
+      await withStore(async (store, cfg) => {
+        const id = newTaskId();
+        await store.insertTask({
+          id,
+          kind: "job",
+          status: "queued",
+          model: opts.model,
+          input: opts.input,
+          maxTokens: Number(opts.maxTokens),
+          seed: Number(opts.seed),
+          expectedHash: null,
+          challengeId: null,
+          redundancy: Number(opts.redundancy ?? cfg.verification.redundancy),
+          createdAt: Date.now(),
+          assignedAt: null,
+          deadline: null,
+          outputHash: null,
+          tokensGenerated: null,
+          settledAt: null,
+          epoch: null,
+        });
+        output({ id, status: "queued" }, Boolean(opts.json), () => `queued task ${id}`);
+      });
+    },
+  );
+
+tasks
+  .command("list")
+  .option("--status <status>", "queued | assigned | validated | rejected | inconclusive")
+  .option("--limit <n>", "rows", "50")
+  .addOption(json())
+  .action(async (opts: { status?: string; limit: string; json?: boolean }) => {
+    await withStore(async (store) => {
+      const list = await store.listTasks({
+        limit: Number(opts.limit),
+        ...(opts.status ? { status: opts.status as TaskStatus } : {}),
+      });
+      output(list, Boolean(opts.json), () =>
+        table(
+          list.map((t) => ({
+            id: t.id,
+            kind: t.kind,
+            status: t.status,
+            model: t.model,
+            created: time(t.createdAt),
+            tokens: t.tokensGenerated,
+            epoch: t.epoch,
+          })),
+        ),
+      );
+    });
+  });
+
+// --- challenges ---
+
+const challenges = program.command("challenges").description("known-answer challenges mixed into the task stream");
+
+challenges
+  .command("add")
+  .requiredOption("--model <id>", "model id")
+  .requiredOption("--input <text>", "prompt")
+  .option("--max-tokens <n>", "tokens to generate", "64")
+  .option("--seed <n>", "seed", "0")
+  .option("--expected-hash <hash>", "known output hash")
+  .option("--tokens <ids>", "known output token ids, comma-separated (the hash is computed)")
+  .addOption(json())
+  .action(
+    async (opts: {
+      model: string;
+      input: string;
+      maxTokens: string;
+      seed: string;
+      expectedHash?: string;
+      tokens?: string;
+      json?: boolean;
+    }) => {
+      const expectedHash = opts.tokens
+        ? outputHash(opts.tokens.split(",").map(Number))
+        : (opts.expectedHash as Hex | undefined);
+      if (!expectedHash || !/^0x[0-9a-fA-F]{64}$/.test(expectedHash)) {
+        throw new RelayerError("give the known answer: --tokens <ids> or --expected-hash <0x…32 bytes>");
+      }
+      await withStore(async (store) => {
+        const id = newTaskId();
+        await store.insertChallenge({
+          id,
+          model: opts.model,
+          input: opts.input,
+          maxTokens: Number(opts.maxTokens),
+          seed: Number(opts.seed),
+          expectedHash,
+          createdAt: Date.now(),
+          uses: 0,
+        });
+        output({ id, expectedHash }, Boolean(opts.json), () => `added challenge ${id} (${expectedHash})`);
+      });
+    },
+  );
+
+challenges
+  .command("list")
+  .addOption(json())
+  .action(async (opts: { json?: boolean }) => {
+    await withStore(async (store) => {
+      const list = await store.listChallenges();
+      output(list, Boolean(opts.json), () =>
+        table(
+          list.map((c) => ({
+            id: c.id,
+            model: c.model,
+            input: c.input.slice(0, 40),
+            uses: c.uses,
+            hash: c.expectedHash,
+          })),
+        ),
+      );
+    });
+  });
+
+// --- keystore ---
+
+program
+  .command("keystore-create <file>")
+  .description("encrypt the key in $GITBLOCK_RELAYER_KEY into a v3 keystore, password from $GITBLOCK_KEYSTORE_PASSWORD")
+  .action((file: string) => {
+    const key = process.env.GITBLOCK_RELAYER_KEY as Hex | undefined;
+    const password = process.env.GITBLOCK_KEYSTORE_PASSWORD;
+    if (!key || !password) {
+      throw new RelayerError("set GITBLOCK_RELAYER_KEY and GITBLOCK_KEYSTORE_PASSWORD in the environment");
+    }
+    const keystore = encryptKeystore(key, password);
+    writeFileSync(file, JSON.stringify(keystore, null, 2), { mode: 0o600 });
+    process.stdout.write(`wrote keystore for 0x${keystore.address} to ${file}\n`);
+  });
+
+program.parseAsync().catch((error: unknown) => {
+  const message = error instanceof RelayerError ? error.message : error instanceof Error ? error.stack : String(error);
+  process.stderr.write(`error: ${message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,64 @@
+/**
+ * Reputation rules from DESIGN.md, in basis points (10 000 = 100%): start at 100%, correct +2 points, wrong hash −5
+ * and a strike, timeout −5 and a strike, failed known-answer challenge −15 and a strike, bounded to [0, 100%].
+ * Three strikes since the last ban → an automatic 24 h ban.
+ */
+export const INITIAL_REPUTATION_BPS = 10_000;
+export const MAX_REPUTATION_BPS = 10_000;
+export const BAN_STRIKES = 3;
+export const BAN_DURATION_MS = 24 * 3_600_000;
+/** Above this, the node's share earns the +10% bonus. */
+export const BONUS_THRESHOLD_BPS = 7_000;
+
+export type Outcome = "correct" | "wrong" | "timeout" | "failed_challenge" | "inconclusive";
+
+export const REPUTATION_DELTA_BPS: Record<Outcome, number> = {
+  correct: 200,
+  wrong: -500,
+  timeout: -500,
+  failed_challenge: -1_500,
+  inconclusive: 0,
+};
+
+export function givesStrike(outcome: Outcome): boolean {
+  return outcome === "wrong" || outcome === "timeout" || outcome === "failed_challenge";
+}
+
+export interface ReputationState {
+  reputationBps: number;
+  strikes: number;
+  activeStrikes: number;
+  tasksValidated: number;
+  tasksFailed: number;
+  bannedUntil: number | null;
+}
+
+/** Applies one outcome; returns the new state. A third active strike bans for 24 h and starts a fresh count. */
+export function applyOutcome<T extends ReputationState>(state: T, outcome: Outcome, now: number): T {
+  const reputationBps = Math.min(MAX_REPUTATION_BPS, Math.max(0, state.reputationBps + REPUTATION_DELTA_BPS[outcome]));
+  const strike = givesStrike(outcome) ? 1 : 0;
+  let activeStrikes = state.activeStrikes + strike;
+  let bannedUntil = state.bannedUntil;
+  if (activeStrikes >= BAN_STRIKES) {
+    bannedUntil = now + BAN_DURATION_MS;
+    activeStrikes = 0;
+  }
+  return {
+    ...state,
+    reputationBps,
+    strikes: state.strikes + strike,
+    activeStrikes,
+    bannedUntil,
+    tasksValidated: state.tasksValidated + (outcome === "correct" ? 1 : 0),
+    tasksFailed: state.tasksFailed + (strike ? 1 : 0),
+  };
+}
+
+export function isBanned(state: Pick<ReputationState, "bannedUntil">, now: number): boolean {
+  return state.bannedUntil !== null && state.bannedUntil > now;
+}
+
+/** Voting weight in consensus: the node's reputation (a 0% node has no say). */
+export function votingWeight(state: Pick<ReputationState, "reputationBps">): number {
+  return state.reputationBps;
+}

@@ -1,0 +1,82 @@
+import type { Address } from "viem";
+import type { Clock } from "../clock.ts";
+import type { RelayerConfig } from "../config/schema.ts";
+import { isBanned } from "../economics/reputation.ts";
+import type { RelayerEvents } from "../events.ts";
+import type { NodeRegistry, Presence } from "../gateway/registry.ts";
+import type { Logger } from "../log.ts";
+import type { Store } from "../store/types.ts";
+
+const DAY_MS = 86_400_000;
+
+/**
+ * A node earns the passive reward for a window when it was connected for the whole window, ready for work,
+ * heard from within the heartbeat timeout, not banned, and did not let a task time out during the window.
+ * One reward per wallet per window however many sockets it holds, and at most the daily cap per wallet.
+ */
+export function eligibleForPassive(
+  presence: Presence,
+  windowStart: number,
+  now: number,
+  heartbeatTimeoutMs: number,
+): boolean {
+  return (
+    presence.ready !== null &&
+    presence.connectedSince <= windowStart &&
+    now - presence.lastHeartbeat <= heartbeatTimeoutMs &&
+    !isBanned(presence.record, now) &&
+    (presence.lastTimeoutAt === null || presence.lastTimeoutAt < windowStart)
+  );
+}
+
+export class PassiveRewards {
+  private readonly store: Store;
+  private readonly registry: NodeRegistry;
+  private readonly clock: Clock;
+  private readonly config: RelayerConfig["rewards"];
+  private readonly heartbeatTimeoutMs: number;
+  private readonly events: RelayerEvents;
+  private readonly log: Logger;
+
+  constructor(options: {
+    store: Store;
+    registry: NodeRegistry;
+    clock: Clock;
+    config: RelayerConfig["rewards"];
+    heartbeatTimeoutMs: number;
+    events: RelayerEvents;
+    log: Logger;
+  }) {
+    this.store = options.store;
+    this.registry = options.registry;
+    this.clock = options.clock;
+    this.config = options.config;
+    this.heartbeatTimeoutMs = options.heartbeatTimeoutMs;
+    this.events = options.events;
+    this.log = options.log;
+  }
+
+  /** Credits the window that just ended (windows are aligned to multiples of the interval, so ids are stable). */
+  async tick(): Promise<Address[]> {
+    const now = this.clock.now();
+    const interval = this.config.passiveIntervalMs;
+    const windowEnd = now - (now % interval);
+    const windowStart = windowEnd - interval;
+    const eligible: Address[] = [];
+    for (const presence of this.registry.all()) {
+      if (eligibleForPassive(presence, windowStart, now, this.heartbeatTimeoutMs)) eligible.push(presence.address);
+    }
+    if (eligible.length === 0) return [];
+    const credited = await this.store.creditPassive(
+      eligible,
+      `passive:${windowStart}`,
+      now - (now % DAY_MS),
+      this.config.passiveRewardWei,
+      this.config.passiveCapPerDayWei,
+      now,
+    );
+    for (const node of credited) this.events.emit("balance", { node });
+    if (credited.length > 0) this.log.info({ window: windowStart, nodes: credited.length }, "passive rewards credited");
+    return credited;
+  }
+}

@@ -1,0 +1,292 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import express, { type NextFunction, type Request, type Response } from "express";
+import type { LocalAccount } from "viem";
+import { DashboardChannel } from "./api/dashboard.ts";
+import { sendJson } from "./api/json.ts";
+import { nodeProfile } from "./api/profile.ts";
+import { apiRouter } from "./api/routes.ts";
+import { AuthService } from "./auth/sign-in.ts";
+import { type Clock, systemClock } from "./clock.ts";
+import type { RelayerConfig } from "./config/schema.ts";
+import { RelayerEvents } from "./events.ts";
+import { httpPollingRouter } from "./gateway/http-polling.ts";
+import { NodeProtocol } from "./gateway/node-protocol.ts";
+import { NodeRegistry } from "./gateway/registry.ts";
+import { ResultIngest } from "./gateway/result-ingest.ts";
+import { WsGateway } from "./gateway/ws-gateway.ts";
+import { PassiveRewards } from "./ledger/passive.ts";
+import { createLogger, type Logger } from "./log.ts";
+import { createMetrics, type Metrics } from "./metrics.ts";
+import { Scheduler } from "./scheduler/scheduler.ts";
+import { type ChainClients, connectChain } from "./settlement/chain.ts";
+import { EpochSettler } from "./settlement/settler.ts";
+import { openStore } from "./store/index.ts";
+import type { Store } from "./store/types.ts";
+import { TaskSettler } from "./verification/task-settler.ts";
+
+export interface RelayerOptions {
+  config: RelayerConfig;
+  clock?: Clock;
+  log?: Logger;
+  /** The relayer's signing account (RELAYER_ROLE on the vault); null: no on-chain settlement. */
+  account?: LocalAccount | null;
+  /** Pre-built chain clients (tests); otherwise built from `config.chain`. */
+  chain?: ChainClients | null;
+  store?: Store;
+  random?: () => number;
+}
+
+/**
+ * The composition root: wires store, gateway, scheduler, verification, ledger, settlement and API, and owns the
+ * timers. Everything else is a small module that gets its collaborators passed in.
+ */
+export class Relayer {
+  readonly config: RelayerConfig;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly store: Store;
+  readonly events = new RelayerEvents();
+  readonly metrics: Metrics = createMetrics();
+  readonly registry = new NodeRegistry();
+  readonly auth: AuthService;
+  readonly scheduler: Scheduler;
+  readonly ingest: ResultIngest;
+  readonly taskSettler: TaskSettler;
+  readonly protocol: NodeProtocol;
+  readonly gateway: WsGateway;
+  readonly passive: PassiveRewards;
+  readonly settler: EpochSettler;
+  readonly dashboard: DashboardChannel;
+  readonly chain: ChainClients | null;
+  private server: Server | null = null;
+  private timers: NodeJS.Timeout[] = [];
+  private pollingSweep: () => void = () => {};
+
+  private constructor(options: RelayerOptions & { chain: ChainClients | null; store: Store }) {
+    const config = options.config;
+    this.config = config;
+    this.clock = options.clock ?? systemClock;
+    this.log = options.log ?? createLogger(config.log.level);
+    this.store = options.store;
+    this.chain = options.chain;
+    this.auth = new AuthService({
+      store: this.store,
+      clock: this.clock,
+      relayer: config.domain,
+      chainId: config.chain?.chainId ?? this.chain?.chain.id ?? 31_337,
+      challengeTtlSec: config.gateway.challengeTtlSec,
+      sessionTtlSec: config.gateway.sessionTtlSec,
+    });
+    const common = { store: this.store, clock: this.clock, events: this.events, metrics: this.metrics, log: this.log };
+    this.scheduler = new Scheduler({
+      ...common,
+      registry: this.registry,
+      config: config.verification,
+      ...(options.random ? { random: options.random } : {}),
+    });
+    this.taskSettler = new TaskSettler({
+      ...common,
+      registry: this.registry,
+      quorumBps: config.verification.quorumBps,
+      ratePerTokenWei: config.rewards.ratePerTokenWei,
+      onCapacityFreed: () => this.scheduler.kick(),
+    });
+    this.ingest = new ResultIngest({
+      store: this.store,
+      clock: this.clock,
+      metrics: this.metrics,
+      log: this.log,
+      onCompleted: (ids) => this.taskSettler.enqueue(ids),
+    });
+    this.protocol = new NodeProtocol({
+      ...common,
+      registry: this.registry,
+      scheduler: this.scheduler,
+      ingest: this.ingest,
+    });
+    this.gateway = new WsGateway({
+      auth: this.auth,
+      protocol: this.protocol,
+      clock: this.clock,
+      config: config.gateway,
+      metrics: this.metrics,
+      log: this.log,
+    });
+    this.passive = new PassiveRewards({
+      ...common,
+      registry: this.registry,
+      config: config.rewards,
+      heartbeatTimeoutMs: config.gateway.heartbeatTimeoutMs,
+    });
+    this.settler = new EpochSettler({ ...common, chain: this.chain, confirmations: config.chain?.confirmations ?? 1 });
+    this.dashboard = new DashboardChannel({
+      events: this.events,
+      log: this.log,
+      profile: (address) =>
+        nodeProfile(
+          {
+            store: this.store,
+            registry: this.registry,
+            clock: this.clock,
+            chain: this.chain,
+            ratePerTokenWei: config.rewards.ratePerTokenWei,
+          },
+          address,
+        ),
+    });
+  }
+
+  static async create(options: RelayerOptions): Promise<Relayer> {
+    let chain = options.chain ?? null;
+    if (options.chain === undefined && options.config.chain) {
+      chain = await connectChain(options.config.chain, options.account ?? null);
+    }
+    const store = options.store ?? (await openStore(options.config));
+    return new Relayer({ ...options, chain, store });
+  }
+
+  /** Starts HTTP + WebSocket serving and the timers; resumes any settlement a crash interrupted. */
+  async start(): Promise<{ port: number; url: string }> {
+    await this.store.openEpoch(this.clock.now());
+    const app = express();
+    app.disable("x-powered-by");
+    app.get("/healthz", async (_req, res) => {
+      const epoch = await this.store.openEpoch(this.clock.now());
+      sendJson(res, { ok: true, store: this.store.kind, openEpoch: epoch.epoch, connectedNodes: this.registry.size });
+    });
+    app.get("/metrics", async (_req, res) => {
+      this.metrics.connectedNodes.set(this.registry.size);
+      res.type(this.metrics.registry.contentType).send(await this.metrics.registry.metrics());
+    });
+    const polling = httpPollingRouter({
+      auth: this.auth,
+      protocol: this.protocol,
+      clock: this.clock,
+      config: this.config.gateway,
+      metrics: this.metrics,
+    });
+    this.pollingSweep = polling.sweep;
+    app.use("/api", polling.router);
+    app.use(
+      "/api",
+      apiRouter({
+        store: this.store,
+        registry: this.registry,
+        scheduler: this.scheduler,
+        settler: this.settler,
+        clock: this.clock,
+        chain: this.chain,
+        config: this.config,
+      }),
+    );
+    app.use((error: Error & { status?: number; type?: string }, _req: Request, res: Response, _next: NextFunction) => {
+      if (error.type === "entity.too.large") {
+        sendJson(res, { type: "error", v: 1, code: "frame_too_large", message: "request body too large" }, 413);
+      } else if (error.type === "entity.parse.failed") {
+        sendJson(res, { type: "error", v: 1, code: "bad_frame", message: "body is not valid JSON" }, 400);
+      } else {
+        this.log.error({ err: error }, "request failed");
+        sendJson(res, { type: "error", v: 1, code: "internal", message: error.message }, error.status ?? 500);
+      }
+    });
+
+    const server = createServer(app);
+    server.on("upgrade", (request, socket, head) => {
+      if (this.gateway.handleUpgrade(request, socket, head)) return;
+      if (this.dashboard.handleUpgrade(request, socket, head)) return;
+      socket.end("HTTP/1.1 404 Not Found\r\n\r\n");
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(this.config.port, this.config.host, () => resolve());
+    });
+    this.server = server;
+    this.startTimers();
+    const { port } = server.address() as AddressInfo;
+    const url = `http://${this.config.host}:${port}`;
+    this.log.info({ url, store: this.store.kind, chain: this.chain?.chain.id ?? null }, "relayer listening");
+    return { port, url };
+  }
+
+  private readonly inFlight = new Set<Promise<unknown>>();
+
+  private every(ms: number, work: () => Promise<unknown> | unknown, what: string): void {
+    let running = false;
+    const timer = setInterval(() => {
+      if (running) return;
+      running = true;
+      const job = Promise.resolve()
+        .then(work)
+        .catch((error: unknown) => this.log.error({ err: error }, `${what} failed`))
+        .finally(() => {
+          running = false;
+          this.inFlight.delete(job);
+        });
+      this.inFlight.add(job);
+    }, ms);
+    timer.unref();
+    this.timers.push(timer);
+  }
+
+  private startTimers(): void {
+    const { verification, rewards, epochs, gateway } = this.config;
+    this.every(verification.sweepIntervalMs, () => this.taskSettler.sweep(), "deadline sweep");
+    this.every(
+      Math.min(5_000, gateway.heartbeatTimeoutMs / 3),
+      () => {
+        this.gateway.sweep();
+        this.pollingSweep();
+      },
+      "connection sweep",
+    );
+    // Picks up bans and tasks queued with the CLI (another process) within a second.
+    this.every(
+      1_000,
+      async () => {
+        await this.refreshNodes();
+        this.scheduler.kick();
+      },
+      "node refresh",
+    );
+    this.every(rewards.passiveIntervalMs, () => this.passive.tick(), "passive rewards");
+    if (epochs.intervalMs > 0) {
+      this.every(epochs.intervalMs, () => this.closeAndSettle(), "epoch close");
+    }
+    if (epochs.autoPropose) {
+      this.every(
+        Math.max(1_000, Math.min(15_000, epochs.intervalMs || 15_000)),
+        () => this.settler.advance(),
+        "settlement",
+      );
+      this.settler.advance().catch((error: unknown) => this.log.error({ err: error }, "resuming settlement failed"));
+    }
+  }
+
+  async closeAndSettle(): Promise<void> {
+    if ((await this.store.stats(this.clock.now())).nodes === 0) return; // nothing to settle yet
+    await this.settler.close();
+    if (this.config.epochs.autoPropose) await this.settler.advance();
+  }
+
+  private async refreshNodes(): Promise<void> {
+    const addresses = [...this.registry.all()].map((p) => p.address);
+    for (const record of await this.store.getNodes(addresses)) this.registry.updateRecord(record);
+  }
+
+  async stop(): Promise<void> {
+    for (const timer of this.timers) clearInterval(timer);
+    this.timers = [];
+    // Let timer work that already started finish before the store closes under it.
+    await Promise.allSettled([...this.inFlight]);
+    await this.ingest.drain();
+    await this.gateway.close();
+    await this.dashboard.close();
+    if (this.server) {
+      this.server.closeAllConnections();
+      await new Promise<void>((resolve) => this.server?.close(() => resolve()));
+      this.server = null;
+    }
+    await this.store.close();
+  }
+}

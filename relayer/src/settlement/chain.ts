@@ -1,0 +1,54 @@
+import {
+  type Account,
+  type Address,
+  type Chain,
+  createPublicClient,
+  createWalletClient,
+  defineChain,
+  http,
+  type PublicClient,
+  type Transport,
+  type WalletClient,
+} from "viem";
+import { readDeployment } from "../../../sdk/src/deployments.ts";
+import type { RelayerConfig } from "../config/schema.ts";
+import { ConfigError } from "../errors.ts";
+
+export interface ChainClients {
+  publicClient: PublicClient;
+  walletClient: WalletClient<Transport, Chain, Account> | null;
+  vault: Address;
+  chain: Chain;
+}
+
+/** On-chain epoch status, as the vault's `EpochStatus` enum numbers it. */
+export const VAULT_EPOCH_STATUS = { None: 0, Pending: 1, Final: 2, Vetoed: 3 } as const;
+
+/** Resolves the vault address (config, or deployments/<network>.json) and builds viem clients for the chain. */
+export async function connectChain(
+  config: NonNullable<RelayerConfig["chain"]>,
+  account: Account | null,
+  root?: string,
+): Promise<ChainClients> {
+  let vault = config.rewardsVault as Address | undefined;
+  if (!vault && config.deployment) {
+    const deployment = await readDeployment(config.deployment, root);
+    if (deployment.chainId !== config.chainId) {
+      throw new ConfigError(
+        `deployments/${config.deployment}.json is for chain ${deployment.chainId}, the config says ${config.chainId}`,
+      );
+    }
+    vault = deployment.contracts.rewardsVault;
+  }
+  if (!vault) throw new ConfigError("chain.rewardsVault or chain.deployment is required to settle epochs");
+  const chain = defineChain({
+    id: config.chainId,
+    name: `chain-${config.chainId}`,
+    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+    rpcUrls: { default: { http: [config.rpcUrl] } },
+  });
+  const transport = http(config.rpcUrl, { retryCount: 2 });
+  const publicClient = createPublicClient({ chain, transport, pollingInterval: 100 }) as PublicClient;
+  const walletClient = account ? createWalletClient({ chain, transport, account }) : null;
+  return { publicClient, walletClient, vault, chain };
+}

@@ -1,0 +1,137 @@
+/**
+ * Schema migrations, applied in order inside one transaction each and recorded in `schema_migrations`.
+ * The SQL sticks to what SQLite and PostgreSQL share (TEXT for wei amounts: they overflow 64-bit integers;
+ * BIGINT for ms timestamps), so a PostgreSQL store can run the same list.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: "initial",
+    sql: `
+CREATE TABLE nodes (
+  address TEXT PRIMARY KEY,
+  operator TEXT NOT NULL,
+  country TEXT,
+  reputation_bps INTEGER NOT NULL,
+  strikes INTEGER NOT NULL DEFAULT 0,
+  active_strikes INTEGER NOT NULL DEFAULT 0,
+  tasks_validated BIGINT NOT NULL DEFAULT 0,
+  tasks_failed BIGINT NOT NULL DEFAULT 0,
+  banned_until BIGINT,
+  confirmed_wei TEXT NOT NULL DEFAULT '0',
+  created_at BIGINT NOT NULL,
+  last_seen_at BIGINT NOT NULL
+);
+CREATE TABLE auth_nonces (
+  nonce TEXT PRIMARY KEY,
+  expires_at BIGINT NOT NULL,
+  used_at BIGINT
+);
+CREATE TABLE sessions (
+  token_hash TEXT PRIMARY KEY,
+  account TEXT NOT NULL,
+  expires_at BIGINT NOT NULL
+);
+CREATE TABLE challenges (
+  id TEXT PRIMARY KEY,
+  model TEXT NOT NULL,
+  input TEXT NOT NULL,
+  max_tokens INTEGER NOT NULL,
+  seed BIGINT NOT NULL,
+  expected_hash TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  uses INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE tasks (
+  id TEXT PRIMARY KEY,
+  kind TEXT NOT NULL,
+  status TEXT NOT NULL,
+  model TEXT NOT NULL,
+  input TEXT NOT NULL,
+  max_tokens INTEGER NOT NULL,
+  seed BIGINT NOT NULL,
+  expected_hash TEXT,
+  challenge_id TEXT,
+  redundancy INTEGER NOT NULL,
+  created_at BIGINT NOT NULL,
+  assigned_at BIGINT,
+  deadline BIGINT,
+  output_hash TEXT,
+  tokens_generated INTEGER,
+  settled_at BIGINT,
+  epoch INTEGER,
+  open_assignments INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX tasks_status_created ON tasks (status, created_at);
+CREATE INDEX tasks_status_deadline ON tasks (status, deadline);
+CREATE INDEX tasks_epoch ON tasks (epoch);
+CREATE TABLE assignments (
+  task_id TEXT NOT NULL,
+  node TEXT NOT NULL,
+  status TEXT NOT NULL,
+  output_hash TEXT,
+  tokens_generated INTEGER,
+  queue_ms REAL,
+  inference_ms REAL,
+  assigned_at BIGINT NOT NULL,
+  submitted_at BIGINT,
+  reward_wei TEXT NOT NULL DEFAULT '0',
+  PRIMARY KEY (task_id, node)
+);
+CREATE INDEX assignments_node ON assignments (node, assigned_at);
+CREATE TABLE ledger (
+  epoch INTEGER NOT NULL,
+  account TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  ref TEXT NOT NULL,
+  amount_wei TEXT NOT NULL,
+  bonus_wei TEXT NOT NULL DEFAULT '0',
+  created_at BIGINT NOT NULL,
+  PRIMARY KEY (account, kind, ref)
+);
+CREATE INDEX ledger_epoch ON ledger (epoch);
+CREATE INDEX ledger_passive ON ledger (account, created_at) WHERE kind = 'passive';
+CREATE TABLE epochs (
+  epoch INTEGER PRIMARY KEY,
+  status TEXT NOT NULL,
+  opened_at BIGINT NOT NULL,
+  closed_at BIGINT,
+  leaf_count INTEGER,
+  cumulative_total TEXT,
+  network_share TEXT,
+  root TEXT,
+  content_hash TEXT,
+  tx_hash TEXT,
+  raw_tx TEXT,
+  proposed_at BIGINT,
+  final_at BIGINT
+);
+CREATE TABLE epoch_leaves (
+  epoch INTEGER NOT NULL,
+  idx INTEGER NOT NULL,
+  account TEXT NOT NULL,
+  cumulative_amount TEXT NOT NULL,
+  reputation_bps INTEGER NOT NULL,
+  tasks_validated BIGINT NOT NULL,
+  tasks_failed BIGINT NOT NULL,
+  strikes INTEGER NOT NULL,
+  PRIMARY KEY (epoch, idx)
+);
+CREATE UNIQUE INDEX epoch_leaves_account ON epoch_leaves (epoch, account);
+CREATE TABLE epoch_trees (
+  epoch INTEGER PRIMARY KEY,
+  layers BLOB NOT NULL
+);
+CREATE TABLE meta (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+`,
+  },
+];

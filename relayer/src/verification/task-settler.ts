@@ -1,0 +1,126 @@
+import type { Clock } from "../clock.ts";
+import type { RelayerEvents } from "../events.ts";
+import type { NodeRegistry } from "../gateway/registry.ts";
+import type { Logger } from "../log.ts";
+import type { Metrics } from "../metrics.ts";
+import type { Store } from "../store/types.ts";
+import { decideSettlement, type SettlementDecision } from "./settle-task.ts";
+
+/**
+ * Settles tasks once every assigned node has answered or the deadline passed (silence becomes a timeout), then
+ * tells each node its verdict and frees its capacity. The decision runs inside the store's transaction, so a
+ * task is settled exactly once even when the sweep and a last result race.
+ */
+export class TaskSettler {
+  private readonly store: Store;
+  private readonly registry: NodeRegistry;
+  private readonly clock: Clock;
+  private readonly events: RelayerEvents;
+  private readonly metrics: Metrics;
+  private readonly log: Logger;
+  private readonly quorumBps: number;
+  private readonly ratePerTokenWei: bigint;
+  private readonly onCapacityFreed: () => void;
+
+  constructor(options: {
+    store: Store;
+    registry: NodeRegistry;
+    clock: Clock;
+    events: RelayerEvents;
+    metrics: Metrics;
+    log: Logger;
+    quorumBps: number;
+    ratePerTokenWei: bigint;
+    onCapacityFreed: () => void;
+  }) {
+    this.store = options.store;
+    this.registry = options.registry;
+    this.clock = options.clock;
+    this.events = options.events;
+    this.metrics = options.metrics;
+    this.log = options.log;
+    this.quorumBps = options.quorumBps;
+    this.ratePerTokenWei = options.ratePerTokenWei;
+    this.onCapacityFreed = options.onCapacityFreed;
+  }
+
+  private queued = new Set<string>();
+  private flushTimer: NodeJS.Timeout | null = null;
+
+  /** Settles soon, batched with other tasks completing in the same few ms (one commit for all of them). */
+  enqueue(taskIds: readonly string[]): void {
+    for (const id of taskIds) this.queued.add(id);
+    if (this.flushTimer) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = null;
+      const ids = [...this.queued];
+      this.queued.clear();
+      this.settleMany(ids).catch((error: unknown) =>
+        this.log.error({ err: error, tasks: ids.length }, "settling tasks failed; the sweep will retry"),
+      );
+    }, 3);
+  }
+
+  async settle(taskId: string): Promise<SettlementDecision | undefined> {
+    return (await this.settleMany([taskId]))[0];
+  }
+
+  /** Settles several tasks in one transaction (one fsync), then notifies every node concerned. */
+  async settleMany(taskIds: readonly string[]): Promise<SettlementDecision[]> {
+    if (taskIds.length === 0) return [];
+    const now = this.clock.now();
+    const models = new Map<string, string>();
+    const settled = await this.store.settleTasks(taskIds, (snapshot) => {
+      models.set(snapshot.task.id, snapshot.task.model);
+      return decideSettlement(snapshot, { quorumBps: this.quorumBps, ratePerTokenWei: this.ratePerTokenWei, now });
+    });
+    for (const { taskId, settlement } of settled) this.announce(taskId, settlement, models.get(taskId) ?? "", now);
+    if (settled.length > 0) this.onCapacityFreed();
+    return settled.map((s) => s.settlement);
+  }
+
+  private announce(taskId: string, decision: SettlementDecision, model: string, now: number): void {
+    for (const node of decision.nodes) this.registry.updateRecord(node);
+    for (const verdict of decision.verdicts) {
+      const presence = this.registry.get(verdict.node);
+      if (presence) {
+        presence.inflight.delete(taskId);
+        if (verdict.internalOutcome === "timeout") presence.lastTimeoutAt = now;
+      }
+      this.registry.send(verdict.node, {
+        type: "verdict",
+        v: 1,
+        taskId,
+        outcome: verdict.outcome,
+        reputationBps: verdict.reputationBps,
+        strikes: verdict.strikes,
+        rewardWei: verdict.rewardWei.toString(),
+        ...(verdict.newlyBanned && verdict.bannedUntil !== null ? { bannedUntil: verdict.bannedUntil } : {}),
+      });
+      if (verdict.newlyBanned) {
+        this.log.warn({ node: verdict.node, bannedUntil: verdict.bannedUntil }, "node banned after 3 strikes");
+      }
+      this.metrics.verdicts.inc({ outcome: verdict.internalOutcome });
+      this.events.emit("verdict", {
+        taskId,
+        node: verdict.node,
+        outcome: verdict.outcome,
+        rewardWei: verdict.rewardWei,
+        reputationBps: verdict.reputationBps,
+        strikes: verdict.strikes,
+        bannedUntil: verdict.bannedUntil,
+      });
+    }
+    this.events.emit("task", { taskId, status: decision.task.status, model });
+  }
+
+  /** Settles every task whose deadline passed or whose answers are all in. */
+  async sweep(): Promise<number> {
+    let settled = 0;
+    for (;;) {
+      const due = await this.store.dueTasks(this.clock.now(), 500);
+      settled += (await this.settleMany(due)).length;
+      if (due.length < 500) return settled;
+    }
+  }
+}

@@ -1,0 +1,196 @@
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import type { Address } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { rewardsVaultAbi } from "../../../sdk/src/abi.ts";
+import { SqliteStore } from "../../src/store/sqlite.ts";
+import { freePort, HARDHAT_KEYS, startTestChain, type TestChain } from "../helpers/chain.ts";
+import { getJson } from "../helpers/http.ts";
+
+const cli = path.resolve(import.meta.dirname, "../../src/cli/main.ts");
+
+interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [cli, ...args], {
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr.on("data", (chunk) => {
+      stderr += chunk;
+    });
+    child.once("exit", (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+}
+
+describe("operator CLI and crash-safe settlement", () => {
+  let chain: TestChain;
+  let dir: string;
+  let configFile: string;
+  const env = { GITBLOCK_RELAYER_KEY: HARDHAT_KEYS.relayer };
+  const nodes = Array.from({ length: 5 }, () => privateKeyToAccount(generatePrivateKey()).address);
+
+  before(async () => {
+    chain = await startTestChain();
+    dir = mkdtempSync(path.join(tmpdir(), "gitblock-cli-"));
+    configFile = path.join(dir, "relayer.json");
+    writeFileSync(
+      configFile,
+      JSON.stringify({
+        store: { path: "relayer.db" },
+        chain: { rpcUrl: chain.rpcUrl, chainId: chain.chainId, rewardsVault: chain.vault },
+        log: { level: "warn" },
+        epochs: { intervalMs: 0 },
+      }),
+    );
+  });
+  after(async () => {
+    await chain?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const cliRun = (args: string[], extra: Record<string, string> = {}) =>
+    run(["--config", configFile, ...args], { ...env, ...extra });
+
+  /** Gives every node some confirmed GBT, as validated tasks would. */
+  async function earn(amount: bigint) {
+    const store = new SqliteStore(path.join(dir, "relayer.db"));
+    for (const node of nodes) {
+      await store.touchNode(node as Address, Date.now());
+      await store.updateNode(node as Address, (n) => ({ ...n, confirmedWei: n.confirmedWei + amount }));
+    }
+    await store.close();
+  }
+
+  async function proposals(): Promise<bigint[]> {
+    const logs = await chain.publicClient.getContractEvents({
+      address: chain.vault,
+      abi: rewardsVaultAbi,
+      eventName: "EpochProposed",
+      fromBlock: 0n,
+    });
+    return logs.map((log) => log.args.epoch ?? 0n);
+  }
+
+  it("refuses a bad config with a clear message", async () => {
+    const bad = path.join(dir, "bad.json");
+    writeFileSync(bad, JSON.stringify({ port: -1, verification: { redundancy: "three" } }));
+    const result = await run(["--config", bad, "status"]);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /Invalid relayer configuration/);
+    assert.match(result.stderr, /port/);
+    assert.match(result.stderr, /verification\.redundancy/);
+  });
+
+  it("manages nodes, tasks and challenges; --json on read commands", async () => {
+    await earn(0n);
+    const node = nodes[0] as string;
+    assert.equal((await cliRun(["nodes", "ban", node, "--hours", "2"])).code, 0);
+    const shown = JSON.parse((await cliRun(["nodes", "show", node, "--json"])).stdout);
+    assert.ok(shown.bannedUntil > Date.now() + 3_600_000);
+    assert.equal((await cliRun(["nodes", "unban", node])).code, 0);
+    const listed = JSON.parse((await cliRun(["nodes", "list", "--json"])).stdout);
+    assert.equal(listed.length, nodes.length);
+    assert.equal(listed.find((n: { address: string }) => n.address === node).bannedUntil, null);
+
+    const submitted = JSON.parse(
+      (await cliRun(["tasks", "submit", "--model", "tiny-llm", "--input", "hi", "--max-tokens", "8", "--json"])).stdout,
+    );
+    const tasks = JSON.parse((await cliRun(["tasks", "list", "--json"])).stdout);
+    assert.equal(tasks[0].id, submitted.id);
+    assert.equal(tasks[0].status, "queued");
+    assert.equal(
+      (await cliRun(["challenges", "add", "--model", "tiny-llm", "--input", "2+2", "--tokens", "1,2"])).code,
+      0,
+    );
+    const challenges = JSON.parse((await cliRun(["challenges", "list", "--json"])).stdout);
+    assert.equal(challenges.length, 1);
+    const status = JSON.parse((await cliRun(["status", "--json"])).stdout);
+    assert.equal(status.nodes, nodes.length);
+    assert.equal(status.openEpoch, 1);
+    const text = await cliRun(["nodes", "list"]);
+    assert.match(text.stdout, /address\s+reputation/);
+  });
+
+  it("a crash at any step of settlement neither proposes twice nor skips an epoch", async () => {
+    // Epoch 1: killed right after closing, after building the tree, after broadcasting the proposal (before
+    // recording it); each time the next run resumes.
+    await earn(10n ** 18n);
+    const close = await cliRun(["epoch", "close"], { GITBLOCK_CRASH_AT: "after-close" });
+    assert.equal(close.signal, "SIGKILL");
+    for (const point of ["after-build", "after-broadcast"]) {
+      const crashed = await cliRun(["epoch", "propose"], { GITBLOCK_CRASH_AT: point });
+      assert.equal(crashed.signal, "SIGKILL", `${point}: ${crashed.stderr}`);
+    }
+    assert.deepEqual(await proposals(), [1n], "the broadcast landed once");
+    const resumed = await cliRun(["epoch", "propose", "--json"]);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.deepEqual(
+      JSON.parse(resumed.stdout).map((e: { epoch: number; status: string }) => [e.epoch, e.status]),
+      [[1, "final"]],
+    );
+
+    // Epoch 2: killed after signing (transaction stored, never sent): the restart sends that same transaction.
+    await earn(10n ** 18n);
+    assert.equal((await cliRun(["epoch", "close"])).code, 0);
+    const crashed = await cliRun(["epoch", "propose"], { GITBLOCK_CRASH_AT: "after-sign" });
+    assert.equal(crashed.signal, "SIGKILL");
+    assert.deepEqual(await proposals(), [1n]);
+    const listedBefore = JSON.parse((await cliRun(["epoch", "list", "--json"])).stdout);
+    assert.equal(listedBefore.find((e: { epoch: number }) => e.epoch === 2).status, "proposing");
+    assert.equal((await cliRun(["epoch", "propose"])).code, 0);
+    assert.equal((await cliRun(["epoch", "propose"])).code, 0, "running again is harmless");
+    assert.deepEqual(await proposals(), [1n, 2n], "each epoch proposed exactly once, in order");
+
+    const onChain = await chain.publicClient.readContract({
+      address: chain.vault,
+      abi: rewardsVaultAbi,
+      functionName: "latestFinalEpoch",
+    });
+    assert.equal(onChain, 2n);
+    const shown = JSON.parse((await cliRun(["epoch", "show", "2", "--json"])).stdout);
+    assert.equal(shown.status, "final");
+    assert.equal(shown.cumulativeTotal, (2n * 10n ** 18n * BigInt(nodes.length)).toString());
+    assert.equal(shown.reconciliation.ok, false, "credits made behind the ledger's back are flagged");
+  });
+
+  it("start serves until SIGTERM and exits cleanly", async () => {
+    const port = await freePort();
+    const child = spawn(process.execPath, [cli, "--config", configFile, "start"], {
+      env: { ...process.env, ...env, GITBLOCK_RELAYER_PORT: String(port), LOG_LEVEL: "warn" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        let err = "";
+        child.stderr.on("data", (chunk) => {
+          err += chunk;
+          if (err.includes("listening")) resolve();
+        });
+        child.once("exit", (code) => reject(new Error(`start exited ${code}: ${err}`)));
+      });
+      const health = await getJson(`http://127.0.0.1:${port}/healthz`);
+      assert.equal(health.ok, true);
+      assert.equal(health.store, "sqlite");
+    } finally {
+      const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+      child.kill("SIGTERM");
+      assert.equal(await exited, 0);
+    }
+  });
+});

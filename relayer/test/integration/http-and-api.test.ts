@@ -1,0 +1,138 @@
+import assert from "node:assert/strict";
+import { afterEach, describe, it } from "node:test";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import WebSocket from "ws";
+import { type RelayerMessage, signInTypedData } from "../../../sdk/src/protocol/index.ts";
+import { outputHash } from "../../../sdk/src/protocol/output-hash.ts";
+import { answer, closeAll, engine, fleet, honest, verdicts } from "../helpers/fleet.ts";
+import { getJson, type Json, json } from "../helpers/http.ts";
+import type { TestNode } from "../helpers/node-client.ts";
+import { startTestRelayer, type TestRelayer } from "../helpers/relayer.ts";
+
+const ADMIN = "test-admin-token-0123456789";
+
+async function httpSignIn(url: string) {
+  const account = privateKeyToAccount(generatePrivateKey());
+  const hello = await json(fetch(`${url}/api/auth/challenge`, { method: "POST" }));
+  const challenge = { ...hello, account: account.address };
+  delete challenge.type;
+  delete challenge.v;
+  const signature = await account.signTypedData(signInTypedData(challenge));
+  const res = await fetch(`${url}/api/auth/session`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ type: "auth", v: 1, signIn: { ...challenge, signature } }),
+  });
+  assert.equal(res.status, 200);
+  const ok: Json = await res.json();
+  return { account, session: ok.session as string };
+}
+
+describe("HTTP polling fallback, dApp API and dashboard channel", () => {
+  let t: TestRelayer;
+  let nodes: TestNode[] = [];
+  afterEach(async () => {
+    closeAll(nodes);
+    nodes = [];
+    await t.stop();
+  });
+
+  it("a polling node works a task with the same semantics as a socket node", async () => {
+    t = await startTestRelayer({ api: { adminToken: ADMIN } });
+    const unauthenticated = await fetch(`${t.url}/api/inference/job?models=tiny-llm&capacity=1`);
+    assert.equal(unauthenticated.status, 401);
+    assert.equal(((await unauthenticated.json()) as Json).code, "unauthenticated");
+
+    const poller = await httpSignIn(t.url);
+    const auth = { authorization: `Bearer ${poller.session}` };
+    const poll = async (wait = 0): Promise<RelayerMessage[]> => {
+      const res = await fetch(`${t.url}/api/inference/job?models=tiny-llm&capacity=1&country=DE&wait=${wait}`, {
+        headers: auth,
+      });
+      return res.status === 204 ? [] : ((await res.json()) as Json).messages;
+    };
+    assert.deepEqual(await poll(), []);
+    nodes = await fleet(t, 2);
+
+    const submitted = await fetch(`${t.url}/api/tasks`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${ADMIN}` },
+      body: JSON.stringify({ model: "tiny-llm", input: "over http", maxTokens: 8 }),
+    });
+    assert.equal(submitted.status, 201);
+    const { id }: Json = await submitted.json();
+    const denied = await fetch(`${t.url}/api/tasks`, { method: "POST", body: "{}" });
+    assert.equal(denied.status, 401);
+
+    const [task] = (await poll(2_000)).filter((m) => m.type === "task");
+    assert.equal(task?.type === "task" && task.taskId, id);
+    const post = (body: unknown) =>
+      fetch(`${t.url}/api/inference/result`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...auth },
+        body: JSON.stringify(body),
+      });
+    const result = {
+      type: "result",
+      v: 1,
+      taskId: id,
+      outputHash: outputHash(engine("over http")),
+      tokensGenerated: engine("over http").length,
+      timings: { queueMs: 1, inferenceMs: 1_500 },
+    };
+    const ack = await post(result);
+    assert.equal(ack.status, 200);
+    assert.deepEqual((await ack.json()) as Json, { type: "ack", v: 1, taskId: id });
+    assert.equal((await post({ ...result, outputHash: "0x12" })).status, 400);
+    assert.equal((await post({ ...result, taskId: "nope" })).status, 404);
+    const big = await post({ ...result, pad: "x".repeat(20_000) });
+    assert.equal(big.status, 413);
+
+    await answer(nodes, id, () => honest);
+    await verdicts(nodes, id);
+    const verdict = (await poll(2_000)).find((m) => m.type === "verdict");
+    assert.equal(verdict?.type === "verdict" && verdict.outcome, "correct");
+
+    const profile = await getJson(`${t.url}/api/nodes/${poller.account.address}`);
+    assert.equal(profile.tasksValidated, 1);
+    assert.equal(profile.gpuSecondsToday, 1.5);
+    assert.equal(profile.tasksLastHour, 1);
+    assert.equal(profile.country, "DE");
+    assert.equal(profile.pendingWei, "0");
+    assert.ok(BigInt(profile.confirmedWei) > 0n);
+    const stats = await getJson(`${t.url}/api/stats`);
+    assert.equal(stats.activeNodes, 3);
+    assert.equal(stats.nodesPerCountry.DE, 1);
+    const feed = await getJson(`${t.url}/api/tasks?limit=5`);
+    assert.equal(feed.tasks[0].id, id);
+    assert.equal(feed.tasks[0].kind, undefined, "the feed never says which tasks were challenges");
+  });
+
+  it("pushes a node's verdicts and balance to its dashboard within a second", async () => {
+    t = await startTestRelayer();
+    nodes = await fleet(t, 3);
+    const watched = nodes[0] as TestNode;
+    const ws = new WebSocket(`${t.wsUrl.replace("/ws/node", "/ws/dashboard")}?address=${watched.address}`);
+    const pushes: Array<{ at: number; body: { type: string; profile?: { confirmedWei: string } } }> = [];
+    ws.on("message", (data) => pushes.push({ at: Date.now(), body: JSON.parse(data.toString()) }));
+    await new Promise((resolve) => ws.once("open", resolve));
+    const task = await t.relayer.scheduler.submit({ model: "tiny-llm", input: "dash", maxTokens: 4, seed: 0 });
+    await answer(nodes, task.id, () => honest);
+    const verdictAt = Date.now();
+    await verdicts(nodes, task.id);
+    const deadline = Date.now() + 1_000;
+    while (!pushes.some((p) => p.body.type === "profile" && p.body.profile?.confirmedWei !== "0")) {
+      assert.ok(Date.now() < deadline, "no profile update within 1 s");
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const verdictPush = pushes.find((p) => p.body.type === "verdict");
+    assert.ok(verdictPush && verdictPush.at - verdictAt < 1_000);
+    ws.close();
+
+    const health = await getJson(`${t.url}/healthz`);
+    assert.equal(health.ok, true);
+    const metrics = await (await fetch(`${t.url}/metrics`)).text();
+    assert.match(metrics, /gitblock_results_stored_total\{service="gitblock-relayer"\} 3/);
+    assert.match(metrics, /gitblock_verdicts_total\{outcome="correct",service="gitblock-relayer"\} 3/);
+  });
+});

@@ -1,0 +1,176 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { createWalletClient, http } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { gitBlockTokenAbi, rewardsVaultAbi } from "../../../sdk/src/abi.ts";
+import { reconcileEpoch } from "../../src/ledger/reconcile.ts";
+import { connectChain } from "../../src/settlement/chain.ts";
+import { HARDHAT_KEYS, startTestChain, type TestChain } from "../helpers/chain.ts";
+import { answer, closeAll, fleet, honest, verdicts } from "../helpers/fleet.ts";
+import { getJson } from "../helpers/http.ts";
+import { startTestRelayer, type TestRelayer } from "../helpers/relayer.ts";
+
+describe("epoch settlement on a real Hardhat chain", () => {
+  let chain: TestChain;
+  let t: TestRelayer;
+  before(async () => {
+    chain = await startTestChain();
+  });
+  after(async () => {
+    await t?.stop();
+    await chain?.stop();
+  });
+
+  it("settles an epoch on-chain and a node claims with the proof from the API", async () => {
+    const account = privateKeyToAccount(HARDHAT_KEYS.relayer);
+    const chainConfig = { rpcUrl: chain.rpcUrl, chainId: chain.chainId, rewardsVault: chain.vault, confirmations: 1 };
+    t = await startTestRelayer({ chain: chainConfig }, { chain: await connectChain(chainConfig, account), account });
+    const nodes = await fleet(t, 3);
+    for (let i = 0; i < 2; i++) {
+      const task = await t.relayer.scheduler.submit({ model: "tiny-llm", input: `settle ${i}`, maxTokens: 8, seed: i });
+      await answer(nodes, task.id, () => honest);
+      await verdicts(nodes, task.id);
+    }
+    closeAll(nodes);
+
+    const closed = await t.relayer.settler.close();
+    assert.equal(closed.leafCount, 3);
+    const steps: string[] = [];
+    const [settled] = await t.relayer.settler.advance((step) => steps.push(step));
+    assert.equal(settled?.status, "final", "challenge window 0: final at once");
+    assert.ok(steps.some((s) => s.startsWith("broadcasting")));
+    const onChain = await chain.publicClient.readContract({
+      address: chain.vault,
+      abi: rewardsVaultAbi,
+      functionName: "getEpoch",
+      args: [1n],
+    });
+    assert.equal(onChain.root, settled?.root);
+    assert.equal(onChain.cumulativeTotal, settled?.cumulativeTotal);
+    assert.equal(onChain.networkShare, settled?.networkShare);
+    assert.deepEqual((await reconcileEpoch(t.relayer.store, 1, t.relayer.config.rewards.ratePerTokenWei)).problems, []);
+
+    // A node's owner claims with the API's proof; the claim may be sent by anyone (here a third account).
+    const node = nodes[0];
+    assert.ok(node);
+    const claim = await getJson(`${t.url}/api/claims/${node.address}`);
+    assert.equal(claim.epoch, 1);
+    assert.equal(claim.root, settled?.root);
+    const payer = createWalletClient({
+      chain: chain.chain,
+      transport: http(chain.rpcUrl),
+      account: privateKeyToAccount(HARDHAT_KEYS.claimer),
+    });
+    const state = {
+      account: claim.state.account,
+      cumulativeAmount: BigInt(claim.state.cumulativeAmount),
+      reputationBps: claim.state.reputationBps,
+      tasksValidated: BigInt(claim.state.tasksValidated),
+      tasksFailed: BigInt(claim.state.tasksFailed),
+      strikes: claim.state.strikes,
+    };
+    const hash = await payer.writeContract({
+      address: chain.vault,
+      abi: rewardsVaultAbi,
+      functionName: "claim",
+      args: [state, claim.proof],
+    });
+    const receipt = await chain.publicClient.waitForTransactionReceipt({ hash });
+    assert.equal(receipt.status, "success");
+    const balance = await chain.publicClient.readContract({
+      address: chain.token,
+      abi: gitBlockTokenAbi,
+      functionName: "balanceOf",
+      args: [node.address],
+    });
+    assert.equal(balance, state.cumulativeAmount);
+    assert.ok(balance > 0n);
+    const profile = await getJson(`${t.url}/api/nodes/${node.address}`);
+    assert.equal(profile.claimedWei, state.cumulativeAmount.toString());
+    const missing = await fetch(`${t.url}/api/claims/0x000000000000000000000000000000000000dEaD`);
+    assert.equal(missing.status, 404);
+
+    // Nothing new: the next epoch proposes the same cumulative state as epoch 2, in order.
+    await t.relayer.settler.close();
+    const [second] = await t.relayer.settler.advance();
+    assert.equal(second?.epoch, 2);
+    assert.equal(second?.status, "final");
+  });
+
+  it("closes and settles epochs on its own interval while running", async () => {
+    await t.stop();
+    // A vault of its own: the relayer's epoch numbers must match the vault's, and the first test used this one.
+    await chain.stop();
+    chain = await startTestChain();
+    const account = privateKeyToAccount(HARDHAT_KEYS.relayer);
+    const chainConfig = { rpcUrl: chain.rpcUrl, chainId: chain.chainId, rewardsVault: chain.vault, confirmations: 1 };
+    t = await startTestRelayer(
+      { chain: chainConfig, epochs: { intervalMs: 700, autoPropose: true } },
+      { chain: await connectChain(chainConfig, account), account },
+    );
+    const before = await chain.publicClient.readContract({
+      address: chain.vault,
+      abi: rewardsVaultAbi,
+      functionName: "latestFinalEpoch",
+    });
+    const nodes = await fleet(t, 3);
+    const task = await t.relayer.scheduler.submit({ model: "tiny-llm", input: "auto", maxTokens: 8, seed: 0 });
+    await answer(nodes, task.id, () => honest);
+    await verdicts(nodes, task.id);
+    closeAll(nodes);
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const latest = await chain.publicClient.readContract({
+        address: chain.vault,
+        abi: rewardsVaultAbi,
+        functionName: "latestFinalEpoch",
+      });
+      if (latest > before) break;
+      assert.ok(Date.now() < deadline, "no epoch settled on the interval");
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const epochs = await getJson(`${t.url}/api/epochs`);
+    assert.ok(epochs.epochs.some((e: { status: string }) => e.status === "final"));
+  });
+
+  it("tracks a guardian's veto and re-proposes the vetoed epoch on the operator's word", async () => {
+    await t.stop();
+    await chain.stop();
+    chain = await startTestChain(3_600n);
+    const account = privateKeyToAccount(HARDHAT_KEYS.relayer);
+    const chainConfig = { rpcUrl: chain.rpcUrl, chainId: chain.chainId, rewardsVault: chain.vault, confirmations: 1 };
+    t = await startTestRelayer({ chain: chainConfig }, { chain: await connectChain(chainConfig, account), account });
+    const nodes = await fleet(t, 3);
+    closeAll(nodes);
+    await t.relayer.settler.close();
+    const [proposed] = await t.relayer.settler.advance();
+    assert.equal(proposed?.status, "proposed", "pending through the challenge window");
+
+    const guardian = createWalletClient({
+      chain: chain.chain,
+      transport: http(chain.rpcUrl),
+      account: privateKeyToAccount(HARDHAT_KEYS.guardian),
+    });
+    const veto = await guardian.writeContract({
+      address: chain.vault,
+      abi: rewardsVaultAbi,
+      functionName: "vetoEpoch",
+    });
+    await chain.publicClient.waitForTransactionReceipt({ hash: veto });
+    const [vetoed] = await t.relayer.settler.advance();
+    assert.equal(vetoed?.status, "vetoed");
+    // Later epochs wait behind a vetoed one.
+    await t.relayer.settler.close();
+    const [stillVetoed] = await t.relayer.settler.advance();
+    assert.equal(stillVetoed?.epoch, 1);
+
+    const again = await t.relayer.settler.repropose(1);
+    assert.equal(again.status, "proposed");
+    const onChain = await chain.publicClient.readContract({
+      address: chain.vault,
+      abi: rewardsVaultAbi,
+      functionName: "pendingEpoch",
+    });
+    assert.equal(onChain, 1n);
+  });
+});

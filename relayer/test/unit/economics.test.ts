@@ -1,0 +1,204 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { Address, Hex } from "viem";
+import {
+  applyOutcome,
+  BAN_DURATION_MS,
+  INITIAL_REPUTATION_BPS,
+  isBanned,
+  type ReputationState,
+} from "../../src/economics/reputation.ts";
+import { potentialReward, taskReward } from "../../src/economics/rewards.ts";
+import type { AssignmentRecord, NodeRecord, TaskRecord } from "../../src/store/types.ts";
+import { weightedConsensus } from "../../src/verification/consensus.ts";
+import { decideSettlement } from "../../src/verification/settle-task.ts";
+
+const fresh = (): ReputationState => ({
+  reputationBps: INITIAL_REPUTATION_BPS,
+  strikes: 0,
+  activeStrikes: 0,
+  tasksValidated: 0,
+  tasksFailed: 0,
+  bannedUntil: null,
+});
+
+describe("reputation", () => {
+  it("applies +2 / −5 / −5 / −15 points and strikes, bounded to [0, 100]", () => {
+    const start = { ...fresh(), reputationBps: 5_000 };
+    assert.equal(applyOutcome(start, "correct", 0).reputationBps, 5_200);
+    assert.equal(applyOutcome(fresh(), "correct", 0).reputationBps, 10_000, "capped at 100%");
+    const wrong = applyOutcome(start, "wrong", 0);
+    assert.deepEqual([wrong.reputationBps, wrong.strikes, wrong.tasksFailed], [4_500, 1, 1]);
+    assert.equal(applyOutcome(start, "timeout", 0).reputationBps, 4_500);
+    const failed = applyOutcome(start, "failed_challenge", 0);
+    assert.deepEqual([failed.reputationBps, failed.strikes], [3_500, 1]);
+    assert.equal(
+      applyOutcome({ ...start, reputationBps: 1_000 }, "failed_challenge", 0).reputationBps,
+      0,
+      "floored at 0",
+    );
+    assert.equal(applyOutcome(start, "inconclusive", 0).reputationBps, 5_000);
+  });
+
+  it("bans for 24 h on the third strike and starts a fresh count", () => {
+    let state = fresh();
+    state = applyOutcome(state, "wrong", 1_000);
+    state = applyOutcome(state, "timeout", 2_000);
+    assert.equal(isBanned(state, 2_000), false);
+    state = applyOutcome(state, "wrong", 3_000);
+    assert.equal(state.bannedUntil, 3_000 + BAN_DURATION_MS);
+    assert.equal(state.activeStrikes, 0);
+    assert.equal(state.strikes, 3);
+    assert.equal(isBanned(state, 3_000 + BAN_DURATION_MS - 1), true);
+    assert.equal(isBanned(state, 3_000 + BAN_DURATION_MS), false);
+  });
+});
+
+describe("rewards", () => {
+  it("splits 75/25 in integer wei, network takes the remainder, +10% bonus above 70%", () => {
+    const r = taskReward(3, 333n, 7_001);
+    assert.equal(r.gross, 999n);
+    assert.equal(r.node, 749n);
+    assert.equal(r.network, 250n);
+    assert.equal(r.node + r.network, r.gross);
+    assert.equal(r.bonus, 74n);
+    assert.equal(taskReward(3, 333n, 7_000).bonus, 0n, "exactly 70% earns no bonus");
+    assert.equal(potentialReward(4, 100n), 300n);
+  });
+});
+
+describe("weighted consensus", () => {
+  const h = (n: number) => `0x${n.toString(16).padStart(64, "0")}` as Hex;
+  it("needs ≥ 66% of all assigned weight, silent nodes included", () => {
+    assert.equal(
+      weightedConsensus(
+        [
+          { node: "a", outputHash: h(1), weight: 10_000 },
+          { node: "b", outputHash: h(1), weight: 10_000 },
+          { node: "c", outputHash: h(2), weight: 10_000 },
+        ],
+        6_600,
+      ).kind,
+      "agreed",
+    );
+    const split = weightedConsensus(
+      [
+        { node: "a", outputHash: h(1), weight: 10_000 },
+        { node: "b", outputHash: h(1), weight: 10_000 },
+        { node: "c", outputHash: null, weight: 10_000 },
+        { node: "d", outputHash: h(2), weight: 10_000 },
+      ],
+      6_600,
+    );
+    assert.equal(split.kind, "no_quorum");
+    const weighted = weightedConsensus(
+      [
+        { node: "a", outputHash: h(1), weight: 10_000 },
+        { node: "b", outputHash: h(2), weight: 2_000 },
+        { node: "c", outputHash: h(2), weight: 2_000 },
+      ],
+      6_600,
+    );
+    assert.equal(weighted.kind, "agreed");
+    assert.equal(weighted.kind === "agreed" && weighted.outputHash, h(1));
+  });
+});
+
+describe("decideSettlement", () => {
+  const node = (address: string, reputationBps = 10_000): NodeRecord => ({
+    address: address as Address,
+    operator: address,
+    country: null,
+    reputationBps,
+    strikes: 0,
+    activeStrikes: 0,
+    tasksValidated: 0,
+    tasksFailed: 0,
+    bannedUntil: null,
+    confirmedWei: 0n,
+    createdAt: 0,
+    lastSeenAt: 0,
+  });
+  const task: TaskRecord = {
+    id: "t1",
+    kind: "job",
+    status: "assigned",
+    model: "m",
+    input: "x",
+    maxTokens: 8,
+    seed: 0,
+    expectedHash: null,
+    challengeId: null,
+    redundancy: 3,
+    createdAt: 0,
+    assignedAt: 0,
+    deadline: 10,
+    outputHash: null,
+    tokensGenerated: null,
+    settledAt: null,
+    epoch: null,
+  };
+  const assignment = (n: string, hash: Hex | null, tokens = 10): AssignmentRecord => ({
+    taskId: "t1",
+    node: n as Address,
+    status: hash ? "submitted" : "assigned",
+    outputHash: hash,
+    tokensGenerated: hash ? tokens : null,
+    queueMs: 0,
+    inferenceMs: 0,
+    assignedAt: 0,
+    submittedAt: hash ? 1 : null,
+    rewardWei: 0n,
+  });
+  const good = `0x${"11".repeat(32)}` as Hex;
+  const bad = `0x${"22".repeat(32)}` as Hex;
+
+  it("pays the agreeing nodes, strikes the liar and the silent, and balances the ledger", () => {
+    const nodes = new Map([
+      ["a", node("a")],
+      ["b", node("b", 6_000)],
+      ["c", node("c", 2_000)],
+      ["d", node("d", 2_000)],
+    ]);
+    const decision = decideSettlement(
+      {
+        task: { ...task, redundancy: 4 },
+        assignments: [assignment("a", good), assignment("b", good, 99), assignment("c", bad), assignment("d", null)],
+        nodes,
+        openEpoch: 7,
+      },
+      { quorumBps: 5_100, ratePerTokenWei: 1_000n, now: 5 },
+    );
+    assert.equal(decision.task.status, "validated");
+    assert.equal(decision.task.tokensGenerated, 10, "the smallest agreeing count is paid");
+    const outcome = Object.fromEntries(decision.verdicts.map((v) => [v.node, v.internalOutcome]));
+    assert.deepEqual(outcome, { a: "correct", b: "correct", c: "wrong", d: "timeout" });
+    const reward = Object.fromEntries(decision.verdicts.map((v) => [v.node, v.rewardWei]));
+    assert.equal(reward.a, 7_500n + 750n, "75% plus 10% bonus above 70% reputation");
+    assert.equal(reward.b, 7_500n, "no bonus at 60%");
+    const total = decision.ledger.reduce((sum, e) => sum + e.amountWei, 0n);
+    assert.equal(total, 2n * 10_000n + 750n);
+    assert.ok(decision.ledger.every((e) => e.epoch === 7));
+  });
+
+  it("judges known-answer challenges against the known answer, −15 for a wrong one", () => {
+    const decision = decideSettlement(
+      {
+        task: { ...task, kind: "challenge", expectedHash: good },
+        assignments: [assignment("a", good), assignment("b", bad), assignment("c", bad)],
+        nodes: new Map([
+          ["a", node("a")],
+          ["b", node("b")],
+          ["c", node("c")],
+        ]),
+        openEpoch: 1,
+      },
+      { quorumBps: 6_600, ratePerTokenWei: 1n, now: 5 },
+    );
+    const byNode = Object.fromEntries(decision.verdicts.map((v) => [v.node, v]));
+    assert.equal(byNode.a?.internalOutcome, "correct");
+    assert.equal(byNode.b?.internalOutcome, "failed_challenge");
+    assert.equal(byNode.b?.outcome, "wrong", "on the wire a challenge looks like any task");
+    assert.equal(byNode.b?.reputationBps, 8_500);
+  });
+});

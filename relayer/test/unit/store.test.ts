@@ -1,0 +1,126 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import type { Address } from "viem";
+import { generatePrivateKey, privateKeyToAddress } from "viem/accounts";
+import { openStore } from "../../src/store/index.ts";
+import type { Store, TaskRecord } from "../../src/store/types.ts";
+import { createPgDatabase } from "../helpers/postgres.ts";
+
+const driver = process.env.GITBLOCK_TEST_STORE === "postgres" ? "postgres" : "sqlite";
+
+const task = (id: string): TaskRecord => ({
+  id,
+  kind: "job",
+  status: "queued",
+  model: "m",
+  input: "x",
+  maxTokens: 4,
+  seed: 0,
+  expectedHash: null,
+  challengeId: null,
+  redundancy: 2,
+  createdAt: 1,
+  assignedAt: null,
+  deadline: null,
+  outputHash: null,
+  tokensGenerated: null,
+  settledAt: null,
+  epoch: null,
+});
+
+describe(`store contract (${driver})`, () => {
+  let store: Store;
+  let cleanup: () => Promise<void>;
+  before(async () => {
+    if (driver === "postgres") {
+      const db = await createPgDatabase();
+      store = await openStore({ store: { driver: "postgres", path: "unused", url: db.url } });
+      cleanup = db.drop;
+    } else {
+      const dir = mkdtempSync(path.join(tmpdir(), "gitblock-store-"));
+      store = await openStore({ store: { driver: "sqlite", path: path.join(dir, "s.db") } });
+      cleanup = async () => rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  after(async () => {
+    await store.close();
+    await cleanup();
+  });
+
+  it("writes results once, reports duplicates, late and unknown results, and settles a task exactly once", async () => {
+    const [a, b] = [privateKeyToAddress(generatePrivateKey()), privateKeyToAddress(generatePrivateKey())] as Address[];
+    await store.touchNode(a as Address, 1);
+    await store.touchNode(b as Address, 1);
+    await store.insertTasks([task("t1"), task("t2")]);
+    await store.assignTasks([{ taskId: "t1", nodes: [a as Address, b as Address], now: 10, deadline: 100 }]);
+    const hash = `0x${"ab".repeat(32)}` as const;
+    const write = (node: Address, taskId: string, at: number) => ({
+      taskId,
+      node,
+      outputHash: hash,
+      tokensGenerated: 3,
+      queueMs: 0,
+      inferenceMs: 5,
+      submittedAt: at,
+    });
+    const first = await store.recordResults([write(a as Address, "t1", 20), write(a as Address, "t1", 21)]);
+    assert.deepEqual(first.outcomes, ["stored", "duplicate"]);
+    assert.deepEqual(first.completed, []);
+    assert.deepEqual((await store.recordResults([write(b as Address, "t2", 20)])).outcomes, ["unknown"]);
+    assert.deepEqual((await store.recordResults([write(b as Address, "t1", 101)])).outcomes, ["late"]);
+    const second = await store.recordResults([write(b as Address, "t1", 30)]);
+    assert.deepEqual(second.completed, ["t1"]);
+    assert.deepEqual(await store.dueTasks(50, 10), ["t1"]);
+
+    const decide = (snapshot: Parameters<Parameters<Store["settleTasks"]>[1]>[0]) => ({
+      task: {
+        status: "validated" as const,
+        outputHash: hash,
+        tokensGenerated: 3,
+        settledAt: 40,
+        epoch: snapshot.openEpoch,
+      },
+      assignments: snapshot.assignments.map((x) => ({ node: x.node, status: "correct" as const, rewardWei: 7n })),
+      nodes: [...snapshot.nodes.values()].map((n) => ({ ...n, confirmedWei: n.confirmedWei + 7n })),
+      ledger: snapshot.assignments.map((x) => ({
+        epoch: snapshot.openEpoch,
+        account: x.node,
+        kind: "task" as const,
+        ref: "t1",
+        amountWei: 7n,
+        bonusWei: 0n,
+        createdAt: 40,
+      })),
+    });
+    const [once, twice] = await Promise.all([store.settleTasks(["t1"], decide), store.settleTasks(["t1"], decide)]);
+    assert.equal((once?.length ?? 0) + (twice?.length ?? 0), 1, "settled exactly once");
+    assert.equal((await store.getNode(a as Address))?.confirmedWei, 7n);
+    assert.equal((await store.ledgerEntries(1)).length, 2);
+  });
+
+  it("snapshots leaves in address order when closing an epoch, and the next epoch opens", async () => {
+    const closed = await store.closeEpoch(50);
+    assert.equal(closed.status, "closed");
+    assert.equal(closed.cumulativeTotal, 14n);
+    const leaves = await store.epochLeaves(closed.epoch);
+    assert.equal(leaves.length, 2);
+    assert.ok((leaves[0]?.account.toLowerCase() ?? "") < (leaves[1]?.account.toLowerCase() ?? ""));
+    assert.equal((await store.openEpoch(60)).epoch, closed.epoch + 1);
+    await store.saveEpochTree(closed.epoch, `0x${"11".repeat(32)}`, `0x${"22".repeat(32)}`, new Uint8Array([1, 2, 3]));
+    assert.deepEqual([...((await store.epochTree(closed.epoch)) ?? [])], [1, 2, 3]);
+    assert.equal((await store.getEpoch(closed.epoch))?.status, "built");
+    const updated = await store.updateEpoch(closed.epoch, { status: "proposing", rawTx: "0x01", txHash: "0x02" });
+    assert.equal(updated.rawTx, "0x01");
+    assert.equal((await store.latestEpochWith(["proposing"]))?.epoch, closed.epoch);
+  });
+
+  it("consumes a sign-in nonce once", async () => {
+    await store.saveNonce(`0x${"cd".repeat(32)}`, 1_000);
+    assert.equal(await store.consumeNonce(`0x${"cd".repeat(32)}`, 10), "ok");
+    assert.equal(await store.consumeNonce(`0x${"cd".repeat(32)}`, 10), "used");
+    assert.equal(await store.consumeNonce(`0x${"ef".repeat(32)}`, 10), "unknown");
+  });
+});

@@ -1,0 +1,220 @@
+import * as z from "zod/v4";
+import { PROTOCOL_VERSION } from "./version.ts";
+
+/**
+ * Every frame of the node ↔ relayer protocol, one zod schema per message. Frames are JSON objects with a `type`
+ * and the protocol version `v`; both sides validate each frame on arrival. The same schemas serve the WebSocket
+ * gateway and the HTTP polling fallback (`GET /api/inference/job`, `POST /api/inference/result`).
+ */
+
+const version = z.literal(PROTOCOL_VERSION);
+const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "expected a 0x-prefixed 20-byte address");
+const bytes32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "expected a 0x-prefixed 32-byte hex string");
+const hex = z.string().regex(/^0x([0-9a-fA-F]{2})*$/, "expected 0x-prefixed hex bytes");
+const taskId = z.string().min(1).max(64);
+const modelId = z.string().min(1).max(128);
+const seconds = z.number().int().nonnegative();
+
+// --- node → relayer ---
+
+/** Sign in with a signed challenge (first connection of a session) or resume with a session token. */
+export const authMessage = z.strictObject({
+  type: z.literal("auth"),
+  v: version,
+  /** Resume a session: no signature needed (a browser node signs once per session). */
+  session: z.string().min(16).max(128).optional(),
+  /** Sign-in: the challenge fields as signed, and the EIP-712 signature. */
+  signIn: z
+    .strictObject({
+      relayer: z.string().min(1).max(253),
+      chainId: z.number().int().positive(),
+      account: address,
+      nonce: bytes32,
+      issuedAt: seconds,
+      expiresAt: seconds,
+      signature: hex.max(1024),
+    })
+    .optional(),
+});
+
+/** The node can take tasks: which models it serves and how many tasks it runs at once. */
+export const readyMessage = z.strictObject({
+  type: z.literal("ready"),
+  v: version,
+  models: z.array(modelId).min(1).max(32),
+  capacity: z.number().int().min(1).max(64),
+  /** ISO 3166-1 alpha-2 country, self-declared, for network statistics only. */
+  country: z
+    .string()
+    .regex(/^[A-Z]{2}$/)
+    .optional(),
+});
+
+export const timings = z.strictObject({
+  /** Time spent before inference started (model load, queue). */
+  queueMs: z.number().nonnegative().max(86_400_000),
+  /** Inference time: what "GPU seconds" counts. */
+  inferenceMs: z.number().nonnegative().max(86_400_000),
+});
+
+export const resultMessage = z.strictObject({
+  type: z.literal("result"),
+  v: version,
+  taskId,
+  /** `outputHash(tokenIds)`: keccak256 of abi.encode(uint32[]) of the generated token ids. */
+  outputHash: bytes32,
+  tokensGenerated: z.number().int().min(0).max(1_000_000),
+  timings,
+});
+
+export const heartbeatMessage = z.strictObject({
+  type: z.literal("heartbeat"),
+  v: version,
+  /** Sender's clock in ms; echoed back so the node can measure round-trip latency. */
+  t: z.number().nonnegative(),
+});
+
+export const nodeMessage = z.discriminatedUnion("type", [authMessage, readyMessage, resultMessage, heartbeatMessage]);
+
+// --- relayer → node ---
+
+/** First frame on a socket: the protocol version and a sign-in challenge (the node fills in `account`). */
+export const helloMessage = z.strictObject({
+  type: z.literal("hello"),
+  v: version,
+  relayer: z.string(),
+  chainId: z.number().int().positive(),
+  nonce: bytes32,
+  issuedAt: seconds,
+  expiresAt: seconds,
+});
+
+/** Authentication succeeded: the session token to resume with, and its expiry (seconds). */
+export const authOkMessage = z.strictObject({
+  type: z.literal("auth_ok"),
+  v: version,
+  account: address,
+  session: z.string(),
+  expiresAt: seconds,
+});
+
+/**
+ * A task. Known-answer challenges use exactly this frame with the same fields and distributions, so a node cannot
+ * tell them from real work.
+ */
+export const taskMessage = z.strictObject({
+  type: z.literal("task"),
+  v: version,
+  taskId,
+  model: modelId,
+  input: z.string().max(8_192),
+  maxTokens: z.number().int().min(1).max(8_192),
+  seed: z.number().int().nonnegative(),
+  greedy: z.literal(true),
+  /** Result due before this time (ms since the epoch); silence after it is a timeout. */
+  deadline: z.number().int(),
+});
+
+/** The result is durably stored (or was already): the node may forget it. */
+export const ackMessage = z.strictObject({
+  type: z.literal("ack"),
+  v: version,
+  taskId,
+});
+
+export const verdictMessage = z.strictObject({
+  type: z.literal("verdict"),
+  v: version,
+  taskId,
+  outcome: z.enum(["correct", "wrong", "timeout", "inconclusive"]),
+  reputationBps: z.number().int().min(0).max(10_000),
+  strikes: z.number().int().nonnegative(),
+  /** GBT wei credited to the node for this task (decimal string), 0 unless correct. */
+  rewardWei: z.string().regex(/^\d+$/),
+  /** Ban end in ms since the epoch, when this verdict banned the node. */
+  bannedUntil: z.number().int().optional(),
+});
+
+export const errorCodes = [
+  "bad_frame",
+  "frame_too_large",
+  "unsupported_version",
+  "rate_limited",
+  "unauthenticated",
+  "auth_failed",
+  "banned",
+  "unknown_task",
+  "duplicate_result",
+  "late_result",
+  "not_ready",
+  "internal",
+] as const;
+
+export const errorMessage = z.strictObject({
+  type: z.literal("error"),
+  v: version,
+  code: z.enum(errorCodes),
+  message: z.string(),
+  /** The task the error concerns, if any. */
+  taskId: taskId.optional(),
+});
+
+export const relayerMessage = z.discriminatedUnion("type", [
+  helloMessage,
+  authOkMessage,
+  taskMessage,
+  ackMessage,
+  verdictMessage,
+  heartbeatMessage,
+  errorMessage,
+]);
+
+export type AuthMessage = z.infer<typeof authMessage>;
+export type ReadyMessage = z.infer<typeof readyMessage>;
+export type ResultMessage = z.infer<typeof resultMessage>;
+export type HeartbeatMessage = z.infer<typeof heartbeatMessage>;
+export type NodeMessage = z.infer<typeof nodeMessage>;
+export type HelloMessage = z.infer<typeof helloMessage>;
+export type AuthOkMessage = z.infer<typeof authOkMessage>;
+export type TaskMessage = z.infer<typeof taskMessage>;
+export type AckMessage = z.infer<typeof ackMessage>;
+export type VerdictMessage = z.infer<typeof verdictMessage>;
+export type ErrorMessage = z.infer<typeof errorMessage>;
+export type ErrorCode = ErrorMessage["code"];
+export type RelayerMessage = z.infer<typeof relayerMessage>;
+
+/** Result of decoding one frame: the message, or an error code and a readable reason. */
+export type Decoded<T> = { ok: true; message: T } | { ok: false; code: ErrorCode; reason: string };
+
+function decodeWith<T>(schema: z.ZodType<T>, raw: string): Decoded<T> {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch {
+    return { ok: false, code: "bad_frame", reason: "frame is not valid JSON" };
+  }
+  if (typeof json === "object" && json !== null && "v" in json && json.v !== PROTOCOL_VERSION) {
+    return {
+      ok: false,
+      code: "unsupported_version",
+      reason: `protocol version ${String(json.v)} is not supported; this side speaks v${PROTOCOL_VERSION}`,
+    };
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue && issue.path.length > 0 ? ` at ${issue.path.join(".")}` : "";
+    return { ok: false, code: "bad_frame", reason: `invalid message${where}: ${issue?.message ?? "unknown"}` };
+  }
+  return { ok: true, message: parsed.data };
+}
+
+/** Decodes and validates a frame a node sent. */
+export function decodeNodeMessage(raw: string): Decoded<NodeMessage> {
+  return decodeWith(nodeMessage, raw);
+}
+
+/** Decodes and validates a frame the relayer sent. */
+export function decodeRelayerMessage(raw: string): Decoded<RelayerMessage> {
+  return decodeWith(relayerMessage, raw);
+}

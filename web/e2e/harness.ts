@@ -1,0 +1,221 @@
+/**
+ * The local network the browser tests and the bench run against, all started and stopped by the test: a Hardhat
+ * chain with the protocol deployed, a relayer on it (in-process, SQLite in a temp dir, epochs closed by the test), the
+ * built dApp served by `vite preview` (proxying /api, /ws and the chain RPC), a simulated fleet of protocol clients,
+ * and Debian's Chromium driven by playwright-core with the injected test wallet.
+ *
+ * The fleet: small protocol clients from relayer/test/helpers (a `gitblock-sim` fleet can replace them once it is
+ * usable from here); one of them signs with the test wallet's key, so the wallet's node does real, validated work.
+ */
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Address } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { connectChain } from "../../relayer/src/settlement/chain.ts";
+import { HARDHAT_KEYS, startTestChain, type TestChain } from "../../relayer/test/helpers/chain.ts";
+import { honest, liar } from "../../relayer/test/helpers/fleet.ts";
+import { TestNode } from "../../relayer/test/helpers/node-client.ts";
+import { startTestRelayer, type TestRelayer } from "../../relayer/test/helpers/relayer.ts";
+import { testWalletScript } from "./wallet.ts";
+
+export const webRoot = path.resolve(import.meta.dirname, "..");
+export const screenshotDir = path.join(webRoot, "test-results", "screenshots");
+
+/** Hardhat development account #5 (public test key, local chains only; unlocked on `hardhat node`). */
+export const WALLET_KEY = "0x8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba" as const;
+export const WALLET = privateKeyToAccount(WALLET_KEY).address;
+
+export const CHROMIUM = process.env.GITBLOCK_CHROMIUM ?? "/usr/bin/chromium";
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+export interface Harness {
+  chain: TestChain;
+  relayer: TestRelayer;
+  webUrl: string;
+  context: BrowserContext;
+  page: Page;
+  walletNode: TestNode;
+  nodes: TestNode[];
+  /** Console errors and uncaught page errors seen so far. */
+  consoleErrors: string[];
+  /** When the relayer emitted each verdict for the wallet's node (ms), by task id. */
+  verdictAt: Map<string, number>;
+  stop(): Promise<void>;
+}
+
+async function buildIfMissing(): Promise<void> {
+  if (existsSync(path.join(webRoot, "dist", "index.html")) && !process.env.GITBLOCK_WEB_REBUILD) return;
+  const { build } = await import("vite");
+  await build({ configFile: path.join(webRoot, "vite.config.ts"), logLevel: "error" });
+}
+
+export async function startHarness(options: { countries?: string[] } = {}): Promise<Harness> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `no Chromium at ${CHROMIUM}: install Debian's (apt-get install -y chromium) or set GITBLOCK_CHROMIUM`,
+    );
+  }
+  const cleanups: Array<() => Promise<unknown> | unknown> = [];
+  const stop = async () => {
+    for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch(() => {});
+  };
+  try {
+    const chain = await startTestChain();
+    cleanups.push(() => chain.stop());
+
+    const relayerAccount = privateKeyToAccount(HARDHAT_KEYS.relayer);
+    const chainConfig = { rpcUrl: chain.rpcUrl, chainId: chain.chainId, rewardsVault: chain.vault, confirmations: 1 };
+    const relayer = await startTestRelayer(
+      { chain: chainConfig, verification: { taskTimeoutMs: 120_000 } },
+      { chain: await connectChain(chainConfig, relayerAccount), account: relayerAccount },
+    );
+    cleanups.push(() => relayer.stop());
+    const verdictAt = new Map<string, number>();
+    relayer.relayer.events.on("verdict", (event) => {
+      if (event.node === WALLET) verdictAt.set(event.taskId, Date.now());
+    });
+
+    // An address book for this chain, as `npm run deploy` would write it.
+    const deployments = mkdtempSync(path.join(tmpdir(), "gitblock-web-deployments-"));
+    cleanups.push(() => rmSync(deployments, { recursive: true, force: true }));
+    const zero = "0x0000000000000000000000000000000000000000";
+    writeFileSync(
+      path.join(deployments, "localhost.json"),
+      JSON.stringify({
+        network: "localhost",
+        chainId: chain.chainId,
+        deployBlock: 0,
+        deployedAt: new Date().toISOString(),
+        abis: "@gitblock/sdk",
+        contracts: { token: chain.token, rewardsVault: chain.vault, airdrop: zero, teamVesting: zero, treasury: zero },
+        parameters: { challengeWindow: 0 },
+      }),
+    );
+
+    await buildIfMissing();
+    process.env.GITBLOCK_RELAYER_URL = relayer.url;
+    process.env.GITBLOCK_LOCAL_RPC_URL = chain.rpcUrl;
+    process.env.GITBLOCK_DEPLOYMENTS_DIR = deployments;
+    const { preview } = await import("vite");
+    const { freePort } = await import("../../relayer/test/helpers/chain.ts");
+    const port = await freePort();
+    const server = await preview({
+      configFile: path.join(webRoot, "vite.config.ts"),
+      logLevel: "silent",
+      preview: { port, strictPort: true, host: "127.0.0.1", open: false },
+    });
+    cleanups.push(() => new Promise<void>((resolve) => server.httpServer.close(() => resolve())));
+    const webUrl = `http://127.0.0.1:${port}`;
+
+    // The simulated fleet: the wallet's own node plus two others, each with a declared country.
+    const countries = options.countries ?? ["DE", "US", "BR"];
+    const walletNode = new TestNode(privateKeyToAccount(WALLET_KEY));
+    const nodes = [walletNode, new TestNode(), new TestNode()];
+    for (const [i, node] of nodes.entries()) {
+      await node.connect(relayer.wsUrl);
+      node.ready(["tiny-llm"], 8, countries[i % countries.length]);
+    }
+    cleanups.push(() => {
+      for (const node of nodes) node.close();
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+
+    const userDataDir = mkdtempSync(path.join(tmpdir(), "gitblock-chromium-"));
+    cleanups.push(() => rmSync(userDataDir, { recursive: true, force: true }));
+    const context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: CHROMIUM,
+      args: CHROMIUM_ARGS,
+      headless: true,
+      viewport: { width: 1280, height: 900 },
+      locale: "en-US",
+    });
+    cleanups.push(() => context.close());
+    await context.addInitScript({
+      content: testWalletScript({
+        account: WALLET,
+        rpcPath: "/rpc/localhost",
+        chainIdHex: `0x${chain.chainId.toString(16)}`,
+      }),
+    });
+    const page = context.pages()[0] ?? (await context.newPage());
+    const consoleErrors: string[] = [];
+    const watch = (p: Page) => {
+      p.on("console", (message) => {
+        if (message.type() === "error") consoleErrors.push(message.text());
+      });
+      p.on("pageerror", (error) => consoleErrors.push(`pageerror: ${error.message}`));
+      p.on("response", (response) => {
+        if (response.status() >= 400) consoleErrors.push(`HTTP ${response.status()} ${response.url()}`);
+      });
+    };
+    watch(page);
+    context.on("page", watch);
+
+    return { chain, relayer, webUrl, context, page, walletNode, nodes, consoleErrors, verdictAt, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/**
+ * Submits a task (to `redundancy` nodes, default the relayer's 3), lets every assigned node answer (`liarNode` lies),
+ * and waits for the acks. Returns its id.
+ */
+export async function runTask(h: Harness, i: number, liarNode?: TestNode): Promise<string> {
+  const task = await h.relayer.relayer.scheduler.submit({
+    model: "tiny-llm",
+    input: `e2e task ${i}`,
+    maxTokens: 16,
+    seed: i,
+  });
+  const assigned = await Promise.all(
+    h.nodes.map(async (node) => {
+      const message = await node
+        .next("task", { where: (m) => m.taskId === task.id, timeoutMs: 10_000 })
+        .catch(() => null);
+      return message ? { node, message } : null;
+    }),
+  );
+  for (const entry of assigned) {
+    if (!entry) continue;
+    const behaviour = entry.node === liarNode ? liar : honest;
+    const tokens = behaviour(entry.node, entry.message);
+    if (tokens) entry.node.result(task.id, tokens);
+  }
+  await Promise.all(
+    assigned.map((entry) => entry?.node.next("ack", { where: (m) => m.taskId === task.id }).catch(() => null)),
+  );
+  return task.id;
+}
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(screenshotDir, { recursive: true });
+  const file = path.join(screenshotDir, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
+
+/** Connects the injected test wallet through RainbowKit's modal. */
+export async function connectWallet(page: Page): Promise<void> {
+  await page.getByRole("button", { name: "Connect Wallet" }).first().click();
+  await page.getByText("GitBlock Test Wallet").click();
+  await page
+    .getByTestId("node-status")
+    .or(page.getByRole("button", { name: /0x9965/i }))
+    .first()
+    .waitFor({ timeout: 15_000 });
+}
+
+export type { Address };

@@ -1,0 +1,66 @@
+/**
+ * web-llm in the browser, loaded only when mining or chat starts (a separate chunk, with web-llm itself).
+ *
+ * Mining uses the SDK's engine (sdk/src/engines/webllm.ts: the `Engine` the NodeClient drives, web-llm in a Web
+ * Worker, canonical ids = UTF-8 bytes of the greedy output), with the SDK's worker entry. Chat streams replies from
+ * its own web-llm instance in the same kind of worker.
+ */
+import type { MLCEngineInterface } from "@mlc-ai/web-llm";
+import type { Engine, LoadProgress } from "../../../sdk/src/engines/engine.ts";
+
+/** A module worker running web-llm's handler (sdk/src/engines/webllm-worker.ts). */
+export function createWebLlmWorker(): Worker {
+  return new Worker(new URL("../../../sdk/src/engines/webllm-worker.ts", import.meta.url), { type: "module" });
+}
+
+/** True when the model's files are already in this browser's cache (no download needed). */
+export async function isModelCached(model: string): Promise<boolean> {
+  const webllm = await import("@mlc-ai/web-llm");
+  return webllm.hasModelInCache(model).catch(() => false);
+}
+
+/** The mining engine: downloads (or loads from cache) and compiles `model` before resolving. */
+export async function loadMiningEngine(model: string, onProgress: (progress: LoadProgress) => void): Promise<Engine> {
+  const { WebLlmEngine } = await import("../../../sdk/src/engines/webllm.ts");
+  const engine = new WebLlmEngine({ createWorker: createWebLlmWorker, models: [model], onProgress });
+  await engine.load(model);
+  return engine;
+}
+
+export type ChatMessage = { role: "user" | "assistant" | "system"; content: string };
+
+/** Free chat with a local model: nothing leaves the device. */
+export class LocalChat {
+  private readonly engine: MLCEngineInterface;
+  private readonly worker: Worker;
+
+  private constructor(engine: MLCEngineInterface, worker: Worker) {
+    this.engine = engine;
+    this.worker = worker;
+  }
+
+  static async load(model: string, onProgress: (progress: LoadProgress) => void): Promise<LocalChat> {
+    const webllm = await import("@mlc-ai/web-llm");
+    const worker = createWebLlmWorker();
+    const engine = await webllm.CreateWebWorkerMLCEngine(worker, model, {
+      initProgressCallback: (report) => onProgress({ model, progress: report.progress, text: report.text }),
+    });
+    return new LocalChat(engine, worker);
+  }
+
+  /** Streams a reply; `onDelta` gets the text so far. Returns the full reply. */
+  async reply(messages: ChatMessage[], onDelta: (text: string) => void): Promise<string> {
+    const stream = await this.engine.chat.completions.create({ messages, stream: true, temperature: 0.7 });
+    let text = "";
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta?.content ?? "";
+      onDelta(text);
+    }
+    return text;
+  }
+
+  async dispose(): Promise<void> {
+    await this.engine.unload().catch(() => {});
+    this.worker.terminate();
+  }
+}

@@ -1,0 +1,83 @@
+import { Card } from "../components/ui.tsx";
+
+/** Plain-words guide; the numbers match what the relayer enforces (relayer/src/economics, config defaults). */
+const FAQ: Array<{ q: string; a: string[] }> = [
+  {
+    q: "How do I earn GBT?",
+    a: [
+      "Switch on the GPU node on the Mining page. The relayer sends your browser small AI tasks; the model runs on your GPU and the answer goes back.",
+      "Each task is also given to 2 other nodes of different owners. When nodes holding at least 66% of the voting weight return the same answer, the task is validated and pays: tokens generated × the rate (0.001 GBT per token by default).",
+      "You get 75% of it; 25% goes to the network treasury. With reputation above 70% you get a 10% bonus on your share.",
+      "A node that stays connected and ready also earns a small passive reward every 5 minutes, capped per wallet per day, so idle sockets cannot farm it.",
+    ],
+  },
+  {
+    q: "Pending, confirmed, claimable: what is the difference?",
+    a: [
+      "Pending: results you submitted that are still being checked. Confirmed: validated rewards, recorded by the relayer.",
+      "Claimable: once per epoch the relayer publishes everyone's confirmed totals on-chain as one Merkle root. When that epoch is final, the Wallet page can claim it; the vault pays your cumulative total minus what you already claimed, always to your own wallet.",
+    ],
+  },
+  {
+    q: "How does reputation work?",
+    a: [
+      "Everyone starts at 100%. A correct result adds 2 points. A wrong result or a timeout costs 5 points and a strike; failing a hidden known-answer check costs 15 points and a strike. Reputation stays between 0% and 100%.",
+      "3 strikes ban the node for 24 hours. Reputation weighs your vote when results are compared, and above 70% earns the bonus.",
+      "Your reputation is also provable on-chain: the Reputation page can record the state proven in the latest final epoch, so other apps can read it.",
+    ],
+  },
+  {
+    q: "How are results checked?",
+    a: [
+      "Every task is fixed by model, input, length and seed, and decoded greedily, so honest GPUs produce the same output. The relayer compares a hash of the output across nodes.",
+      "Some tasks are known-answer checks that look exactly like normal tasks. GPUs can occasionally round differently; the protocol keeps those honest disagreements rare and does not reward guessing.",
+    ],
+  },
+  {
+    q: "What about privacy and my computer?",
+    a: [
+      "The node uses the GPU only while this tab is open and only up to the daily limit you chose. Stop any time.",
+      "Task inputs are anonymous prompts from the network; nothing from your computer is read or sent except the results. Chat with the local model stays on your device.",
+      "Your wallet signs in once per session (a signature, no transaction, no gas) and only sends the claims you click.",
+    ],
+  },
+  {
+    q: "What if my browser has no WebGPU?",
+    a: [
+      "Use a recent Chrome or Edge with hardware acceleration on. No suitable GPU? Run the headless GitBlock node on a GPU machine: it earns to the same wallet, and this dashboard shows it the same way.",
+    ],
+  },
+];
+
+export function GuidePage() {
+  return (
+    <div className="page guide">
+      <Card title="GitBlock in one minute">
+        <ol className="steps">
+          <li>
+            <strong>Connect</strong> your wallet. It is your node's identity and where GBT is paid.
+          </li>
+          <li>
+            <strong>Switch the GPU node on</strong> (Mining). Your browser runs small AI tasks while the tab is open.
+          </li>
+          <li>
+            <strong>Watch tokens arrive</strong> (Dashboard): pending → confirmed as results are verified.
+          </li>
+          <li>
+            <strong>Claim</strong> (Wallet) once an epoch is final. The GBT lands in your wallet.
+          </li>
+        </ol>
+      </Card>
+      <Card title="Questions">
+        {FAQ.map((item) => (
+          <details key={item.q} className="faq">
+            <summary>{item.q}</summary>
+            {item.a.map((p) => (
+              <p key={p}>{p}</p>
+            ))}
+          </details>
+        ))}
+      </Card>
+    </div>
+  );
+}

@@ -1,0 +1,144 @@
+// @vitest-environment happy-dom
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { act, type ReactNode } from "react";
+import { createRoot } from "react-dom/client";
+import type { Address } from "viem";
+import { afterEach, describe, expect, it } from "vitest";
+import { AppProvider } from "../src/context.tsx";
+import { useClaimProof, useProfile, useStats } from "../src/hooks/data.ts";
+import type { ClaimProof, EpochRow, NetworkStats, NodeProfile, RelayerApi } from "../src/lib/api.ts";
+import type { FeedStatus } from "../src/lib/feed.ts";
+import { LiveContext } from "../src/live.tsx";
+
+(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
+
+const ADDRESS = "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc" as Address;
+
+function fakeApi(options: { epochs?: EpochRow[]; profile?: NodeProfile | null } = {}) {
+  const calls: string[] = [];
+  const api = {
+    base: "",
+    async profile() {
+      calls.push("profile");
+      return options.profile ?? null;
+    },
+    async stats() {
+      calls.push("stats");
+      return { activeNodes: 7 } as NetworkStats;
+    },
+    async epochs() {
+      calls.push("epochs");
+      return options.epochs ?? [];
+    },
+    async claim() {
+      calls.push("claim");
+      return { epoch: 1 } as ClaimProof;
+    },
+  } as unknown as RelayerApi;
+  return { api, calls };
+}
+
+const mounted: Array<() => void> = [];
+afterEach(() => {
+  for (const unmount of mounted.splice(0)) unmount();
+});
+
+async function render(node: ReactNode, api: RelayerApi, status: FeedStatus, client = new QueryClient()) {
+  const container = document.createElement("div");
+  const root = createRoot(container);
+  await act(async () => {
+    root.render(
+      <QueryClientProvider client={client}>
+        <AppProvider value={{ api, runtime: { relayer: "", deployments: [] } }}>
+          <LiveContext.Provider value={{ status, latencyMs: 5, activity: [], verdicts: [] }}>
+            {node}
+          </LiveContext.Provider>
+        </AppProvider>
+      </QueryClientProvider>,
+    );
+  });
+  mounted.push(() => act(() => root.unmount()));
+  return { container, client };
+}
+
+const settle = () => act(() => new Promise((resolve) => setTimeout(resolve, 30)));
+
+function Profile() {
+  const profile = useProfile(ADDRESS);
+  return <span>{profile.data ? `rep ${profile.data.reputationBps}` : "none"}</span>;
+}
+
+describe("useProfile", () => {
+  const profile = { address: ADDRESS, reputationBps: 9_900 } as NodeProfile;
+
+  it("asks nothing over HTTP while the live channel is up (the relayer pushes the profile)", async () => {
+    const { api, calls } = fakeApi({ profile });
+    const client = new QueryClient();
+    const { container } = await render(<Profile />, api, "live", client);
+    await settle();
+    expect(calls).toEqual([]);
+    expect(container.textContent).toBe("none");
+    // A pushed profile lands in the cache and shows at once.
+    await act(async () => client.setQueryData(["profile", ADDRESS], profile));
+    await settle();
+    expect(container.textContent).toBe("rep 9900");
+  });
+
+  it("falls back to HTTP when the live channel is offline", async () => {
+    const { api, calls } = fakeApi({ profile });
+    const { container } = await render(<Profile />, api, "offline");
+    await settle();
+    expect(calls).toContain("profile");
+    expect(container.textContent).toBe("rep 9900");
+  });
+});
+
+function Claim() {
+  const claim = useClaimProof(ADDRESS);
+  return <span>{claim.data ? `epoch ${claim.data.epoch}` : "no claim"}</span>;
+}
+
+describe("useClaimProof", () => {
+  const final = { epoch: 1, status: "final" } as EpochRow;
+
+  it("does not ask for a proof before any epoch is final (the relayer would answer 404)", async () => {
+    const { api, calls } = fakeApi({
+      epochs: [{ epoch: 1, status: "open" } as EpochRow],
+      profile: { address: ADDRESS } as NodeProfile,
+    });
+    const { container } = await render(<Claim />, api, "offline");
+    await settle();
+    expect(calls).toContain("epochs");
+    expect(calls).not.toContain("claim");
+    expect(container.textContent).toBe("no claim");
+  });
+
+  it("does not ask for an unknown node", async () => {
+    const { api, calls } = fakeApi({ epochs: [final], profile: null });
+    await render(<Claim />, api, "offline");
+    await settle();
+    expect(calls).not.toContain("claim");
+  });
+
+  it("asks once a final epoch exists and the relayer knows the node", async () => {
+    const { api, calls } = fakeApi({ epochs: [final], profile: { address: ADDRESS } as NodeProfile });
+    const { container } = await render(<Claim />, api, "offline");
+    await settle();
+    expect(calls).toContain("claim");
+    expect(container.textContent).toBe("epoch 1");
+  });
+});
+
+function Stats() {
+  const stats = useStats();
+  return <span>{stats.data?.activeNodes ?? "…"}</span>;
+}
+
+describe("useStats", () => {
+  it("reads the network totals", async () => {
+    const { api } = fakeApi();
+    const { container } = await render(<Stats />, api, "live");
+    await settle();
+    expect(container.textContent).toBe("7");
+  });
+});

@@ -1,0 +1,102 @@
+import { readdirSync, readFileSync } from "node:fs";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import path from "node:path";
+import type { Plugin, ProxyOptions } from "vite";
+import { defineConfig } from "vitest/config";
+
+/**
+ * Build and serve configuration of the dApp.
+ *
+ * The dApp reads its chains from `deployments/*.json` at run time: the dev and preview servers answer
+ * `/gitblock-config.json` from the address books on disk (so a fresh `npm start` chain needs no rebuild), and a
+ * production build writes the same file into `dist/`. The relayer is reached on the same origin (`/api`, `/ws`),
+ * proxied by the dev/preview server; local chains' RPC likewise (`/rpc/<network>`), so no CORS set-up is needed.
+ *
+ * Environment: GITBLOCK_RELAYER_URL (default http://127.0.0.1:8080), GITBLOCK_DEPLOYMENTS_DIR (default
+ * ../deployments), GITBLOCK_LOCAL_RPC_URL (default http://127.0.0.1:8545, the chain of localhost/default),
+ * GITBLOCK_RPC_URL_<NETWORK> (a remote network's public RPC URL).
+ */
+const root = import.meta.dirname;
+const relayerUrl = process.env.GITBLOCK_RELAYER_URL ?? "http://127.0.0.1:8080";
+const localRpcUrl = process.env.GITBLOCK_LOCAL_RPC_URL ?? "http://127.0.0.1:8545";
+const LOCAL_NETWORKS = new Set(["localhost", "default", "hardhat"]);
+
+function deploymentsDir(): string {
+  return process.env.GITBLOCK_DEPLOYMENTS_DIR ?? path.join(root, "..", "deployments");
+}
+
+/** Every `deployments/<network>.json` (not the airdrop books), with the RPC URL the browser should use. */
+export function runtimeConfig(): { relayer: string; deployments: unknown[] } {
+  const dir = deploymentsDir();
+  let files: string[] = [];
+  try {
+    files = readdirSync(dir, { withFileTypes: true })
+      .filter((f) => f.isFile() && /^[\w-]+\.json$/.test(f.name))
+      .map((f) => f.name);
+  } catch {
+    files = [];
+  }
+  const deployments = files.flatMap((file) => {
+    try {
+      const deployment = JSON.parse(readFileSync(path.join(dir, file), "utf8")) as { network: string };
+      const network = deployment.network;
+      const local = LOCAL_NETWORKS.has(network);
+      const envUrl = process.env[`GITBLOCK_RPC_URL_${network.toUpperCase().replace(/\W/g, "_")}`];
+      const rpcUrl = local ? `/rpc/${network}` : envUrl;
+      return rpcUrl ? [{ ...deployment, rpcUrl, local }] : [];
+    } catch {
+      return [];
+    }
+  });
+  return { relayer: process.env.GITBLOCK_PUBLIC_RELAYER_URL ?? "", deployments };
+}
+
+function configPlugin(): Plugin {
+  const serve = (req: IncomingMessage, res: ServerResponse, next: () => void) => {
+    if (req.url?.split("?")[0] !== "/gitblock-config.json") return next();
+    res.setHeader("content-type", "application/json");
+    res.setHeader("cache-control", "no-store");
+    res.end(JSON.stringify(runtimeConfig()));
+  };
+  return {
+    name: "gitblock-config",
+    configureServer(server) {
+      server.middlewares.use(serve);
+    },
+    configurePreviewServer(server) {
+      server.middlewares.use(serve);
+    },
+    generateBundle() {
+      this.emitFile({ type: "asset", fileName: "gitblock-config.json", source: JSON.stringify(runtimeConfig()) });
+    },
+  };
+}
+
+const proxy: Record<string, ProxyOptions> = {
+  "/api": { target: relayerUrl, changeOrigin: true },
+  "/healthz": { target: relayerUrl, changeOrigin: true },
+  "/ws": { target: relayerUrl.replace(/^http/, "ws"), ws: true, changeOrigin: true },
+  "/rpc": {
+    target: localRpcUrl,
+    changeOrigin: true,
+    rewrite: (p) => p.replace(/^\/rpc\/[\w-]+/, "/"),
+  },
+};
+
+export default defineConfig({
+  root,
+  esbuild: { jsx: "automatic" },
+  plugins: [configPlugin()],
+  server: { host: "127.0.0.1", port: 5173, proxy },
+  preview: { host: "127.0.0.1", port: 4173, proxy },
+  build: {
+    target: "es2022",
+    chunkSizeWarningLimit: 8_000,
+    reportCompressedSize: false,
+  },
+  worker: { format: "es" },
+  test: {
+    include: ["test/**/*.test.ts", "test/**/*.test.tsx"],
+    environment: "node",
+  },
+});
