@@ -1,22 +1,14 @@
 import { EventEmitter } from "node:events";
 import type { Address } from "viem";
+import type { DashboardEpoch, DashboardVerdict } from "../../sdk/src/api/index.ts";
 
 /** In-process events the dashboard channel, metrics and logs listen to. */
 export interface RelayerEventMap {
-  verdict: [
-    {
-      taskId: string;
-      node: Address;
-      outcome: string;
-      rewardWei: bigint;
-      reputationBps: number;
-      strikes: number;
-      bannedUntil: number | null;
-    },
-  ];
+  /** What the dashboard channel pushes as `verdict` and `epoch` messages (less their `type`). */
+  verdict: [Omit<DashboardVerdict, "type">];
   task: [{ taskId: string; status: string; model: string }];
   balance: [{ node: Address }];
-  epoch: [{ epoch: number; status: string }];
+  epoch: [Omit<DashboardEpoch, "type">];
 }
 
 export class RelayerEvents extends EventEmitter<RelayerEventMap> {

@@ -4,9 +4,23 @@ import path from "node:path";
 const root = path.resolve(import.meta.dirname, "../..");
 const hardhatCli = path.join(root, "node_modules/hardhat/dist/src/cli.js");
 
-/** Runs the Hardhat CLI with this Node binary directly (no npx/sh wrappers), so killing it kills Hardhat. */
+/** Runs a Node script with this Node binary directly (no npx/sh wrappers), so killing the child kills the program. */
+export function spawnNode(
+  script: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+  cwd: string = root,
+): ChildProcess {
+  return spawn(process.execPath, [path.resolve(root, script), ...args], {
+    cwd,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+}
+
+/** Runs the Hardhat CLI (see `spawnNode`). */
 export function spawnHardhat(args: string[], env: NodeJS.ProcessEnv = process.env): ChildProcess {
-  return spawn(process.execPath, [hardhatCli, ...args], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
+  return spawnNode(hardhatCli, args, env);
 }
 
 /** Resolves once the process prints `marker`; rejects if it exits first or stays silent for `timeoutMs`. */

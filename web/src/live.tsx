@@ -9,8 +9,8 @@ import type { Address } from "viem";
 import { useAccount } from "wagmi";
 import { useApp } from "./context.tsx";
 import { type ActivityPoint, trim } from "./lib/activity.ts";
-import { type NodeProfile, parseProfile } from "./lib/api.ts";
 import { dashboardSocketUrl, type FeedStatus, LiveFeed, type VerdictEvent } from "./lib/feed.ts";
+import type { NodeProfile } from "./lib/sdk.ts";
 
 export interface LiveValue {
   status: FeedStatus;
@@ -41,7 +41,7 @@ export function applyVerdict(profile: NodeProfile, verdict: VerdictEvent): NodeP
     strikes: verdict.strikes,
     tasksValidated: profile.tasksValidated + (correct ? 1 : 0),
     tasksFailed: profile.tasksFailed + (failed ? 1 : 0),
-    confirmedWei: profile.confirmedWei + BigInt(verdict.rewardWei || "0"),
+    confirmedWei: profile.confirmedWei + verdict.rewardWei,
     bannedUntil: verdict.bannedUntil ?? profile.bannedUntil,
     banned: verdict.bannedUntil ? true : profile.banned,
   };
@@ -63,8 +63,7 @@ export function LiveProvider({ children }: { children: ReactNode }) {
     setVerdicts([]);
     const off = live.onEvent((event) => {
       if (event.type === "profile") {
-        const profile = parseProfile(event.profile);
-        queryClient.setQueryData(["profile", profile.address], profile);
+        queryClient.setQueryData(["profile", event.profile.address], event.profile);
       } else if (event.type === "verdict") {
         if (address && event.node === address) {
           queryClient.setQueryData<NodeProfile | null>(["profile", address], (old) =>

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { pollInterval, queryKeys } from "../src/hooks/data.ts";
 import { bucketize, tasksPerHour, trim, utilization } from "../src/lib/activity.ts";
-import type { NodeProfile } from "../src/lib/api.ts";
+import type { NodeProfile } from "../src/lib/sdk.ts";
 import { applyVerdict } from "../src/live.tsx";
 
 describe("activity series", () => {
@@ -58,7 +58,7 @@ describe("live profile updates", () => {
     type: "verdict" as const,
     taskId: "t",
     node: profile.address,
-    rewardWei: "25",
+    rewardWei: 25n,
     strikes: 0,
     bannedUntil: null,
     receivedAt: 0,
@@ -71,7 +71,7 @@ describe("live profile updates", () => {
     const next = applyVerdict(profile, {
       ...verdict,
       outcome: "wrong",
-      rewardWei: "0",
+      rewardWei: 0n,
       reputationBps: 8_500,
       strikes: 3,
       bannedUntil: 42,

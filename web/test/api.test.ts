@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { answer, closeAll, fleet, honest } from "../../relayer/test/helpers/fleet.ts";
 import { startTestRelayer, type TestRelayer } from "../../relayer/test/helpers/relayer.ts";
-import { ApiError, parseClaim, RelayerApi } from "../src/lib/api.ts";
+import { ApiError, RelayerApi } from "../src/lib/api.ts";
 import { dashboardSocketUrl, type FeedEvent, LiveFeed } from "../src/lib/feed.ts";
+import { parseClaimProof } from "../src/lib/sdk.ts";
 
 const json = (body: unknown, status = 200) =>
   new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
@@ -33,7 +34,7 @@ describe("RelayerApi (fake fetch)", () => {
     expect(new ApiError(400, "x")).toBeInstanceOf(Error);
   });
   it("parses a claim proof into the vault's claim arguments", () => {
-    const claim = parseClaim({
+    const claim = parseClaimProof({
       epoch: 3,
       root: "0xroot",
       proof: ["0xa"],

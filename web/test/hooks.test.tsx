@@ -6,8 +6,9 @@ import type { Address } from "viem";
 import { afterEach, describe, expect, it } from "vitest";
 import { AppProvider } from "../src/context.tsx";
 import { useClaimProof, useProfile, useStats } from "../src/hooks/data.ts";
-import type { ClaimProof, EpochRow, NetworkStats, NodeProfile, RelayerApi } from "../src/lib/api.ts";
+import type { RelayerApi } from "../src/lib/api.ts";
 import type { FeedStatus } from "../src/lib/feed.ts";
+import type { ClaimProof, EpochRow, NetworkStats, NodeProfile } from "../src/lib/sdk.ts";
 import { LiveContext } from "../src/live.tsx";
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;

@@ -2,11 +2,10 @@ import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { type Address, getAddress, isAddress } from "viem";
 import { WebSocket, WebSocketServer } from "ws";
+import { type DashboardMessage, type NodeProfile, toJson } from "../../../sdk/src/api/index.ts";
 import { DASHBOARD_SOCKET_PATH } from "../../../sdk/src/protocol/index.ts";
 import type { RelayerEventMap, RelayerEvents } from "../events.ts";
 import type { Logger } from "../log.ts";
-import { toJson } from "./json.ts";
-import type { NodeProfile } from "./profile.ts";
 
 /**
  * Push channel for the dApp: `/ws/dashboard?address=0x…` streams that node's verdicts and, after every change,
@@ -39,7 +38,7 @@ export class DashboardChannel {
   }
 
   private onConnection(ws: WebSocket, address: Address | null): void {
-    const send = (payload: unknown) => {
+    const send = (payload: DashboardMessage) => {
       if (ws.readyState === WebSocket.OPEN) ws.send(toJson(payload));
     };
     const pushProfile = () => {

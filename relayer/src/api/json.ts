@@ -1,10 +1,7 @@
 import type { Response } from "express";
+import { toJson } from "../../../sdk/src/api/index.ts";
 
-/** JSON with bigints as decimal strings (wei amounts exceed Number's precision). */
-export function toJson(value: unknown): string {
-  return JSON.stringify(value, (_key, v) => (typeof v === "bigint" ? v.toString() : v));
-}
-
+/** Sends `value` as the API's JSON (bigints as decimal strings, see the sdk's `toJson`). */
 export function sendJson(res: Response, value: unknown, status = 200): void {
   res.status(status).type("application/json").send(toJson(value));
 }

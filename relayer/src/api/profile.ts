@@ -1,32 +1,12 @@
 import type { Address } from "viem";
 import { rewardsVaultAbi } from "../../../sdk/src/abi.ts";
+import type { NodeProfile } from "../../../sdk/src/api/index.ts";
 import type { Clock } from "../clock.ts";
 import { isBanned } from "../economics/reputation.ts";
 import { potentialReward } from "../economics/rewards.ts";
 import type { NodeRegistry } from "../gateway/registry.ts";
 import type { ChainClients } from "../settlement/chain.ts";
 import type { Store } from "../store/types.ts";
-
-export interface NodeProfile {
-  address: Address;
-  connected: boolean;
-  /** Potential: results submitted and awaiting a verdict, valued at the node's share. */
-  pendingWei: bigint;
-  /** Confirmed: every validated reward and passive credit so far (cumulative; what the epoch leaf carries). */
-  confirmedWei: bigint;
-  /** Claimed on-chain (null when no chain is configured or it cannot be reached). */
-  claimedWei: bigint | null;
-  reputationBps: number;
-  strikes: number;
-  activeStrikes: number;
-  banned: boolean;
-  bannedUntil: number | null;
-  tasksValidated: number;
-  tasksFailed: number;
-  gpuSecondsToday: number;
-  tasksLastHour: number;
-  country: string | null;
-}
 
 export async function nodeProfile(
   deps: { store: Store; registry: NodeRegistry; clock: Clock; chain: ChainClients | null; ratePerTokenWei: bigint },

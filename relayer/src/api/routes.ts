@@ -2,13 +2,14 @@ import { timingSafeEqual } from "node:crypto";
 import express, { type NextFunction, type Request, type Response, type Router } from "express";
 import { type Address, getAddress, isAddress } from "viem";
 import * as z from "zod/v4";
+import type { ReadApi, TaskStatus } from "../../../sdk/src/api/index.ts";
 import type { Clock } from "../clock.ts";
 import type { RelayerConfig } from "../config/schema.ts";
 import type { NodeRegistry } from "../gateway/registry.ts";
 import type { Scheduler } from "../scheduler/scheduler.ts";
 import type { ChainClients } from "../settlement/chain.ts";
 import type { EpochSettler } from "../settlement/settler.ts";
-import type { Store, TaskStatus } from "../store/types.ts";
+import type { Store } from "../store/types.ts";
 import { sendJson } from "./json.ts";
 import { nodeProfile } from "./profile.ts";
 
@@ -58,7 +59,9 @@ export function apiRouter(deps: {
 
   router.get("/nodes", async (req, res) => {
     const nodes = await store.listNodes({ limit: limitOf(req), offset: Number(req.query.offset ?? 0) || 0 });
-    sendJson(res, { nodes: nodes.map((n) => ({ ...n, connected: registry.get(n.address) !== undefined })) });
+    sendJson(res, {
+      nodes: nodes.map((n) => ({ ...n, connected: registry.get(n.address) !== undefined })),
+    } satisfies ReadApi["/api/nodes"]);
   });
 
   router.get("/nodes/:address", async (req, res) => {
@@ -66,7 +69,7 @@ export function apiRouter(deps: {
     if (!address) return;
     const profile = await nodeProfile({ ...deps, ratePerTokenWei: config.rewards.ratePerTokenWei }, address);
     if (!profile) return sendJson(res, { error: `no node ${address}` }, 404);
-    sendJson(res, profile);
+    sendJson(res, profile satisfies ReadApi["/api/nodes/:address"]);
   });
 
   router.get("/tasks", async (req, res) => {
@@ -92,14 +95,17 @@ export function apiRouter(deps: {
         outputHash: t.outputHash,
         epoch: t.epoch,
       })),
-    });
+    } satisfies ReadApi["/api/tasks"]);
   });
 
   router.get("/tasks/:id", async (req, res) => {
     const task = await store.getTask(String(req.params.id));
     if (!task) return sendJson(res, { error: "no such task" }, 404);
     const { kind: _kind, expectedHash: _expected, challengeId: _challenge, ...visible } = task;
-    sendJson(res, { ...visible, assignments: task.settledAt ? await store.getAssignments(task.id) : [] });
+    sendJson(res, {
+      ...visible,
+      assignments: task.settledAt ? await store.getAssignments(task.id) : [],
+    } satisfies ReadApi["/api/tasks/:id"]);
   });
 
   router.post("/tasks", requireAdmin, async (req, res) => {
@@ -114,19 +120,19 @@ export function apiRouter(deps: {
     const stats = await store.stats(clock.now());
     let active = 0;
     for (const presence of registry.all()) if (presence.ready) active++;
-    sendJson(res, { ...stats, connectedNodes: registry.size, activeNodes: active });
+    sendJson(res, { ...stats, connectedNodes: registry.size, activeNodes: active } satisfies ReadApi["/api/stats"]);
   });
 
   router.get("/epochs", async (req, res) => {
     const epochs = await store.listEpochs(limitOf(req, 20, 1000));
-    sendJson(res, { epochs: epochs.map(({ rawTx: _raw, ...e }) => e) });
+    sendJson(res, { epochs: epochs.map(({ rawTx: _raw, ...e }) => e) } satisfies ReadApi["/api/epochs"]);
   });
 
   router.get("/epochs/:epoch", async (req, res) => {
     const epoch = await store.getEpoch(Number(req.params.epoch));
     if (!epoch) return sendJson(res, { error: "no such epoch" }, 404);
     const { rawTx: _raw, ...visible } = epoch;
-    sendJson(res, visible);
+    sendJson(res, visible satisfies ReadApi["/api/epochs/:epoch"]);
   });
 
   /** Newest final cumulative state of an account and its Merkle proof: the arguments of `RewardsVault.claim`. */
@@ -135,7 +141,7 @@ export function apiRouter(deps: {
     if (!address) return;
     const claim = await settler.claimProof(address);
     if (!claim) return sendJson(res, { error: `no final epoch holds ${address} yet` }, 404);
-    sendJson(res, claim);
+    sendJson(res, claim satisfies ReadApi["/api/claims/:address"]);
   });
 
   return router;

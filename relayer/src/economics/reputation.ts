@@ -1,3 +1,5 @@
+import type { NodeRow } from "../../../sdk/src/api/types.ts";
+
 /**
  * Reputation rules from DESIGN.md, in basis points (10 000 = 100%): start at 100%, correct +2 points, wrong hash −5
  * and a strike, timeout −5 and a strike, failed known-answer challenge −15 and a strike, bounded to [0, 100%].
@@ -24,14 +26,11 @@ export function givesStrike(outcome: Outcome): boolean {
   return outcome === "wrong" || outcome === "timeout" || outcome === "failed_challenge";
 }
 
-export interface ReputationState {
-  reputationBps: number;
-  strikes: number;
-  activeStrikes: number;
-  tasksValidated: number;
-  tasksFailed: number;
-  bannedUntil: number | null;
-}
+/** The reputation fields of a node, as the API shows them. */
+export type ReputationState = Pick<
+  NodeRow,
+  "reputationBps" | "strikes" | "activeStrikes" | "tasksValidated" | "tasksFailed" | "bannedUntil"
+>;
 
 /** Applies one outcome; returns the new state. A third active strike bans for 24 h and starts a fresh count. */
 export function applyOutcome<T extends ReputationState>(state: T, outcome: Outcome, now: number): T {

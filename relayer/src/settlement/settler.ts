@@ -1,5 +1,6 @@
-import { type Address, BaseError, ContractFunctionRevertedError, encodeFunctionData, type Hex, keccak256 } from "viem";
+import { type Address, BaseError, ContractFunctionRevertedError, encodeFunctionData, keccak256 } from "viem";
 import { rewardsVaultAbi } from "../../../sdk/src/abi.ts";
+import type { ClaimProof } from "../../../sdk/src/api/index.ts";
 import type { NodeState } from "../../../sdk/src/leaf.ts";
 import type { Clock } from "../clock.ts";
 import { SettlementError } from "../errors.ts";
@@ -29,20 +30,6 @@ const leafState = (leaf: LeafRecord): NodeState => ({
   tasksFailed: leaf.tasksFailed,
   strikes: leaf.strikes,
 });
-
-export interface ClaimProof {
-  epoch: number;
-  root: Hex;
-  state: {
-    account: Address;
-    cumulativeAmount: string;
-    reputationBps: number;
-    tasksValidated: string;
-    tasksFailed: string;
-    strikes: number;
-  };
-  proof: Hex[];
-}
 
 /**
  * Epoch settlement, as a state machine persisted in the store, each step idempotent:
@@ -317,14 +304,7 @@ export class EpochSettler {
     return {
       epoch: final.epoch,
       root: final.root,
-      state: {
-        account: leaf.account,
-        cumulativeAmount: leaf.cumulativeAmount.toString(),
-        reputationBps: leaf.reputationBps,
-        tasksValidated: leaf.tasksValidated.toString(),
-        tasksFailed: leaf.tasksFailed.toString(),
-        strikes: leaf.strikes,
-      },
+      state: leafState(leaf),
       proof: tree.proof(leaf.index),
     };
   }

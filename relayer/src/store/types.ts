@@ -1,69 +1,37 @@
 import type { Address, Hex } from "viem";
+import type {
+  NetworkStats as ApiNetworkStats,
+  AssignmentRow,
+  AssignmentStatus,
+  EpochRow,
+  EpochStatus,
+  NodeRow,
+  TaskDetail,
+  TaskStatus,
+} from "../../../sdk/src/api/index.ts";
 
-/** Rows and the Store contract. The logic talks only to `Store`; SQLite implements it today, PostgreSQL can next. */
+export type { AssignmentStatus, EpochStatus, TaskStatus } from "../../../sdk/src/api/index.ts";
 
-export interface NodeRecord {
-  address: Address;
-  /** Operator grouping: nodes of one operator never verify the same task. Defaults to the node's own address. */
-  operator: string;
-  country: string | null;
-  reputationBps: number;
-  /** Every strike ever (goes into the epoch leaf). */
-  strikes: number;
-  /** Strikes since the last ban; 3 bans the node. */
-  activeStrikes: number;
-  tasksValidated: number;
-  tasksFailed: number;
-  bannedUntil: number | null;
-  /** Cumulative confirmed GBT wei: the leaf's cumulativeAmount. */
-  confirmedWei: bigint;
-  createdAt: number;
-  lastSeenAt: number;
-}
+/**
+ * Rows and the Store contract. The logic talks only to `Store`; SQLite implements it today, PostgreSQL can next.
+ * Rows the API shows are the sdk's wire types (sdk/src/api) plus what stays internal.
+ */
+
+export type NodeRecord = Omit<NodeRow, "connected">;
 
 export type TaskKind = "job" | "challenge";
-export type TaskStatus = "queued" | "assigned" | "validated" | "rejected" | "inconclusive";
 
-export interface TaskSpec {
-  model: string;
-  input: string;
-  maxTokens: number;
-  seed: number;
-}
+export type TaskSpec = Pick<TaskDetail, "model" | "input" | "maxTokens" | "seed">;
 
-export interface TaskRecord extends TaskSpec {
-  id: string;
+/** A task as stored: what `GET /api/tasks/:id` shows, and whether it is a challenge. */
+export interface TaskRecord extends Omit<TaskDetail, "assignments"> {
   kind: TaskKind;
-  status: TaskStatus;
   /** Known answer of a challenge. */
   expectedHash: Hex | null;
   challengeId: string | null;
-  redundancy: number;
-  createdAt: number;
-  assignedAt: number | null;
-  deadline: number | null;
-  /** The agreed output (validated tasks). */
-  outputHash: Hex | null;
-  tokensGenerated: number | null;
-  settledAt: number | null;
-  /** Epoch whose ledger holds this task's credits. */
-  epoch: number | null;
 }
 
-export type AssignmentStatus = "assigned" | "submitted" | "correct" | "wrong" | "timeout" | "inconclusive";
-
-export interface AssignmentRecord {
-  taskId: string;
-  node: Address;
-  status: AssignmentStatus;
-  outputHash: Hex | null;
-  tokensGenerated: number | null;
-  queueMs: number | null;
-  inferenceMs: number | null;
-  assignedAt: number;
-  submittedAt: number | null;
-  rewardWei: bigint;
-}
+export type AssignmentRecord = AssignmentRow;
 
 export interface ChallengeRecord extends TaskSpec {
   id: string;
@@ -88,23 +56,9 @@ export interface LedgerEntry {
   createdAt: number;
 }
 
-export type EpochStatus = "open" | "closed" | "built" | "proposing" | "proposed" | "final" | "vetoed";
-
-export interface EpochRecord {
-  epoch: number;
-  status: EpochStatus;
-  openedAt: number;
-  closedAt: number | null;
-  leafCount: number | null;
-  cumulativeTotal: bigint | null;
-  networkShare: bigint | null;
-  root: Hex | null;
-  contentHash: Hex | null;
-  txHash: Hex | null;
+export interface EpochRecord extends EpochRow {
   /** Signed proposal transaction, kept so a restart re-broadcasts the same transaction instead of signing a new one. */
   rawTx: Hex | null;
-  proposedAt: number | null;
-  finalAt: number | null;
 }
 
 export interface LeafRecord {
@@ -151,14 +105,8 @@ export interface NodeActivity {
   tasksLastHour: number;
 }
 
-export interface NetworkStats {
-  nodes: number;
-  bannedNodes: number;
-  tasksCompleted: number;
-  tasksQueued: number;
-  fraudBlocked: number;
-  nodesPerCountry: Record<string, number>;
-}
+/** The stored part of `GET /api/stats` (the live counts come from the node registry). */
+export type NetworkStats = Omit<ApiNetworkStats, "connectedNodes" | "activeNodes">;
 
 /**
  * The data layer. Every method is one unit of work (a transaction where it writes). Methods that need a decision

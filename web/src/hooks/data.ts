@@ -3,8 +3,7 @@ import { useQuery } from "@tanstack/react-query";
 import type { Address } from "viem";
 import { useReadContracts } from "wagmi";
 import { useApp, useDeployment } from "../context.tsx";
-import type { TaskStatus } from "../lib/api.ts";
-import { gitBlockTokenAbi, rewardsVaultAbi } from "../lib/sdk.ts";
+import { gitBlockTokenAbi, rewardsVaultAbi, type TaskStatus } from "../lib/sdk.ts";
 import { useLive } from "../live.tsx";
 
 /** How often HTTP is polled: slowly while the push channel is live, every 5 s as the fallback when it is not. */

@@ -4,36 +4,13 @@
  * polling while it is offline. Latency is the socket's opening handshake round trip, measured on every (re)connect.
  */
 import type { Address } from "viem";
+import { type DashboardMessage, type DashboardVerdict, parseDashboardMessage } from "./sdk.ts";
 
 export type FeedStatus = "connecting" | "live" | "offline";
 
-export interface VerdictEvent {
-  type: "verdict";
-  taskId: string;
-  node: Address;
-  outcome: "correct" | "wrong" | "timeout" | "inconclusive" | string;
-  rewardWei: string;
-  reputationBps: number;
-  strikes: number;
-  bannedUntil: number | null;
-  /** When the browser received it (ms). */
-  receivedAt: number;
-}
-
-export interface ProfileEvent {
-  type: "profile";
-  profile: Record<string, unknown>;
-  receivedAt: number;
-}
-
-export interface EpochEvent {
-  type: "epoch";
-  epoch: number;
-  status: string;
-  receivedAt: number;
-}
-
-export type FeedEvent = VerdictEvent | ProfileEvent | EpochEvent;
+/** A dashboard channel message (sdk/src/api), stamped with when the browser received it (ms). */
+export type FeedEvent = DashboardMessage & { receivedAt: number };
+export type VerdictEvent = DashboardVerdict & { receivedAt: number };
 
 /** What the feed needs of a WebSocket (the browser's, or a fake in tests). */
 export interface SocketLike {
@@ -62,22 +39,8 @@ export function decodeFeedFrame(data: unknown, receivedAt: number): FeedEvent | 
   } catch {
     return null;
   }
-  if (typeof json !== "object" || json === null) return null;
-  const frame = json as Record<string, unknown>;
-  if (frame.type === "verdict" && typeof frame.taskId === "string") {
-    return {
-      ...(frame as unknown as VerdictEvent),
-      bannedUntil: (frame.bannedUntil as number | null) ?? null,
-      receivedAt,
-    };
-  }
-  if (frame.type === "profile" && typeof frame.profile === "object" && frame.profile !== null) {
-    return { type: "profile", profile: frame.profile as Record<string, unknown>, receivedAt };
-  }
-  if (frame.type === "epoch" && typeof frame.epoch === "number") {
-    return { type: "epoch", epoch: frame.epoch, status: String(frame.status), receivedAt };
-  }
-  return null;
+  const message = parseDashboardMessage(json);
+  return message && { ...message, receivedAt };
 }
 
 /** `ws(s)://<host>/ws/dashboard?address=…` for a relayer base URL ("" = this page's origin). */

@@ -1,0 +1,282 @@
+#!/usr/bin/env node
+// gitblock-node: the headless node. `start` serves tasks from a relayer on an inference server (or the simulation),
+// `status` asks the relayer about a node, `keys` manages the encrypted keystore.
+import { existsSync } from "node:fs";
+import { Command, Option } from "commander";
+import { type Address, formatEther, getAddress, isAddress } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { NodeClient } from "../../../sdk/src/client/index.ts";
+import { engineFromSpec } from "../engines.ts";
+import {
+  DEFAULT_KEYSTORE,
+  KEY_ENV,
+  KeyError,
+  keystoreAddress,
+  keystorePassword,
+  loadNodeAccount,
+  newKey,
+  parsePrivateKey,
+  promptSecret,
+  readKeystore,
+  writeKeystore,
+} from "../keys.ts";
+
+const DEFAULT_RELAYER = process.env.GITBLOCK_RELAYER_URL ?? "http://127.0.0.1:8080";
+
+export const gbt = (wei: bigint | string | number | null | undefined) => {
+  if (wei === null || wei === undefined) return "–";
+  const value = Number(formatEther(BigInt(wei)));
+  return `${value.toFixed(value !== 0 && value < 0.01 ? 6 : 4)} GBT`;
+};
+const pct = (bps: number | null | undefined) =>
+  bps === null || bps === undefined ? "–" : `${(bps / 100).toFixed(0)}%`;
+
+const program = new Command()
+  .name("gitblock-node")
+  .description("GitBlock headless node: run inference tasks from a relayer and earn GBT")
+  .showHelpAfterError();
+
+program
+  .command("start")
+  .description("sign in to the relayer and serve tasks until stopped (Ctrl-C)")
+  .option("--relayer <url>", "relayer base URL (env GITBLOCK_RELAYER_URL)", DEFAULT_RELAYER)
+  .requiredOption(
+    "--engine <url|sim>",
+    "OpenAI-compatible inference server (llama.cpp, vLLM, Ollama), or `sim` for the simulation engine (no model)",
+  )
+  .option("--models <ids>", "comma-separated model ids to serve (default: what the engine lists)")
+  .option("--keystore <file>", `encrypted keystore (default ${DEFAULT_KEYSTORE}, or the key in $${KEY_ENV})`)
+  .option("--capacity <n>", "tasks run at once", "1")
+  .option("--country <cc>", "ISO country code, for network statistics")
+  .addOption(new Option("--transport <kind>", "connection").choices(["auto", "websocket", "http"]).default("auto"))
+  .option("--json", "print events as JSON lines instead of a status line")
+  .action(async (opts) => {
+    const models = opts.models ? String(opts.models).split(",").filter(Boolean) : undefined;
+    const account = await loadNodeAccount(opts.keystore ? { keystore: opts.keystore } : {});
+    const engine = engineFromSpec(String(opts.engine), models, {
+      ...(process.env.GITBLOCK_ENGINE_API_KEY ? { apiKey: process.env.GITBLOCK_ENGINE_API_KEY } : {}),
+    });
+    const client = new NodeClient({
+      relayer: String(opts.relayer),
+      signer: account,
+      engine,
+      capacity: Number(opts.capacity),
+      transport: opts.transport,
+      ...(models ? { models } : {}),
+      ...(opts.country ? { country: String(opts.country) } : {}),
+    });
+    const json = Boolean(opts.json);
+    const line = (event: string, fields: Record<string, unknown>) => {
+      console.log(JSON.stringify({ event, ...fields }, (_k, v) => (typeof v === "bigint" ? v.toString() : v)));
+    };
+    const live = !json && Boolean(process.stdout.isTTY);
+    let stopping = false;
+    let confirmedWei: string | null = null;
+    const statusLine = () => {
+      const s = client.stats;
+      return `[${client.state}${s.transport ? `/${s.transport}` : ""}] tasks ${s.tasksDone} · accepted ${s.accepted} · rejected ${s.rejected} · timeouts ${s.timeouts} · reputation ${pct(s.reputationBps)} · earned ${gbt(s.earnedWei)}${confirmedWei !== null ? ` · confirmed total ${gbt(confirmedWei)}` : ""}`;
+    };
+    const show = () => {
+      if (live) process.stdout.write(`\r\x1b[2K${statusLine()}`);
+    };
+    const say = (text: string) => {
+      if (json) return;
+      if (live) process.stdout.write(`\r\x1b[2K${text}\n`);
+      else console.log(text);
+      show();
+    };
+    let refresh: NodeJS.Timeout | null = null;
+    let again = false;
+    const refreshProfile = () => {
+      if (refresh) {
+        again = true;
+        return;
+      }
+      refresh = setTimeout(() => {
+        client
+          .profile()
+          .then((p) => {
+            confirmedWei = p ? String(p.confirmedWei) : null;
+            show();
+          })
+          .catch(() => {})
+          .finally(() => {
+            refresh = null;
+            if (again && !stopping) {
+              again = false;
+              refreshProfile();
+            }
+          });
+      }, 500);
+    };
+
+    client.on("state", show);
+    client.on("authenticated", ({ account: address, transport }) => {
+      if (json) line("authenticated", { account: address, transport });
+      else say(`signed in as ${address} over ${transport}`);
+      refreshProfile();
+    });
+    client.on("task", (task) => json && line("task", { taskId: task.taskId, model: task.model }));
+    client.on("result", ({ task, result }) => {
+      if (json) line("result", { taskId: task.taskId, outputHash: result.outputHash, tokens: result.tokensGenerated });
+      show();
+    });
+    client.on("verdict", (v) => {
+      if (json) line("verdict", v);
+      else if (!live) say(`verdict ${v.outcome} for ${v.taskId}: +${gbt(v.rewardWei)} · ${statusLine()}`);
+      refreshProfile();
+      show();
+    });
+    client.on("banned", ({ message }) => (json ? line("banned", { message }) : say(`banned: ${message}`)));
+    client.on("disconnected", ({ reason, retryInMs }) =>
+      json
+        ? line("disconnected", { reason, retryInMs })
+        : say(`disconnected (${reason}); retrying in ${retryInMs / 1000} s`),
+    );
+    client.on("error", (error) => {
+      const message = error instanceof Error ? error.message : `${error.code}: ${error.message}`;
+      if (json) line("error", { message });
+      else say(`relayer/engine error: ${message}`);
+    });
+
+    if (!json) {
+      console.log(`gitblock-node ${account.address}`);
+      console.log(`  relayer ${opts.relayer}`);
+      console.log(`  engine  ${engine.name}`);
+    } else {
+      line("starting", { account: account.address, relayer: opts.relayer, engine: engine.name, kind: engine.kind });
+    }
+    const shutdown = async () => {
+      if (stopping) return;
+      stopping = true;
+      if (refresh) clearTimeout(refresh);
+      await client.stop();
+      await engine.dispose();
+      if (json) line("stopped", { ...client.stats });
+      else {
+        if (live) process.stdout.write("\n");
+        console.log(`stopped: ${statusLine()}`);
+      }
+      process.exit(0);
+    };
+    process.on("SIGINT", shutdown);
+    process.on("SIGTERM", shutdown);
+    await client.start();
+    if (json) line("ready", { models: models ?? (await engine.models()) });
+  });
+
+program
+  .command("status")
+  .description("the node's standing at the relayer: reputation, tasks, pending/confirmed/claimed GBT")
+  .option("--relayer <url>", "relayer base URL", DEFAULT_RELAYER)
+  .option("--keystore <file>", "keystore whose address to look up (no password needed)")
+  .option("--address <address>", "look up this address instead")
+  .option("--json", "print JSON")
+  .action(async (opts) => {
+    const address = statusAddress(opts);
+    const response = await fetch(`${String(opts.relayer).replace(/\/+$/, "")}/api/nodes/${address}`);
+    if (response.status === 404) {
+      console.log(opts.json ? JSON.stringify({ address, known: false }) : `${address}: unknown to this relayer`);
+      return;
+    }
+    if (!response.ok) throw new Error(`relayer answered HTTP ${response.status}`);
+    const p = (await response.json()) as Record<string, string | number | boolean | null>;
+    const claimResponse = await fetch(`${String(opts.relayer).replace(/\/+$/, "")}/api/claims/${address}`);
+    const claim = claimResponse.ok
+      ? ((await claimResponse.json()) as { epoch: number; state: { cumulativeAmount: string } })
+      : null;
+    if (opts.json) {
+      console.log(
+        JSON.stringify({
+          ...p,
+          claim: claim ? { epoch: claim.epoch, cumulativeWei: claim.state.cumulativeAmount } : null,
+        }),
+      );
+      return;
+    }
+    const rows: Array<[string, string]> = [
+      ["address", String(p.address)],
+      ["connected", String(p.connected)],
+      ["reputation", pct(Number(p.reputationBps))],
+      ["tasks validated / failed", `${p.tasksValidated} / ${p.tasksFailed}`],
+      ["strikes (active)", `${p.strikes} (${p.activeStrikes})`],
+      ["banned", p.banned ? `until ${new Date(Number(p.bannedUntil)).toISOString()}` : "no"],
+      ["pending", gbt(p.pendingWei as string)],
+      ["confirmed", gbt(p.confirmedWei as string)],
+      ["claimed on-chain", p.claimedWei === null ? "–" : gbt(p.claimedWei as string)],
+      [
+        "claimable",
+        claim
+          ? `${gbt(BigInt(claim.state.cumulativeAmount) - BigInt(String(p.claimedWei ?? 0)))} (final epoch ${claim.epoch}; claim in the dApp)`
+          : "– (no final epoch holds this node yet)",
+      ],
+      ["GPU seconds today", String(p.gpuSecondsToday)],
+    ];
+    for (const [k, v] of rows) console.log(`${k.padEnd(26)}${v}`);
+  });
+
+function statusAddress(opts: { address?: string; keystore?: string }): Address {
+  if (opts.address) {
+    if (!isAddress(opts.address, { strict: false })) throw new KeyError(`"${opts.address}" is not an address`);
+    return getAddress(opts.address);
+  }
+  const raw = process.env[KEY_ENV];
+  if (raw && !opts.keystore) return privateKeyToAccount(parsePrivateKey(raw, KEY_ENV)).address;
+  const file = opts.keystore ?? DEFAULT_KEYSTORE;
+  if (!existsSync(file)) throw new KeyError(`no keystore at ${file}; pass --address or --keystore`);
+  return getAddress(keystoreAddress(readKeystore(file)));
+}
+
+const keys = program.command("keys").description("the node's encrypted keystore (Ethereum keystore v3)");
+
+keys
+  .command("new")
+  .description("create a fresh key and encrypt it (password prompted without echo, or $GITBLOCK_KEYSTORE_PASSWORD)")
+  .option("--keystore <file>", "where to write it", DEFAULT_KEYSTORE)
+  .option("--light-kdf", "scrypt n = 4096 instead of 262144: fast, weaker (throwaway keys)")
+  .action(async (opts) => {
+    const password = await keystorePassword(process.env, true);
+    const keystore = writeKeystore(opts.keystore, newKey(), password, Boolean(opts.lightKdf));
+    console.log(`created ${opts.keystore}`);
+    console.log(`address ${getAddress(keystoreAddress(keystore))}`);
+  });
+
+keys
+  .command("import")
+  .description(`encrypt an existing private key ($${KEY_ENV} or prompted without echo)`)
+  .option("--keystore <file>", "where to write it", DEFAULT_KEYSTORE)
+  .option("--light-kdf", "scrypt n = 4096 instead of 262144: fast, weaker")
+  .action(async (opts) => {
+    const raw = process.env[KEY_ENV] ?? (await promptSecret("Private key (0x…): "));
+    const key = parsePrivateKey(raw);
+    const password = await keystorePassword(process.env, true);
+    const keystore = writeKeystore(opts.keystore, key, password, Boolean(opts.lightKdf));
+    console.log(`imported into ${opts.keystore}`);
+    console.log(`address ${getAddress(keystoreAddress(keystore))}`);
+  });
+
+keys
+  .command("show")
+  .description("print the keystore's address (never the key)")
+  .option("--keystore <file>", "keystore", DEFAULT_KEYSTORE)
+  .option("--check", "also decrypt it, to check the password")
+  .action(async (opts) => {
+    const keystore = readKeystore(opts.keystore);
+    const address = getAddress(keystoreAddress(keystore));
+    if (opts.check) {
+      const account = await loadNodeAccount({ keystore: opts.keystore }, { ...process.env, [KEY_ENV]: "" });
+      if (account.address !== address) throw new KeyError("keystore address does not match its key");
+      console.log(`${address} (password ok)`);
+      return;
+    }
+    console.log(address);
+  });
+
+program.parseAsync().catch((error: unknown) => {
+  if (error instanceof KeyError || (error instanceof Error && error.name === "AuthRejectedError")) {
+    console.error(`error: ${error.message}`);
+    process.exit(2);
+  }
+  console.error(error instanceof Error ? `error: ${error.message}` : error);
+  process.exit(1);
+});
