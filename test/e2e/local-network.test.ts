@@ -80,7 +80,7 @@ describe("npm start: the local network", () => {
     const proof = await eventually("a final epoch with earnings", async () => {
       const { epochs } = (await getJson(`${network.relayerUrl}/api/epochs`)) as { epochs: Record<string, unknown>[] };
       const final = epochs.map((e) => parseEpochRow(e as never)).find((e) => e.status === "final");
-      if (!final || !final.cumulativeTotal) return undefined;
+      if (!final?.cumulativeTotal) return undefined;
       const { nodes } = (await getJson(`${network.relayerUrl}/api/nodes`)) as { nodes: { address: Address }[] };
       for (const node of nodes) {
         const response = await fetch(`${network.relayerUrl}/api/claims/${node.address}`);
