@@ -13,7 +13,7 @@ import { loadRelayerAccount } from "../keys/load-key.ts";
 import { reconcileEpoch } from "../ledger/reconcile.ts";
 import { createLogger } from "../log.ts";
 import { Relayer } from "../relayer.ts";
-import { newTaskId } from "../scheduler/scheduler.ts";
+import { newTaskId, queuedTask } from "../scheduler/scheduler.ts";
 import type { Progress } from "../settlement/settler.ts";
 import { openStore } from "../store/index.ts";
 import type { Store, TaskStatus } from "../store/types.ts";
@@ -312,26 +312,12 @@ tasks
       json?: boolean;
     }) => {
       await withStore(async (store, cfg) => {
-        const id = newTaskId();
-        await store.insertTask({
-          id,
-          kind: "job",
-          status: "queued",
-          model: opts.model,
-          input: opts.input,
-          maxTokens: Number(opts.maxTokens),
-          seed: Number(opts.seed),
-          expectedHash: null,
-          challengeId: null,
-          redundancy: Number(opts.redundancy ?? cfg.verification.redundancy),
-          createdAt: Date.now(),
-          assignedAt: null,
-          deadline: null,
-          outputHash: null,
-          tokensGenerated: null,
-          settledAt: null,
-          epoch: null,
-        });
+        const task = queuedTask(
+          { model: opts.model, input: opts.input, maxTokens: Number(opts.maxTokens), seed: Number(opts.seed) },
+          { kind: "job", redundancy: Number(opts.redundancy ?? cfg.verification.redundancy), createdAt: Date.now() },
+        );
+        await store.insertTask(task);
+        const { id } = task;
         output({ id, status: "queued" }, Boolean(opts.json), () => `queued task ${id}`);
       });
     },

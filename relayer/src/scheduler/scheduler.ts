@@ -20,6 +20,29 @@ interface Planned {
 /** Task ids are random for jobs and challenges alike: nothing in a task tells a node which one it got. */
 export const newTaskId = () => randomBytes(12).toString("hex");
 
+/** A task as it enters the queue: nothing assigned, answered or settled yet. */
+export function queuedTask(
+  spec: TaskSpec,
+  at: { kind: TaskRecord["kind"]; redundancy: number; createdAt: number; id?: string },
+): TaskRecord {
+  return {
+    id: at.id ?? newTaskId(),
+    kind: at.kind,
+    status: "queued",
+    ...spec,
+    expectedHash: null,
+    challengeId: null,
+    redundancy: at.redundancy,
+    createdAt: at.createdAt,
+    assignedAt: null,
+    deadline: null,
+    outputHash: null,
+    tokensGenerated: null,
+    settledAt: null,
+    epoch: null,
+  };
+}
+
 export function taskMessage(task: TaskRecord): TaskMessage {
   return {
     type: "task",
@@ -89,22 +112,7 @@ export class Scheduler {
   }
 
   private newTask(spec: TaskSpec, kind: TaskRecord["kind"], redundancy: number): TaskRecord {
-    return {
-      id: newTaskId(),
-      kind,
-      status: "queued",
-      ...spec,
-      expectedHash: null,
-      challengeId: null,
-      redundancy,
-      createdAt: this.clock.now(),
-      assignedAt: null,
-      deadline: null,
-      outputHash: null,
-      tokensGenerated: null,
-      settledAt: null,
-      epoch: null,
-    };
+    return queuedTask(spec, { kind, redundancy, createdAt: this.clock.now() });
   }
 
   /** Requests a dispatch pass soon; cheap to call often. */

@@ -5,31 +5,15 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Address } from "viem";
 import { generatePrivateKey, privateKeyToAddress } from "viem/accounts";
+import { queuedTask } from "../../src/scheduler/scheduler.ts";
 import { openStore } from "../../src/store/index.ts";
 import type { Store, TaskRecord } from "../../src/store/types.ts";
 import { createPgDatabase } from "../helpers/postgres.ts";
 
 const driver = process.env.GITBLOCK_TEST_STORE === "postgres" ? "postgres" : "sqlite";
 
-const task = (id: string): TaskRecord => ({
-  id,
-  kind: "job",
-  status: "queued",
-  model: "m",
-  input: "x",
-  maxTokens: 4,
-  seed: 0,
-  expectedHash: null,
-  challengeId: null,
-  redundancy: 2,
-  createdAt: 1,
-  assignedAt: null,
-  deadline: null,
-  outputHash: null,
-  tokensGenerated: null,
-  settledAt: null,
-  epoch: null,
-});
+const task = (id: string): TaskRecord =>
+  queuedTask({ model: "m", input: "x", maxTokens: 4, seed: 0 }, { id, kind: "job", redundancy: 2, createdAt: 1 });
 
 describe(`store contract (${driver})`, () => {
   let store: Store;
