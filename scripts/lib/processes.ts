@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
+import { stripVTControlCharacters } from "node:util";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const hardhatCli = path.join(root, "node_modules/hardhat/dist/src/cli.js");
@@ -30,7 +31,8 @@ export function waitForOutput(child: ChildProcess, marker: string, timeoutMs = 6
     const timer = setTimeout(() => reject(new Error(`timed out waiting for "${marker}":\n${output}`)), timeoutMs);
     const onData = (chunk: Buffer) => {
       output += chunk;
-      if (output.includes(marker)) {
+      // Colour codes (tools colour their output when CI is set) must not split the marker.
+      if (stripVTControlCharacters(output).includes(marker)) {
         clearTimeout(timer);
         resolve(output);
       }

@@ -133,6 +133,8 @@ export async function startLocalNetwork(options: LocalNetworkOptions): Promise<L
         ["--host", "127.0.0.1", "--port", String(webPort), "--strictPort"],
         {
           ...process.env,
+          // Plain output: under CI=true Vite colours its banner and the "Local:" marker would not match.
+          NO_COLOR: "1",
           GITBLOCK_RELAYER_URL: relayerUrl,
           GITBLOCK_LOCAL_RPC_URL: rpcUrl,
           GITBLOCK_DEPLOYMENTS_DIR: dataDir,
