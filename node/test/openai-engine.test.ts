@@ -8,6 +8,7 @@ import { OpenAiHttpEngine, utf8TokenIds } from "../../sdk/src/engines/openai-htt
 import { simulatedTokens } from "../../sdk/src/engines/simulation.ts";
 import { outputHash } from "../../sdk/src/protocol/index.ts";
 import { MODEL, simNodes, startTestRelayer, stopAll, type TestRelayer, waitFor } from "./support/helpers.ts";
+import { CliProcess, NODE_CLI } from "./support/process.ts";
 
 type Dialect = "llama.cpp" | "vllm" | "text+tokenize" | "text-only";
 
@@ -192,5 +193,25 @@ describe("nodes on an OpenAI-compatible server agree with the network", () => {
     const [v] = await verdict;
     assert.equal(v.outcome, "correct");
     assert.ok(server.requests.some((r) => r.path === "/completion" && r.body.prompt === request.input));
+  });
+
+  it("`gitblock-node start --engine <server URL>` (the GPU-box command) serves through the server", async () => {
+    const cli = new CliProcess(
+      NODE_CLI,
+      ["start", "--relayer", t.url, "--engine", server.url, "--models", MODEL, "--json"],
+      { GITBLOCK_NODE_KEY: generatePrivateKey() },
+    );
+    try {
+      const started = await cli.event("starting");
+      assert.ok(String(started.engine).includes(server.url), started.engine);
+      await cli.event("ready");
+      const job = { ...request, input: "served by the CLI through llama.cpp" };
+      const task = await t.relayer.scheduler.submit(job);
+      const verdict = await cli.event("verdict", (v) => v.taskId === task.id);
+      assert.equal(verdict.outcome, "correct");
+      assert.ok(server.requests.some((r) => r.path === "/completion" && r.body.prompt === job.input));
+    } finally {
+      await cli.stop();
+    }
   });
 });

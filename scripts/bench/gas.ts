@@ -11,6 +11,7 @@
 // same sources give the same figures.
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { parseArgs } from "node:util";
 import hre from "hardhat";
 import {
   type Abi,
@@ -49,7 +50,9 @@ const ANCHOR_SOURCES = [
 ];
 
 const projectRoot = hre.config.paths.root;
-const resultsFile = path.join(projectRoot, "bench/results/gas.json");
+// `--out <file>` writes the results elsewhere (the tests do, to leave the committed figures alone).
+const { out } = parseArgs({ options: { out: { type: "string" } }, strict: false }).values;
+const resultsFile = typeof out === "string" ? path.resolve(out) : path.join(projectRoot, "bench/results/gas.json");
 
 // --- build and chain ---
 

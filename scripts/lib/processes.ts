@@ -24,6 +24,11 @@ export function spawnHardhat(args: string[], env: NodeJS.ProcessEnv = process.en
   return spawnNode(hardhatCli, args, env);
 }
 
+/** Runs an npm script from the repository root exactly as the README writes it (`npm run <name> -- …`). */
+export function spawnNpm(args: string[], env: NodeJS.ProcessEnv = process.env): ChildProcess {
+  return spawn("npm", args, { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
+}
+
 /** Resolves once the process prints `marker`; rejects if it exits first or stays silent for `timeoutMs`. */
 export function waitForOutput(child: ChildProcess, marker: string, timeoutMs = 60_000): Promise<string> {
   return new Promise((resolve, reject) => {

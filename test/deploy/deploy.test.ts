@@ -1,14 +1,16 @@
 import assert from "node:assert/strict";
-import type { ChildProcess } from "node:child_process";
-import { mkdtemp, readFile } from "node:fs/promises";
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { network } from "hardhat";
-import { type Address, createPublicClient, http, keccak256, parseEther, toHex } from "viem";
+import { type Address, createPublicClient, createWalletClient, http, keccak256, parseEther, toHex } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { type DeployTaskArguments, deploy } from "../../scripts/deploy/task.ts";
 import { runToEnd, spawnHardhat, stop, waitForOutput } from "../../scripts/lib/processes.ts";
+import { rewardsVaultAbi } from "../../sdk/src/abi.ts";
 import type { Deployment } from "../../sdk/src/deployments.ts";
 
 const defaults: DeployTaskArguments = {
@@ -25,6 +27,39 @@ const defaults: DeployTaskArguments = {
   airdropDays: 90,
   outDir: "",
 };
+
+/** Hardhat's first development account (public; funds the local node's accounts). */
+const HARDHAT_ACCOUNT_0 = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+
+/** Runs the Hardhat CLI and types each answer when its prompt appears, as a person at the terminal would. */
+function answering(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  prompts: Array<[prompt: string, answer: string]>,
+): Promise<{ code: number | null; output: string }> {
+  const child = spawn(
+    process.execPath,
+    [path.resolve(import.meta.dirname, "../../node_modules/hardhat/dist/src/cli.js"), ...args],
+    {
+      env,
+      stdio: ["pipe", "pipe", "pipe"],
+    },
+  );
+  let output = "";
+  const pending = [...prompts];
+  const onData = (chunk: Buffer) => {
+    output += chunk;
+    const next = pending[0];
+    if (next && output.includes(next[0])) {
+      pending.shift();
+      child.stdin.write(`${next[1]}\n`);
+      if (pending.length === 0) child.stdin.end();
+    }
+  };
+  child.stdout.on("data", onData);
+  child.stderr.on("data", onData);
+  return new Promise((resolve) => child.once("exit", (code) => resolve({ code, output })));
+}
 
 const readJson = async <T>(file: string): Promise<T> => JSON.parse(await readFile(file, "utf8")) as T;
 
@@ -96,6 +131,86 @@ describe("npm run deploy -- --network localhost (hardhat node)", () => {
     const { code, output } = await runToEnd(spawnHardhat(["deploy", "--network", "remote"], env));
     assert.notEqual(code, 0);
     assert.match(output, /GITBLOCK_RPC_URL|GITBLOCK_DEPLOYER_KEY/);
+  });
+
+  it("deploys to a named network with the key from Hardhat's encrypted keystore and the README's options", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "gitblock-keystore-"));
+    // Hardhat keeps its keystore under the user's config folder; a throwaway one keeps the real one untouched.
+    const env: NodeJS.ProcessEnv = { ...process.env, XDG_CONFIG_HOME: dir, GITBLOCK_RPC_URL: url };
+    // An operator at a terminal: Hardhat skips its keystore under CI variables and inside `hardhat test` (HH_TEST).
+    const unset = [
+      ...["GITBLOCK_DEPLOYER_KEY", "HH_TEST", "CI", "CONTINUOUS_INTEGRATION", "BUILD_NUMBER", "RUN_ID"],
+      ...["GITHUB_ACTIONS", "NOW", "DEPLOYMENT_ID", "CODEBUILD_BUILD_NUMBER"],
+    ];
+    for (const name of unset) delete env[name];
+    const password = "keystore password 1";
+    const deployerKey = generatePrivateKey();
+    const deployer = privateKeyToAccount(deployerKey).address;
+    const stored = await answering(["keystore", "set", "GITBLOCK_DEPLOYER_KEY"], env, [
+      ["Enter the password", password],
+      ["confirm your password", password],
+      ["Enter secret", deployerKey],
+    ]);
+    assert.equal(stored.code, 0, stored.output);
+    assert.ok(
+      !(await readFile(path.join(dir, "hardhat-nodejs", "keystore.json"), "utf8")).includes(deployerKey.slice(2)),
+    );
+
+    // A fresh deployer key, funded the way an operator funds theirs.
+    const funder = createWalletClient({ account: privateKeyToAccount(HARDHAT_ACCOUNT_0), transport: http(url) });
+    const client = createPublicClient({ transport: http(url) });
+    const funding = await funder.sendTransaction({ chain: null, to: deployer, value: parseEther("10") });
+    await client.waitForTransactionReceipt({ hash: funding });
+
+    const [relayer, guardian, team, early] = Array.from(
+      { length: 4 },
+      () => privateKeyToAccount(generatePrivateKey()).address,
+    );
+    const airdropFile = path.join(dir, "airdrop.json");
+    await writeFile(airdropFile, JSON.stringify([{ account: early, amount: parseEther("1000").toString() }]));
+    const outDir = path.join(dir, "deployments");
+    // The README's command, with the key from the keystore (the password is asked for, never read from a file).
+    const deployed = await answering(
+      [
+        "deploy",
+        "--network",
+        "remote",
+        "--challenge-window",
+        "86400",
+        "--max-emission",
+        "5000000",
+        "--relayers",
+        `${relayer}`,
+        "--guardians",
+        `${guardian}`,
+        "--team-beneficiary",
+        `${team}`,
+        "--airdrop-file",
+        airdropFile,
+        "--out-dir",
+        outDir,
+      ],
+      env,
+      [["Enter the password", password]],
+    );
+    assert.equal(deployed.code, 0, deployed.output);
+    const deployment = await readJson<Deployment>(path.join(outDir, "remote.json"));
+    assert.equal(deployment.network, "remote");
+    assert.equal(deployment.parameters.challengeWindow, 86400);
+    assert.deepEqual(deployment.parameters.relayers, [relayer]);
+    assert.deepEqual(deployment.parameters.guardians, [guardian]);
+    const vault = { address: deployment.contracts.rewardsVault, abi: rewardsVaultAbi } as const;
+    assert.equal(await client.readContract({ ...vault, functionName: "challengeWindow" }), 86400n);
+    assert.equal(await client.readContract({ ...vault, functionName: "maxEmissionPerEpoch" }), parseEther("5000000"));
+    const relayerRole = keccak256(toHex("RELAYER_ROLE"));
+    assert.ok(
+      await client.readContract({ ...vault, functionName: "hasRole", args: [relayerRole, relayer as Address] }),
+    );
+    const deployTx = await client.getBlock({ blockNumber: BigInt(deployment.deployBlock), includeTransactions: true });
+    assert.ok(
+      deployTx.transactions.some((tx) => tx.from.toLowerCase() === deployer.toLowerCase()),
+      "signed by the keystore's key",
+    );
   });
 
   it("deploys through the CLI and the contracts are live on the node", async () => {

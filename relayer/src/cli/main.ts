@@ -15,6 +15,7 @@ import { createLogger } from "../log.ts";
 import { Relayer } from "../relayer.ts";
 import { newTaskId, queuedTask } from "../scheduler/scheduler.ts";
 import type { Progress } from "../settlement/settler.ts";
+import { backupSqlite } from "../store/backup.ts";
 import { openStore } from "../store/index.ts";
 import type { Store, TaskStatus } from "../store/types.ts";
 import { gbt, output, table, time } from "./format.ts";
@@ -380,7 +381,7 @@ challenges
         throw new RelayerError("give the known answer: --tokens <ids> or --expected-hash <0x…32 bytes>");
       }
       await withStore(async (store) => {
-        const id = newTaskId();
+        const id = newTaskId(Date.now());
         await store.insertChallenge({
           id,
           model: opts.model,
@@ -414,6 +415,28 @@ challenges
         ),
       );
     });
+  });
+
+// --- backup ---
+
+program
+  .command("backup <file>")
+  .description("copy the SQLite database to <file>, consistent, while the relayer keeps running (PostgreSQL: pg_dump)")
+  .addOption(json())
+  .action(async (file: string, opts: { json?: boolean }) => {
+    const cfg = config();
+    if (cfg.store.driver !== "sqlite")
+      throw new RelayerError("backup copies SQLite stores; for PostgreSQL use pg_dump");
+    if (existsSync(file)) throw new RelayerError(`${file} exists; back up to a new file`);
+    const { spin, progress } = spinner(Boolean(opts.json));
+    try {
+      const copied = await backupSqlite(cfg.store.path, file, (done, total) => progress("copying pages", done / total));
+      spin.succeed(`backed up ${cfg.store.path} to ${file}`);
+      output(copied, Boolean(opts.json), () => `${copied.pages} pages, integrity ${copied.integrity}`);
+    } catch (error) {
+      spin.fail("backup failed");
+      throw error;
+    }
   });
 
 // --- keystore ---

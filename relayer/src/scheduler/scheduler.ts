@@ -17,8 +17,13 @@ interface Planned {
   deadline: number;
 }
 
-/** Task ids are random for jobs and challenges alike: nothing in a task tells a node which one it got. */
-export const newTaskId = () => randomBytes(12).toString("hex");
+/**
+ * 48 bits of creation time, then 48 random bits. Time first keeps the database's task and assignment indexes
+ * appending instead of writing a random page per task. A challenge takes the creation time of the job it is mixed
+ * in beside, so neither its id nor its `createdAt` tells a node which one it got.
+ */
+export const newTaskId = (createdAt: number) =>
+  `${Math.max(0, Math.floor(createdAt)).toString(16).padStart(12, "0").slice(-12)}${randomBytes(6).toString("hex")}`;
 
 /** A task as it enters the queue: nothing assigned, answered or settled yet. */
 export function queuedTask(
@@ -26,7 +31,7 @@ export function queuedTask(
   at: { kind: TaskRecord["kind"]; redundancy: number; createdAt: number; id?: string },
 ): TaskRecord {
   return {
-    id: at.id ?? newTaskId(),
+    id: at.id ?? newTaskId(at.createdAt),
     kind: at.kind,
     status: "queued",
     ...spec,
@@ -111,8 +116,13 @@ export class Scheduler {
     return tasks;
   }
 
-  private newTask(spec: TaskSpec, kind: TaskRecord["kind"], redundancy: number): TaskRecord {
-    return queuedTask(spec, { kind, redundancy, createdAt: this.clock.now() });
+  private newTask(
+    spec: TaskSpec,
+    kind: TaskRecord["kind"],
+    redundancy: number,
+    createdAt = this.clock.now(),
+  ): TaskRecord {
+    return queuedTask(spec, { kind, redundancy, createdAt });
   }
 
   /** Requests a dispatch pass soon; cheap to call often. */
@@ -148,7 +158,7 @@ export class Scheduler {
     const batch: Planned[] = [];
     const full = new Set<string>();
     const pools = new Map<string, CandidatePool>();
-    const challengeModels: string[] = [];
+    const challengesBeside: TaskRecord[] = [];
     for (const task of queued) {
       if (full.has(task.model)) continue;
       let pool = pools.get(task.model);
@@ -163,11 +173,11 @@ export class Scheduler {
       }
       batch.push(planned);
       if (task.kind === "job" && this.config.challengeRate > 0 && this.random() < this.config.challengeRate) {
-        challengeModels.push(task.model);
+        challengesBeside.push(task);
       }
     }
     await this.commit(batch);
-    for (const model of challengeModels) await this.mixInChallenge(model);
+    for (const job of challengesBeside) await this.mixInChallenge(job);
   }
 
   /** Picks nodes for a task and reserves their capacity; undefined when too few qualify. */
@@ -206,15 +216,16 @@ export class Scheduler {
     }
   }
 
-  /** Inserts a known-answer challenge for `model`, shaped exactly like a job, and dispatches it. */
-  private async mixInChallenge(model: string): Promise<void> {
-    const challenge = await this.store.pickChallenge(model, this.random());
+  /** Inserts a known-answer challenge for the job's model, shaped exactly like a job, and dispatches it. */
+  private async mixInChallenge(job: TaskRecord): Promise<void> {
+    const challenge = await this.store.pickChallenge(job.model, this.random());
     if (!challenge) return;
     const task: TaskRecord = {
       ...this.newTask(
         { model: challenge.model, input: challenge.input, maxTokens: challenge.maxTokens, seed: challenge.seed },
         "challenge",
         this.config.redundancy,
+        job.createdAt,
       ),
       expectedHash: challenge.expectedHash,
       challengeId: challenge.id,

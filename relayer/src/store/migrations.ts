@@ -134,4 +134,29 @@ CREATE TABLE meta (
 );
 `,
   },
+  {
+    version: 2,
+    name: "ledger-without-account-key",
+    // The (account, kind, ref) key put every credit at a random place in a per-account index: a settlement batch
+    // rewrote a page per node it paid. Task credits are unique by the task's one-way status change, in the same
+    // transaction; only passive windows need the database to refuse a second credit.
+    sql: `
+CREATE TABLE ledger_v2 (
+  epoch INTEGER NOT NULL,
+  account TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  ref TEXT NOT NULL,
+  amount_wei TEXT NOT NULL,
+  bonus_wei TEXT NOT NULL DEFAULT '0',
+  created_at BIGINT NOT NULL
+);
+INSERT INTO ledger_v2 (epoch, account, kind, ref, amount_wei, bonus_wei, created_at)
+  SELECT epoch, account, kind, ref, amount_wei, bonus_wei, created_at FROM ledger;
+DROP TABLE ledger;
+ALTER TABLE ledger_v2 RENAME TO ledger;
+CREATE INDEX ledger_epoch ON ledger (epoch, kind);
+CREATE UNIQUE INDEX ledger_passive_window ON ledger (account, ref) WHERE kind = 'passive';
+CREATE INDEX ledger_passive ON ledger (account, created_at) WHERE kind = 'passive';
+`,
+  },
 ];

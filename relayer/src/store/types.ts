@@ -48,7 +48,10 @@ export interface LedgerEntry {
   epoch: number;
   account: string;
   kind: LedgerKind;
-  /** Task id for task credits, window id for passive ones: (account, kind, ref) is unique, so credits are idempotent. */
+  /**
+   * Task id for task credits, window id for passive ones. A task credits once (its status changes once, in the same
+   * transaction); a passive window once per account (a unique index refuses a second credit).
+   */
   ref: string;
   amountWei: bigint;
   /** Part of `amountWei` that is the +10% reputation bonus (task credits only). */

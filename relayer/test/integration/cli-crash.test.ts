@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -169,24 +169,72 @@ describe("operator CLI and crash-safe settlement", () => {
     assert.equal(shown.reconciliation.ok, false, "credits made behind the ledger's back are flagged");
   });
 
-  it("start serves until SIGTERM and exits cleanly", async () => {
+  it("keystore-create encrypts the key; start signs with it; backup copies the database while it serves", async () => {
+    const keystore = path.join(dir, "relayer-key.json");
+    const password = "correct horse battery staple";
+    const missing = await run(["keystore-create", keystore], { GITBLOCK_RELAYER_KEY: HARDHAT_KEYS.relayer });
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /GITBLOCK_KEYSTORE_PASSWORD/);
+    const created = await run(["keystore-create", keystore], {
+      GITBLOCK_RELAYER_KEY: HARDHAT_KEYS.relayer,
+      GITBLOCK_KEYSTORE_PASSWORD: password,
+    });
+    assert.equal(created.code, 0, created.stderr);
+    const relayerAddress = privateKeyToAccount(HARDHAT_KEYS.relayer).address.toLowerCase();
+    assert.ok(created.stdout.toLowerCase().includes(relayerAddress), created.stdout);
+    assert.ok(
+      !readFileSync(keystore, "utf8").includes(HARDHAT_KEYS.relayer.slice(2)),
+      "the key is not stored in clear",
+    );
+
+    const keyed = path.join(dir, "relayer-keystore.json");
+    writeFileSync(
+      keyed,
+      JSON.stringify({ ...JSON.parse(readFileSync(configFile, "utf8")), key: { keystore: "relayer-key.json" } }),
+    );
+    const wrong = await run(["--config", keyed, "epoch", "propose"], { GITBLOCK_KEYSTORE_PASSWORD: "wrong" });
+    assert.equal(wrong.code, 1);
+    assert.match(wrong.stderr, /password/i);
+
     const port = await freePort();
-    const child = spawn(process.execPath, [cli, "--config", configFile, "start"], {
-      env: { ...process.env, ...env, GITBLOCK_RELAYER_PORT: String(port), LOG_LEVEL: "warn" },
+    // No raw key in this environment: the relayer signs with the keystore or not at all.
+    const { GITBLOCK_RELAYER_KEY: _raw, ...clean } = process.env;
+    const child = spawn(process.execPath, [cli, "--config", keyed, "start"], {
+      env: { ...clean, GITBLOCK_KEYSTORE_PASSWORD: password, GITBLOCK_RELAYER_PORT: String(port), LOG_LEVEL: "info" },
       stdio: ["ignore", "pipe", "pipe"],
     });
     try {
-      await new Promise<void>((resolve, reject) => {
-        let err = "";
-        child.stderr.on("data", (chunk) => {
-          err += chunk;
-          if (err.includes("listening")) resolve();
-        });
-        child.once("exit", (code) => reject(new Error(`start exited ${code}: ${err}`)));
+      const log = await new Promise<string>((resolve, reject) => {
+        let out = "";
+        const seen = (chunk: Buffer) => {
+          out += chunk;
+          if (out.includes("relayer listening")) resolve(out);
+        };
+        child.stdout.on("data", seen);
+        child.stderr.on("data", seen);
+        child.once("exit", (code) => reject(new Error(`start exited ${code}: ${out}`)));
       });
+      assert.match(log, /"chain":31337/, "started with a chain: the keystore key was loaded");
       const health = await getJson(`http://127.0.0.1:${port}/healthz`);
       assert.equal(health.ok, true);
       assert.equal(health.store, "sqlite");
+
+      const copy = path.join(dir, "backup.db");
+      const backedUp = await cliRun(["backup", copy, "--json"]);
+      assert.equal(backedUp.code, 0, backedUp.stderr);
+      assert.equal(JSON.parse(backedUp.stdout).integrity, "ok");
+      assert.equal((await cliRun(["backup", copy])).code, 1, "never overwrites an existing file");
+      const restored = new SqliteStore(copy);
+      try {
+        const live = JSON.parse((await cliRun(["epoch", "list", "--json"])).stdout) as Array<{ epoch: number }>;
+        assert.deepEqual(
+          (await restored.listEpochs(100)).map((e) => e.epoch),
+          live.map((e) => e.epoch),
+        );
+        assert.equal((await restored.listNodes({ limit: 100, offset: 0 })).length, nodes.length);
+      } finally {
+        await restored.close();
+      }
     } finally {
       const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
       child.kill("SIGTERM");

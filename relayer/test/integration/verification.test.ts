@@ -189,6 +189,10 @@ describe("verification, reputation and rewards", () => {
     assert.equal(v.get(nodes[0]?.address ?? "0x")?.outcome, "correct");
     const stored = await t.relayer.store.getTask(challengeId);
     assert.equal(stored?.kind, "challenge");
+    // Ids begin with the creation time; a challenge carries its job's, so neither id nor createdAt gives it away.
+    assert.equal(stored?.createdAt, job.createdAt);
+    assert.equal(challengeId.slice(0, 12), job.id.slice(0, 12));
+    assert.match(challengeId, /^[0-9a-f]{24}$/);
   });
 
   it("passive rewards go to connected, active nodes, once per window, capped per wallet per day; the ledger reconciles", async () => {

@@ -107,4 +107,49 @@ describe(`store contract (${driver})`, () => {
     assert.equal(await store.consumeNonce(`0x${"cd".repeat(32)}`, 10), "used");
     assert.equal(await store.consumeNonce(`0x${"ef".repeat(32)}`, 10), "unknown");
   });
+
+  it("settles a batch in one call: answers arriving together, a node carried from task to task, repeats once", async () => {
+    const [a, b] = [privateKeyToAddress(generatePrivateKey()), privateKeyToAddress(generatePrivateKey())] as Address[];
+    await store.touchNode(a as Address, 1);
+    await store.touchNode(b as Address, 1);
+    await store.insertTasks([task("u1"), task("u2")]);
+    await store.assignTasks(
+      ["u1", "u2"].map((taskId) => ({ taskId, nodes: [a as Address, b as Address], now: 10, deadline: 100 })),
+    );
+    const hash = `0x${"cd".repeat(32)}` as const;
+    const answers = ["u1", "u2"].flatMap((taskId) =>
+      [a, b].map((node) => ({
+        taskId,
+        node: node as Address,
+        outputHash: hash,
+        tokensGenerated: 3,
+        queueMs: 0,
+        inferenceMs: 5,
+        submittedAt: 20,
+      })),
+    );
+    const { outcomes, completed } = await store.recordResults(answers);
+    assert.deepEqual(outcomes, ["stored", "stored", "stored", "stored"]);
+    assert.deepEqual(completed.sort(), ["u1", "u2"], "both answers in one batch complete each task once");
+
+    const before = (await store.getNode(a as Address))?.confirmedWei ?? 0n;
+    const seen: bigint[] = [];
+    const settled = await store.settleTasks(["u1", "u2", "u1"], (snapshot) => {
+      const node = snapshot.nodes.get(a as Address);
+      seen.push(node?.confirmedWei ?? -1n);
+      return {
+        task: { status: "validated", outputHash: hash, tokensGenerated: 3, settledAt: 40, epoch: snapshot.openEpoch },
+        assignments: snapshot.assignments.map((x) => ({ node: x.node, status: "correct", rewardWei: 5n })),
+        nodes: [...snapshot.nodes.values()].map((n) => ({ ...n, confirmedWei: n.confirmedWei + 5n })),
+        ledger: [],
+      };
+    });
+    assert.deepEqual(
+      settled.map((s) => s.taskId),
+      ["u1", "u2"],
+      "a repeated id settles once",
+    );
+    assert.deepEqual(seen, [before, before + 5n], "the second task sees the first task's credit");
+    assert.equal((await store.getNode(a as Address))?.confirmedWei, before + 10n);
+  });
 });

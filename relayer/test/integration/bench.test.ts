@@ -1,0 +1,22 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { runToEnd, spawnNpm } from "../../../scripts/lib/processes.ts";
+
+describe("npm run bench:relayer", () => {
+  it("prints every figure (quick sizes: it runs, the figures are not quoted)", { timeout: 180_000 }, async () => {
+    const { code, output } = await runToEnd(spawnNpm(["run", "bench:relayer", "--", "--quick"]));
+    assert.equal(code, 0, output);
+    const figure = (label: string) => {
+      const line = output.split("\n").find((l) => l.includes(label));
+      assert.ok(line, `prints "${label}"`);
+      return line;
+    };
+    assert.match(figure("10,000 nodes"), /tree \d+ ms \+ all proofs \d+ ms/);
+    const rates = output.match(/durable results ingested per second\s+([\d,]+)\/s/g) ?? [];
+    assert.equal(rates.length, 3, "saturated, light and moderate load");
+    assert.match(figure("result → ack latency"), /p50 [\d.]+ ms, p99 [\d.]+ ms/);
+    assert.match(figure("sign-in verified"), /ms each/);
+    assert.match(figure("sockets open / closed"), /200 held by the relayer \(200 opened, 0 closed\)/);
+    assert.match(figure("relayer memory per socket"), /KiB heap/);
+  });
+});

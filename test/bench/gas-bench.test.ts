@@ -1,0 +1,25 @@
+import assert from "node:assert/strict";
+import { mkdtemp, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { describe, it } from "node:test";
+import { runToEnd, spawnNpm } from "../../scripts/lib/processes.ts";
+
+describe("npm run bench:gas", () => {
+  it("prints the gas table beside the anchors and meets every target (gas is deterministic)", async () => {
+    const out = path.join(await mkdtemp(path.join(tmpdir(), "gitblock-gas-")), "gas.json");
+    const { code, output } = await runToEnd(spawnNpm(["run", "bench:gas", "--", "--check", "--out", out]));
+    assert.equal(code, 0, output);
+    for (const label of ["first claim", "repeat claim", "batch / account @50 fresh", "record reputation"]) {
+      assert.ok(output.includes(label), `the table has "${label}"`);
+    }
+    assert.match(output, /Targets: (\d+)\/\1 met/);
+    const results = JSON.parse(await readFile(out, "utf8")) as {
+      rows: Array<{ key: string; gas: number }>;
+      anchors: Record<string, Record<string, { measured: number }>>;
+    };
+    assert.ok(results.rows.length >= 8);
+    assert.ok(results.rows.every((row) => row.gas > 21_000));
+    assert.equal(Object.keys(results.anchors).length, 2, "Uniswap and Morpho measured side by side");
+  });
+});
