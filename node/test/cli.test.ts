@@ -8,12 +8,21 @@ import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { connectChain } from "../../relayer/src/settlement/chain.ts";
 import { HARDHAT_KEYS, startTestChain, type TestChain } from "../../relayer/test/helpers/chain.ts";
 import { getJson } from "../../relayer/test/helpers/http.ts";
+import { runToEnd, spawnNpm } from "../../scripts/lib/processes.ts";
 import { gitBlockTokenAbi, rewardsVaultAbi } from "../../sdk/src/abi.ts";
 import type { NodeClient } from "../../sdk/src/client/index.ts";
 import { MODEL, simNodes, startTestRelayer, stopAll, type TestRelayer } from "./support/helpers.ts";
 import { CliProcess, NODE_CLI, runCli } from "./support/process.ts";
 
 const PASSWORD = "correct horse battery";
+
+describe("npx gitblock-node", () => {
+  it("is installed as a bin by `npm ci` and lists its commands", async () => {
+    const { code, output } = await runToEnd(spawnNpm(["exec", "--", "gitblock-node", "--help"]));
+    assert.equal(code, 0, output);
+    for (const command of ["start", "status", "keys"]) assert.match(output, new RegExp(`\\b${command}\\b`));
+  });
+});
 
 describe("gitblock-node keys", () => {
   const dir = mkdtempSync(path.join(tmpdir(), "gitblock-keys-"));
