@@ -196,6 +196,8 @@ describe("nodes on an OpenAI-compatible server agree with the network", () => {
   });
 
   it("`gitblock-node start --engine <server URL>` (the GPU-box command) serves through the server", async () => {
+    // Exactly three nodes (R = 3): the two simulation peers and the CLI, so every task reaches the CLI.
+    await stopAll(clients.splice(2));
     const cli = new CliProcess(
       NODE_CLI,
       ["start", "--relayer", t.url, "--engine", server.url, "--models", MODEL, "--json"],

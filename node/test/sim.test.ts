@@ -61,6 +61,9 @@ describe("fleet simulator", () => {
     assert.equal(report.validated, stats.tasksCompleted, "validated");
     assert.equal(report.wrongVerdicts, stats.fraudBlocked, "wrong verdicts");
     assert.equal(report.bans, stats.bannedNodes, "bans");
+    // 12 nodes over 8 countries: the network map of a simulated network has every country on it.
+    assert.equal(Object.keys(stats.nodesPerCountry).length, 8, JSON.stringify(stats.nodesPerCountry));
+    assert.equal(stats.nodesPerCountry.DE, 2);
     const settled = await Promise.all(
       (["validated", "inconclusive", "rejected"] as const).map((status) => store.listTasks({ status, limit: 10_000 })),
     );

@@ -20,6 +20,8 @@ export type FleetMix = Record<Behaviour, number>;
 
 export const DISHONEST: ReadonlySet<Behaviour> = new Set(["liar", "colluder"]);
 
+const SIMULATED_COUNTRIES = ["DE", "US", "BR", "IN", "JP", "NG", "FR", "CA"] as const;
+
 export interface FleetOptions {
   relayerUrl: string;
   /** Queues the simulation's jobs at the relayer (HTTP admin API or an in-process scheduler). */
@@ -243,6 +245,8 @@ export class Fleet {
           relayer: o.relayerUrl,
           signer: account,
           engine,
+          // Spread over a few countries, so the network map of a simulated network is not empty.
+          country: SIMULATED_COUNTRIES[this.members.length % SIMULATED_COUNTRIES.length],
           capacity: o.capacity ?? 2,
           reconnect: { initialMs: o.reconnectMs ?? 500, maxMs: (o.reconnectMs ?? 500) * 4 },
         });
