@@ -44,16 +44,15 @@ for (const [location, entry] of Object.entries(packages)) {
   }
 }
 const name = path.basename(file);
-if (args.check) {
-  if (added.length > 0) {
-    console.error(`${name} lacks ${added.length} optional platform packages: ${added.join(", ")}`);
-    console.error("run `npm run lockfile:platforms`, or `npm ci` will reject the lock");
-    process.exit(1);
-  }
-  console.log(`${name}: every optional platform package is listed`);
-} else {
+if (!args.check) {
   await writeFile(file, `${JSON.stringify(lock, null, 2)}\n`);
   console.log(
     `${name}: ${added.length} optional platform packages listed${added.length ? ` (${added.join(", ")})` : ""}`,
   );
+} else if (added.length > 0) {
+  console.error(`${name} lacks ${added.length} optional platform packages: ${added.join(", ")}`);
+  console.error("run `npm run lockfile:platforms`, or `npm ci` will reject the lock");
+  process.exitCode = 1;
+} else {
+  console.log(`${name}: every optional platform package is listed`);
 }

@@ -13,6 +13,27 @@ import { buildEpochTreeParallel } from "../src/settlement/merkle-parallel.ts";
 const sections = process.argv.slice(2).filter((a) => !a.startsWith("-"));
 /** `--quick`: every figure at a small size, to check that the bench runs (the tests use it); never quote these. */
 const quick = process.argv.includes("--quick");
+const sizes = quick
+  ? {
+      trees: [1_000, 10_000],
+      ingestTasks: 1_000,
+      ingestRuns: 1,
+      lightTasks: 300,
+      moderateTasks: 1_000,
+      sockets: 200,
+      heartbeatMs: 500,
+      signIns: 20,
+    }
+  : {
+      trees: [1_000, 100_000, 1_000_000],
+      ingestTasks: Number(process.env.BENCH_TASKS ?? 40_000),
+      ingestRuns: Number(process.env.BENCH_RUNS ?? 3),
+      lightTasks: 3_000,
+      moderateTasks: 10_000,
+      sockets: Number(process.env.BENCH_SOCKETS ?? 10_000),
+      heartbeatMs: 5_000,
+      signIns: 200,
+    };
 const want = (name: string) => sections.length === 0 || sections.includes(name);
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -23,7 +44,7 @@ function line(label: string, value: string) {
 
 async function treeBench() {
   process.stdout.write("\nEpoch tree + every proof (merkletreejs-compatible, sortPairs)\n");
-  for (const n of quick ? [1_000, 10_000] : [1_000, 100_000, 1_000_000]) {
+  for (const n of sizes.trees) {
     const states: NodeState[] = new Array(n);
     for (let i = 0; i < n; i++) {
       states[i] = {
@@ -148,10 +169,8 @@ async function ingestBench(capacity: number, tasks: number, title: string, nodes
   process.stdout.write(`\n${title}\n`);
   const results: IngestRun[] = [];
   for (let i = 0; i < runs; i++) results.push(await ingestOnce(capacity, tasks, nodes));
-  const spread = (values: number[], digits = 0) =>
-    runs > 1
-      ? ` (runs: ${values.map((v) => v.toLocaleString("en", { maximumFractionDigits: digits })).join(", ")})`
-      : "";
+  const spread = (values: number[]) =>
+    runs > 1 ? ` (runs: ${values.map((v) => Math.round(v).toLocaleString("en")).join(", ")})` : "";
   const ingestRates = results.map((r) => (tasks * 3) / r.seconds);
   const settleRates = results.map((r) => tasks / r.settleSeconds);
   line(
@@ -174,7 +193,7 @@ async function ingestBench(capacity: number, tasks: number, title: string, nodes
 }
 
 async function socketBench() {
-  const count = quick ? 200 : Number(process.env.BENCH_SOCKETS ?? 10_000);
+  const count = sizes.sockets;
   process.stdout.write(`\nConcurrent node sockets with heartbeats (${count.toLocaleString("en")}, session resume)\n`);
   const dir = mkdtempSync(path.join(tmpdir(), "gitblock-bench-"));
   const { relayer, wsUrl } = await startRelayer(dir);
@@ -189,11 +208,12 @@ async function socketBench() {
   await sleep(200);
   const before = process.memoryUsage();
   const t0 = performance.now();
-  const sim = simulate({ mode: "hold", wsUrl, sessions, heartbeatMs: quick ? 500 : 5_000 });
+  const sim = simulate({ mode: "hold", wsUrl, sessions, heartbeatMs: sizes.heartbeatMs });
   try {
     const ready = await sim.next("ready");
     const connectSeconds = (performance.now() - t0) / 1000;
-    await sleep(quick ? 1_500 : 12_000); // two heartbeat rounds on every socket
+    const heldMs = sizes.heartbeatMs * 2.4; // at least two heartbeat rounds on every socket
+    await sleep(heldMs);
     sim.child.send({ type: "report" });
     const report = await sim.next("report");
     global.gc?.();
@@ -204,7 +224,7 @@ async function socketBench() {
       `${relayer.gateway.socketCount} held by the relayer (${ready.open} opened, ${report.closed} closed)`,
     );
     line("connect + auth + ready", `${connectSeconds.toFixed(1)} s (${Math.round(count / connectSeconds)}/s)`);
-    line(`heartbeats answered in ${quick ? 1.5 : 12} s`, `${report.heartbeats?.toLocaleString("en")}`);
+    line(`heartbeats answered in ${heldMs / 1000} s`, `${report.heartbeats?.toLocaleString("en")}`);
     const managed = (m: NodeJS.MemoryUsage) => m.heapUsed + m.external;
     line(
       "relayer memory per socket",
@@ -234,7 +254,7 @@ async function signInBench() {
     sessionTtlSec: 3_600,
   });
   const signed = [];
-  for (let i = 0; i < (quick ? 20 : 200); i++) {
+  for (let i = 0; i < sizes.signIns; i++) {
     const account = privateKeyToAccount(generatePrivateKey());
     const challenge = { ...(await auth.issueChallenge()), account: account.address };
     signed.push({ ...challenge, signature: await account.signTypedData(signInTypedData(challenge)) });
@@ -253,22 +273,17 @@ if (want("tree")) await treeBench();
 if (want("ingest")) {
   await ingestBench(
     32,
-    quick ? 1_000 : Number(process.env.BENCH_TASKS ?? 40_000),
+    sizes.ingestTasks,
     "Durable results over real sockets, saturated (SQLite WAL, synchronous=FULL, group commit, R = 3)",
     300,
-    quick ? 1 : Number(process.env.BENCH_RUNS ?? 3),
+    sizes.ingestRuns,
   );
 }
 if (want("latency")) {
+  await ingestBench(1, sizes.lightTasks, "Result → ack latency at light load (30 nodes, one task at a time each)", 30);
   await ingestBench(
     1,
-    quick ? 300 : 3_000,
-    "Result → ack latency at light load (30 nodes, one task at a time each)",
-    30,
-  );
-  await ingestBench(
-    1,
-    quick ? 1_000 : 10_000,
+    sizes.moderateTasks,
     "Result → ack latency at moderate load (300 nodes, one task at a time each)",
   );
 }

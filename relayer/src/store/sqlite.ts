@@ -423,7 +423,9 @@ export class SqliteStore implements Store {
         "SELECT * FROM assignments WHERE task_id IN (SELECT value FROM json_each(?)) ORDER BY task_id, node",
       ).iterate(JSON.stringify([...open.keys()]))) {
         const assignment = toAssignment(row);
-        assignmentsOf.set(assignment.taskId, [...(assignmentsOf.get(assignment.taskId) ?? []), assignment]);
+        const list = assignmentsOf.get(assignment.taskId) ?? [];
+        list.push(assignment);
+        assignmentsOf.set(assignment.taskId, list);
       }
       const nodeAddresses = new Set([...assignmentsOf.values()].flatMap((list) => list.map((a) => a.node)));
       const current = new Map(
@@ -438,11 +440,7 @@ export class SqliteStore implements Store {
         open.delete(taskId); // a repeated id settles once
         const assignments = assignmentsOf.get(taskId) ?? [];
         const nodes = new Map<string, NodeRecord>();
-        for (const { node } of assignments) {
-          const record = current.get(node);
-          if (!record) throw new NotFoundError(`No node ${node}; a node appears once it has signed in`);
-          nodes.set(node, record);
-        }
+        for (const { node } of assignments) nodes.set(node, current.get(node) ?? this.requireNode(node));
         const plan = decide({ task, assignments, nodes, openEpoch: openEpoch.epoch });
         this.sql(
           "UPDATE tasks SET status = ?, output_hash = ?, tokens_generated = ?, settled_at = ?, epoch = ?, open_assignments = 0 WHERE id = ?",
