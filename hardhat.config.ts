@@ -52,7 +52,7 @@ const deployTask = task("deploy", "Deploy GitBlock and write deployments/<networ
     defaultValue: 90,
   })
   .addOption({ name: "outDir", description: "Where deployment files go", defaultValue: "deployments" })
-  .setAction(() => import("./scripts/deploy/task.ts"))
+  .setAction(() => import("@gitblock/deploy/task"))
   .build();
 
 export default defineConfig({

@@ -1,6 +1,6 @@
-import type { Engine } from "../../sdk/src/engines/engine.ts";
-import { OpenAiHttpEngine } from "../../sdk/src/engines/openai-http.ts";
-import { SimulationEngine } from "../../sdk/src/engines/simulation.ts";
+import type { Engine } from "@gitblock/sdk";
+import { OpenAiHttpEngine } from "@gitblock/sdk/engines/openai-http";
+import { SimulationEngine } from "@gitblock/sdk/engines/simulation";
 
 /** `--engine sim` → the simulation engine; `--engine http://host:port` → an OpenAI-compatible inference server. */
 export function engineFromSpec(spec: string, models: string[] | undefined, options: { apiKey?: string } = {}): Engine {

@@ -1,6 +1,3 @@
-// @gitblock/node: the headless node's building blocks, for scripts that embed a node or a simulated fleet.
+// @gitblock/node: the headless node's building blocks, for scripts that embed a node.
 export * from "./engines.ts";
-export * from "./fleet/fleet.ts";
-export * from "./fleet/local-relayer.ts";
-export * from "./fleet/report.ts";
 export * from "./keys.ts";

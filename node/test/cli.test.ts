@@ -3,16 +3,26 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
+import { gitBlockTokenAbi, rewardsVaultAbi } from "@gitblock/sdk";
+import type { NodeClient } from "@gitblock/sdk/client";
+import {
+  CliProcess,
+  getJson,
+  HARDHAT_KEYS,
+  MODEL,
+  NODE_CLI,
+  runCli,
+  runToEnd,
+  simNodes,
+  spawnNpm,
+  startTestChain,
+  startTestRelayer,
+  stopAll,
+  type TestChain,
+  type TestRelayer,
+} from "@gitblock/testkit";
 import { createWalletClient, http } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { connectChain } from "../../relayer/src/settlement/chain.ts";
-import { HARDHAT_KEYS, startTestChain, type TestChain } from "../../relayer/test/helpers/chain.ts";
-import { getJson } from "../../relayer/test/helpers/http.ts";
-import { runToEnd, spawnNpm } from "../../scripts/lib/processes.ts";
-import { gitBlockTokenAbi, rewardsVaultAbi } from "../../sdk/src/abi.ts";
-import type { NodeClient } from "../../sdk/src/client/index.ts";
-import { MODEL, simNodes, startTestRelayer, stopAll, type TestRelayer } from "./support/helpers.ts";
-import { CliProcess, NODE_CLI, runCli } from "./support/process.ts";
 
 const PASSWORD = "correct horse battery";
 
@@ -87,9 +97,7 @@ describe("gitblock-node start on a local network (Hardhat chain + relayer)", () 
   const dir = mkdtempSync(path.join(tmpdir(), "gitblock-node-"));
   before(async () => {
     chain = await startTestChain();
-    const account = privateKeyToAccount(HARDHAT_KEYS.relayer);
-    const chainConfig = { rpcUrl: chain.rpcUrl, chainId: chain.chainId, rewardsVault: chain.vault, confirmations: 1 };
-    t = await startTestRelayer({ chain: chainConfig }, { chain: await connectChain(chainConfig, account), account });
+    t = await startTestRelayer({ settleOn: chain });
   });
   after(async () => {
     await cli?.stop();

@@ -2,17 +2,11 @@ import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, it } from "node:test";
+import { outputHash } from "@gitblock/sdk";
+import { AuthRejectedError, type Eip1193Provider, eip1193Signer, NodeClient, type Signer } from "@gitblock/sdk/client";
+import { SimulationEngine, simulatedTokens } from "@gitblock/sdk/engines/simulation";
+import { MODEL, simNodes, startTestRelayer, stopAll, type TestRelayer, waitFor } from "@gitblock/testkit";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import {
-  AuthRejectedError,
-  type Eip1193Provider,
-  eip1193Signer,
-  NodeClient,
-  type Signer,
-} from "../../sdk/src/client/index.ts";
-import { SimulationEngine, simulatedTokens } from "../../sdk/src/engines/simulation.ts";
-import { outputHash } from "../../sdk/src/protocol/index.ts";
-import { MODEL, simNodes, startTestRelayer, stopAll, type TestRelayer, waitFor } from "./support/helpers.ts";
 
 const spec = (input: string) => ({ model: MODEL, input, maxTokens: 16, seed: 3 });
 

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { LoadProgress } from "../../sdk/src/engines/engine.ts";
-import { SimulationEngine, simulatedTokens } from "../../sdk/src/engines/simulation.ts";
+import type { LoadProgress } from "@gitblock/sdk";
+import { outputHash } from "@gitblock/sdk";
+import { SimulationEngine, simulatedTokens } from "@gitblock/sdk/engines/simulation";
 import {
   type MlcChatRequest,
   type MlcEngineLike,
@@ -10,9 +11,8 @@ import {
   toLoadProgress,
   utf8Canonical,
   WebLlmEngine,
-} from "../../sdk/src/engines/webllm.ts";
-import { installWorkerHandler, type WorkerScope } from "../../sdk/src/engines/webllm-worker-core.ts";
-import { outputHash } from "../../sdk/src/protocol/index.ts";
+} from "@gitblock/sdk/engines/webllm";
+import { installWorkerHandler, type WorkerScope } from "@gitblock/sdk/engines/webllm-worker-core";
 import { engineFromSpec } from "../src/engines.ts";
 
 const task = { model: "sim-llm", input: "hello", maxTokens: 32, seed: 9 };

@@ -2,13 +2,21 @@ import assert from "node:assert/strict";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
+import { outputHash } from "@gitblock/sdk";
+import { NodeClient } from "@gitblock/sdk/client";
+import { OpenAiHttpEngine, utf8TokenIds } from "@gitblock/sdk/engines/openai-http";
+import { simulatedTokens } from "@gitblock/sdk/engines/simulation";
+import {
+  CliProcess,
+  MODEL,
+  NODE_CLI,
+  simNodes,
+  startTestRelayer,
+  stopAll,
+  type TestRelayer,
+  waitFor,
+} from "@gitblock/testkit";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { NodeClient } from "../../sdk/src/client/index.ts";
-import { OpenAiHttpEngine, utf8TokenIds } from "../../sdk/src/engines/openai-http.ts";
-import { simulatedTokens } from "../../sdk/src/engines/simulation.ts";
-import { outputHash } from "../../sdk/src/protocol/index.ts";
-import { MODEL, simNodes, startTestRelayer, stopAll, type TestRelayer, waitFor } from "./support/helpers.ts";
-import { CliProcess, NODE_CLI } from "./support/process.ts";
 
 type Dialect = "llama.cpp" | "vllm" | "text+tokenize" | "text-only";
 

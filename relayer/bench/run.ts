@@ -3,9 +3,9 @@ import { type ChildProcess, fork } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import type { NodeState } from "@gitblock/sdk";
 import { pino } from "pino";
 import type { Address } from "viem";
-import type { NodeState } from "../../sdk/src/leaf.ts";
 import { makeConfig } from "../src/config/load.ts";
 import { Relayer } from "../src/relayer.ts";
 import { buildEpochTreeParallel } from "../src/settlement/merkle-parallel.ts";
@@ -241,8 +241,8 @@ async function socketBench() {
 async function signInBench() {
   process.stdout.write("\nEIP-712 sign-in verification (relayer side)\n");
   const { AuthService } = await import("../src/auth/sign-in.ts");
-  const { SqliteStore } = await import("../src/store/sqlite.ts");
-  const { signInTypedData } = await import("../../sdk/src/protocol/index.ts");
+  const { SqliteStore } = await import("../src/store/index.ts");
+  const { signInTypedData } = await import("@gitblock/sdk");
   const { generatePrivateKey, privateKeyToAccount } = await import("viem/accounts");
   const store = new SqliteStore(":memory:");
   const auth = new AuthService({

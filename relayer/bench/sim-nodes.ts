@@ -1,9 +1,10 @@
 // Simulated nodes for the benchmark, in a process of their own so the relayer keeps its core.
 // Modes: "work" signs in N wallets, takes tasks and answers at once, timing result → ack;
 // "hold" opens N sockets with session tokens and heartbeats on each.
+
+import { outputHash, signInTypedData } from "@gitblock/sdk";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import WebSocket from "ws";
-import { outputHash, signInTypedData } from "../../sdk/src/protocol/index.ts";
 
 interface Job {
   mode: "work" | "hold";

@@ -25,11 +25,6 @@ export class AuthError extends RelayerError {
   }
 }
 
-/** A signing key could not be loaded (missing env, wrong keystore password, bad file). */
-export class KeyError extends RelayerError {
-  override name = "KeyError";
-}
-
 /** Something was asked of an epoch that its state does not allow. */
 export class SettlementError extends RelayerError {
   override name = "SettlementError";

@@ -1,6 +1,6 @@
 import { EventEmitter } from "node:events";
+import type { DashboardEpoch, DashboardVerdict } from "@gitblock/sdk";
 import type { Address } from "viem";
-import type { DashboardEpoch, DashboardVerdict } from "../../sdk/src/api/index.ts";
 
 /** In-process events the dashboard channel, metrics and logs listen to. */
 export interface RelayerEventMap {

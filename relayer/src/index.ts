@@ -1,4 +1,8 @@
+// @gitblock/relayer: the service, for embedding (the simulator, npm start, tests through @gitblock/testkit).
+export * from "./clock.ts";
 export * from "./config/load.ts";
 export * from "./config/schema.ts";
 export * from "./relayer.ts";
+export * from "./settlement/chain.ts";
 export * from "./store/index.ts";
+export { SETTLEMENT_CHANNEL, type SettlementStep } from "./settlement/settler.ts";

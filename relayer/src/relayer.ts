@@ -1,5 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { PROTOCOL_VERSION } from "@gitblock/sdk";
 import express, { type NextFunction, type Request, type Response } from "express";
 import type { LocalAccount } from "viem";
 import { DashboardChannel } from "./api/dashboard.ts";
@@ -12,7 +13,7 @@ import type { RelayerConfig } from "./config/schema.ts";
 import { RelayerEvents } from "./events.ts";
 import { httpPollingRouter } from "./gateway/http-polling.ts";
 import { NodeProtocol } from "./gateway/node-protocol.ts";
-import { NodeRegistry } from "./gateway/registry.ts";
+import { NodeRegistry } from "./presence/registry.ts";
 import { ResultIngest } from "./gateway/result-ingest.ts";
 import { WsGateway } from "./gateway/ws-gateway.ts";
 import { PassiveRewards } from "./ledger/passive.ts";
@@ -182,12 +183,12 @@ export class Relayer {
     );
     app.use((error: Error & { status?: number; type?: string }, _req: Request, res: Response, _next: NextFunction) => {
       if (error.type === "entity.too.large") {
-        sendJson(res, { type: "error", v: 1, code: "frame_too_large", message: "request body too large" }, 413);
+        sendJson(res, { type: "error", v: PROTOCOL_VERSION, code: "frame_too_large", message: "request body too large" }, 413);
       } else if (error.type === "entity.parse.failed") {
-        sendJson(res, { type: "error", v: 1, code: "bad_frame", message: "body is not valid JSON" }, 400);
+        sendJson(res, { type: "error", v: PROTOCOL_VERSION, code: "bad_frame", message: "body is not valid JSON" }, 400);
       } else {
         this.log.error({ err: error }, "request failed");
-        sendJson(res, { type: "error", v: 1, code: "internal", message: error.message }, error.status ?? 500);
+        sendJson(res, { type: "error", v: PROTOCOL_VERSION, code: "internal", message: error.message }, error.status ?? 500);
       }
     });
 

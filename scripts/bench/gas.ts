@@ -12,6 +12,8 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { deployProtocol } from "@gitblock/deploy";
+import { type NodeState, nodeStateLeaf } from "@gitblock/sdk";
 import hre from "hardhat";
 import {
   type Abi,
@@ -24,8 +26,6 @@ import {
   parseEther,
   slice,
 } from "viem";
-import { type NodeState, nodeStateLeaf } from "../../sdk/src/leaf.ts";
-import { deployProtocol } from "../deploy/protocol.ts";
 import { compileBenchContracts } from "./compile.ts";
 import { buildDepthTree, pseudoRandom } from "./merkle.ts";
 

@@ -2,11 +2,11 @@
 // the one address book relayer and web read.
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
+import type { Deployment } from "@gitblock/sdk/deployments";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { type Address, getAddress, parseEther } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
-import type { Deployment } from "../../sdk/src/deployments.ts";
 import { deployProtocol } from "./protocol.ts";
 
 export interface DeployTaskArguments {

@@ -6,10 +6,10 @@ import { randomBytes } from "node:crypto";
 import { mkdir, readFile, rm } from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
+import type { Deployment } from "@gitblock/sdk/deployments";
+import { runToEnd, spawnHardhat, spawnNode, stop, waitForOutput } from "@gitblock/testkit";
 import type { Hex } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
-import type { Deployment } from "../../sdk/src/deployments.ts";
-import { runToEnd, spawnHardhat, spawnNode, stop, waitForOutput } from "../lib/processes.ts";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const HARDHAT_MNEMONIC = "test test test test test test test test test test test junk";

@@ -1,6 +1,6 @@
+import { deployProtocol, type ProtocolParameters } from "@gitblock/deploy";
 import { network } from "hardhat";
 import { type Hex, parseEther, zeroHash } from "viem";
-import { deployProtocol, type ProtocolParameters } from "../../scripts/deploy/protocol.ts";
 
 export const DAY = 86_400n;
 export const CHALLENGE_WINDOW = 3_600n;

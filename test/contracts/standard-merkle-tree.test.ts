@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { NODE_STATE_LEAF_TYPES, type NodeState, nodeStateLeaf, nodeStateValues } from "@gitblock/sdk";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { MerkleTree } from "merkletreejs";
 import { type Hex, keccak256, maxUint256, parseEther, toBytes } from "viem";
-import { NODE_STATE_LEAF_TYPES, type NodeState, nodeStateLeaf, nodeStateValues } from "../../sdk/src/leaf.ts";
 import { deployFixture } from "./fixture.ts";
 import { nodeState, nodeStateTuple } from "./tree.ts";
 

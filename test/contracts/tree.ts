@@ -1,8 +1,9 @@
 // Builds an epoch's NodeState Merkle tree the way the relayer does: an OpenZeppelin StandardMerkleTree over the
 // shared leaf types, so every proof here is one the vault must accept.
+
+import { NODE_STATE_LEAF_TYPES, type NodeState, nodeStateValues } from "@gitblock/sdk";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import type { Address, Hex } from "viem";
-import { NODE_STATE_LEAF_TYPES, type NodeState, nodeStateValues } from "../../sdk/src/leaf.ts";
 
 export type NodeStateTuple = [Address, bigint, number, bigint, bigint, number];
 

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import type { NodeState } from "@gitblock/sdk";
+import { rewardsVaultAbi } from "@gitblock/sdk";
 import {
   BaseError,
   decodeErrorResult,
@@ -10,8 +12,6 @@ import {
   zeroAddress,
   zeroHash,
 } from "viem";
-import { rewardsVaultAbi } from "../../sdk/src/abi.ts";
-import type { NodeState } from "../../sdk/src/leaf.ts";
 import { deployFixture } from "./fixture.ts";
 import { GBT, propose, settle } from "./helpers.ts";
 import { nodeState, nodeStateTree } from "./tree.ts";

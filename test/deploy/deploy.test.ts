@@ -4,14 +4,14 @@ import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
+import { type DeployTaskArguments, deploy } from "@gitblock/deploy/task";
+import { rewardsVaultAbi } from "@gitblock/sdk";
+import type { Deployment } from "@gitblock/sdk/deployments";
+import { runToEnd, spawnHardhat, stop, waitForOutput } from "@gitblock/testkit";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { network } from "hardhat";
 import { type Address, createPublicClient, createWalletClient, http, keccak256, parseEther, toHex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { type DeployTaskArguments, deploy } from "../../scripts/deploy/task.ts";
-import { runToEnd, spawnHardhat, stop, waitForOutput } from "../../scripts/lib/processes.ts";
-import { rewardsVaultAbi } from "../../sdk/src/abi.ts";
-import type { Deployment } from "../../sdk/src/deployments.ts";
 
 const defaults: DeployTaskArguments = {
   challengeWindow: 3600,

@@ -6,13 +6,19 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
+import {
+  type ClaimProof,
+  gitBlockAirdropAbi,
+  gitBlockTokenAbi,
+  parseClaimProof,
+  parseEpochRow,
+  rewardsVaultAbi,
+} from "@gitblock/sdk";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { type Address, createPublicClient, createWalletClient, type Hex, http } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
 import { developmentKey, type LocalNetwork, startLocalNetwork } from "../../scripts/local/network.ts";
-import { gitBlockAirdropAbi, gitBlockTokenAbi, rewardsVaultAbi } from "../../sdk/src/abi.ts";
-import { type ClaimProof, parseClaimProof, parseEpochRow } from "../../sdk/src/api/index.ts";
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -3,7 +3,7 @@ import { copyFile, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, it } from "node:test";
-import { runToEnd, spawnNpm } from "../../scripts/lib/processes.ts";
+import { runToEnd, spawnNpm } from "@gitblock/testkit";
 
 const lockfile = path.resolve(import.meta.dirname, "../../package-lock.json");
 

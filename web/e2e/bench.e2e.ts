@@ -3,7 +3,7 @@ import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, it } from "node:test";
-import { runToEnd, spawnNpm } from "../../scripts/lib/processes.ts";
+import { runToEnd, spawnNpm } from "@gitblock/testkit";
 
 describe("npm run bench:web", () => {
   it("prints the bundle budget and the verdict → dashboard latency", { timeout: 240_000 }, async () => {

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { gitBlockTokenAbi, rewardsVaultAbi } from "../../sdk/src/abi.ts";
+import { gitBlockTokenAbi, rewardsVaultAbi } from "@gitblock/sdk";
 import { connectWallet, type Harness, runTask, screenshot, startHarness, WALLET } from "./harness.ts";
 
 const text = async (h: Harness, testId: string) =>

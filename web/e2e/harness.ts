@@ -10,14 +10,18 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import {
+  honest,
+  liar,
+  startTestChain,
+  startTestRelayer,
+  type TestChain,
+  TestNode,
+  type TestRelayer,
+} from "@gitblock/testkit";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import type { Address } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { connectChain } from "../../relayer/src/settlement/chain.ts";
-import { HARDHAT_KEYS, startTestChain, type TestChain } from "../../relayer/test/helpers/chain.ts";
-import { honest, liar } from "../../relayer/test/helpers/fleet.ts";
-import { TestNode } from "../../relayer/test/helpers/node-client.ts";
-import { startTestRelayer, type TestRelayer } from "../../relayer/test/helpers/relayer.ts";
 import { testWalletScript } from "./wallet.ts";
 
 export const webRoot = path.resolve(import.meta.dirname, "..");
@@ -74,12 +78,7 @@ export async function startHarness(options: { countries?: string[] } = {}): Prom
     const chain = await startTestChain();
     cleanups.push(() => chain.stop());
 
-    const relayerAccount = privateKeyToAccount(HARDHAT_KEYS.relayer);
-    const chainConfig = { rpcUrl: chain.rpcUrl, chainId: chain.chainId, rewardsVault: chain.vault, confirmations: 1 };
-    const relayer = await startTestRelayer(
-      { chain: chainConfig, verification: { taskTimeoutMs: 120_000 } },
-      { chain: await connectChain(chainConfig, relayerAccount), account: relayerAccount },
-    );
+    const relayer = await startTestRelayer({ settleOn: chain, verification: { taskTimeoutMs: 120_000 } });
     cleanups.push(() => relayer.stop());
     const verdictAt = new Map<string, number>();
     relayer.relayer.events.on("verdict", (event) => {
@@ -108,7 +107,7 @@ export async function startHarness(options: { countries?: string[] } = {}): Prom
     process.env.GITBLOCK_LOCAL_RPC_URL = chain.rpcUrl;
     process.env.GITBLOCK_DEPLOYMENTS_DIR = deployments;
     const { preview } = await import("vite");
-    const { freePort } = await import("../../relayer/test/helpers/chain.ts");
+    const { freePort } = await import("@gitblock/testkit");
     const port = await freePort();
     const server = await preview({
       configFile: path.join(webRoot, "vite.config.ts"),

@@ -1,6 +1,5 @@
+import { answer, closeAll, fleet, honest, startTestRelayer, type TestRelayer } from "@gitblock/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { answer, closeAll, fleet, honest } from "../../relayer/test/helpers/fleet.ts";
-import { startTestRelayer, type TestRelayer } from "../../relayer/test/helpers/relayer.ts";
 import { ApiError, RelayerApi } from "../src/lib/api.ts";
 import { dashboardSocketUrl, type FeedEvent, LiveFeed } from "../src/lib/feed.ts";
 import { parseClaimProof } from "../src/lib/sdk.ts";

@@ -2,24 +2,20 @@
 // gitblock-node: the headless node. `start` serves tasks from a relayer on an inference server (or the simulation),
 // `status` asks the relayer about a node, `keys` manages the encrypted keystore.
 import { existsSync } from "node:fs";
-import { Command, Option } from "commander";
-import { type Address, formatEther, getAddress, isAddress } from "viem";
-import { privateKeyToAccount } from "viem/accounts";
-import { NodeClient } from "../../../sdk/src/client/index.ts";
-import { engineFromSpec } from "../engines.ts";
+import { NodeClient } from "@gitblock/sdk/client";
 import {
-  DEFAULT_KEYSTORE,
-  KEY_ENV,
   KeyError,
   keystoreAddress,
-  keystorePassword,
-  loadNodeAccount,
-  newKey,
   parsePrivateKey,
   promptSecret,
   readKeystore,
   writeKeystore,
-} from "../keys.ts";
+} from "@gitblock/sdk/keys";
+import { Command, Option } from "commander";
+import { type Address, formatEther, getAddress, isAddress } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { engineFromSpec } from "../engines.ts";
+import { DEFAULT_KEYSTORE, KEY_ENV, keystorePassword, loadNodeAccount } from "../keys.ts";
 
 const DEFAULT_RELAYER = process.env.GITBLOCK_RELAYER_URL ?? "http://127.0.0.1:8080";
 
@@ -236,7 +232,7 @@ keys
   .option("--light-kdf", "scrypt n = 4096 instead of 262144: fast, weaker (throwaway keys)")
   .action(async (opts) => {
     const password = await keystorePassword(process.env, true);
-    const keystore = writeKeystore(opts.keystore, newKey(), password, Boolean(opts.lightKdf));
+    const keystore = writeKeystore(opts.keystore, generatePrivateKey(), password, Boolean(opts.lightKdf));
     console.log(`created ${opts.keystore}`);
     console.log(`address ${getAddress(keystoreAddress(keystore))}`);
   });

@@ -1,9 +1,8 @@
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
+import { DASHBOARD_SOCKET_PATH, type DashboardMessage, type NodeProfile, toJson } from "@gitblock/sdk";
 import { type Address, getAddress, isAddress } from "viem";
 import { WebSocket, WebSocketServer } from "ws";
-import { type DashboardMessage, type NodeProfile, toJson } from "../../../sdk/src/api/index.ts";
-import { DASHBOARD_SOCKET_PATH } from "../../../sdk/src/protocol/index.ts";
 import type { RelayerEventMap, RelayerEvents } from "../events.ts";
 import type { Logger } from "../log.ts";
 

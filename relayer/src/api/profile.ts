@@ -1,10 +1,10 @@
+import type { NodeProfile } from "@gitblock/sdk";
+import { rewardsVaultAbi } from "@gitblock/sdk";
 import type { Address } from "viem";
-import { rewardsVaultAbi } from "../../../sdk/src/abi.ts";
-import type { NodeProfile } from "../../../sdk/src/api/index.ts";
 import type { Clock } from "../clock.ts";
 import { isBanned } from "../economics/reputation.ts";
 import { potentialReward } from "../economics/rewards.ts";
-import type { NodeRegistry } from "../gateway/registry.ts";
+import type { NodeRegistry } from "../presence/registry.ts";
 import type { ChainClients } from "../settlement/chain.ts";
 import type { Store } from "../store/types.ts";
 

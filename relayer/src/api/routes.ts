@@ -1,11 +1,11 @@
 import { timingSafeEqual } from "node:crypto";
+import type { ReadApi, TaskStatus } from "@gitblock/sdk";
 import express, { type NextFunction, type Request, type Response, type Router } from "express";
 import { type Address, getAddress, isAddress } from "viem";
 import * as z from "zod/v4";
-import type { ReadApi, TaskStatus } from "../../../sdk/src/api/index.ts";
 import type { Clock } from "../clock.ts";
 import type { RelayerConfig } from "../config/schema.ts";
-import type { NodeRegistry } from "../gateway/registry.ts";
+import type { NodeRegistry } from "../presence/registry.ts";
 import type { Scheduler } from "../scheduler/scheduler.ts";
 import type { ChainClients } from "../settlement/chain.ts";
 import type { EpochSettler } from "../settlement/settler.ts";

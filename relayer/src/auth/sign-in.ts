@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
+import { type SignInChallenge, signInTypedData } from "@gitblock/sdk";
 import { type Address, getAddress, type Hex, verifyTypedData } from "viem";
-import { type SignInChallenge, signInTypedData } from "../../../sdk/src/protocol/index.ts";
 import type { Clock } from "../clock.ts";
 import { AuthError } from "../errors.ts";
 import type { Store } from "../store/types.ts";

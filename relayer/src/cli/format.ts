@@ -1,4 +1,4 @@
-import { toJson } from "../../../sdk/src/api/index.ts";
+import { toJson } from "@gitblock/sdk";
 
 /** Prints `value` as JSON (for --json) or as aligned text rows. */
 export function output(value: unknown, json: boolean, text: () => string): void {

@@ -1,14 +1,14 @@
 #!/usr/bin/env node
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync } from "node:fs";
+import { outputHash } from "@gitblock/sdk";
+import { KeyError, parsePrivateKey, writeKeystore } from "@gitblock/sdk/keys";
 import { Command, Option } from "commander";
 import ora, { type Ora } from "ora";
 import { type Address, getAddress, type Hex, isAddress } from "viem";
-import { outputHash } from "../../../sdk/src/protocol/index.ts";
 import { loadConfig } from "../config/load.ts";
 import type { RelayerConfig } from "../config/schema.ts";
-import { BAN_DURATION_MS } from "../economics/reputation.ts";
+import { BAN_DURATION_MS, banUntil, liftBan } from "../economics/reputation.ts";
 import { RelayerError } from "../errors.ts";
-import { encryptKeystore } from "../keys/keystore.ts";
 import { loadRelayerAccount } from "../keys/load-key.ts";
 import { reconcileEpoch } from "../ledger/reconcile.ts";
 import { createLogger } from "../log.ts";
@@ -278,15 +278,17 @@ nodes
   .option("--hours <h>", "ban length", String(BAN_DURATION_MS / 3_600_000))
   .action(async (raw: string, opts: { hours: string }) => {
     await withStore(async (store) => {
-      const until = Date.now() + Number(opts.hours) * 3_600_000;
-      await store.updateNode(parseAddress(raw), (n) => ({ ...n, bannedUntil: until }));
+      const hours = Number(opts.hours);
+      if (!(hours > 0)) throw new RelayerError(`--hours must be a positive number, not "${opts.hours}"`);
+      const until = Date.now() + hours * 3_600_000;
+      await store.updateNode(parseAddress(raw), (n) => banUntil(n, until));
       process.stdout.write(`banned ${raw} until ${time(until)}\n`);
     });
   });
 
 nodes.command("unban <address>").action(async (raw: string) => {
   await withStore(async (store) => {
-    await store.updateNode(parseAddress(raw), (n) => ({ ...n, bannedUntil: null, activeStrikes: 0 }));
+    await store.updateNode(parseAddress(raw), liftBan);
     process.stdout.write(`unbanned ${raw}\n`);
   });
 });
@@ -450,13 +452,13 @@ program
     if (!key || !password) {
       throw new RelayerError("set GITBLOCK_RELAYER_KEY and GITBLOCK_KEYSTORE_PASSWORD in the environment");
     }
-    const keystore = encryptKeystore(key, password);
-    writeFileSync(file, JSON.stringify(keystore, null, 2), { mode: 0o600 });
+    const keystore = writeKeystore(file, parsePrivateKey(key, "GITBLOCK_RELAYER_KEY"), password);
     process.stdout.write(`wrote keystore for 0x${keystore.address} to ${file}\n`);
   });
 
 program.parseAsync().catch((error: unknown) => {
-  const message = error instanceof RelayerError ? error.message : error instanceof Error ? error.stack : String(error);
+  const expected = error instanceof RelayerError || error instanceof KeyError;
+  const message = expected ? error.message : error instanceof Error ? error.stack : String(error);
   process.stderr.write(`error: ${message}\n`);
   process.exit(1);
 });

@@ -1,4 +1,4 @@
-import type { NodeRow } from "../../../sdk/src/api/types.ts";
+import type { NodeRow } from "@gitblock/sdk";
 
 /**
  * Reputation rules from DESIGN.md, in basis points (10 000 = 100%): start at 100%, correct +2 points, wrong hash −5
@@ -51,6 +51,20 @@ export function applyOutcome<T extends ReputationState>(state: T, outcome: Outco
     tasksValidated: state.tasksValidated + (outcome === "correct" ? 1 : 0),
     tasksFailed: state.tasksFailed + (strike ? 1 : 0),
   };
+}
+
+/**
+ * An operator's ban (`gitblock-relayer nodes ban`): the node is refused until `until`; reputation and strike history
+ * stay as they are, so the ban is visible without rewriting what the node earned.
+ */
+export function banUntil<T extends ReputationState>(state: T, until: number): T {
+  if (!Number.isFinite(until)) throw new RangeError("a ban needs a finite end time");
+  return { ...state, bannedUntil: until };
+}
+
+/** Lifts a ban and clears the strikes counted towards the next one: the node starts a fresh count. */
+export function liftBan<T extends ReputationState>(state: T): T {
+  return { ...state, bannedUntil: null, activeStrikes: 0 };
 }
 
 export function isBanned(state: Pick<ReputationState, "bannedUntil">, now: number): boolean {

@@ -1,6 +1,6 @@
+import { authMessage, PROTOCOL_VERSION, type RelayerMessage, readyMessage, resultMessage } from "@gitblock/sdk";
 import express, { type Request, type Response, type Router } from "express";
 import type { Address } from "viem";
-import { authMessage, type RelayerMessage, readyMessage, resultMessage } from "../../../sdk/src/protocol/index.ts";
 import type { AuthService } from "../auth/sign-in.ts";
 import type { Clock } from "../clock.ts";
 import type { RelayerConfig } from "../config/schema.ts";
@@ -8,7 +8,7 @@ import { AuthError } from "../errors.ts";
 import type { Metrics } from "../metrics.ts";
 import { errorFrame, type NodeProtocol } from "./node-protocol.ts";
 import { TokenBucket } from "./rate-limit.ts";
-import type { Channel } from "./registry.ts";
+import type { Channel } from "../presence/registry.ts";
 
 /** Messages waiting for a polling node's next `GET /api/inference/job`. */
 class Mailbox implements Channel {
@@ -123,7 +123,7 @@ export function httpPollingRouter(options: {
   }
 
   router.post("/auth/challenge", async (_req, res) => {
-    res.json({ type: "hello", v: 1, ...(await auth.issueChallenge()) });
+    res.json({ type: "hello", v: PROTOCOL_VERSION, ...(await auth.issueChallenge()) });
   });
 
   router.post("/auth/session", async (req, res) => {
@@ -142,7 +142,7 @@ export function httpPollingRouter(options: {
       });
       res.json({
         type: "auth_ok",
-        v: 1,
+        v: PROTOCOL_VERSION,
         account: session.account,
         session: session.token,
         expiresAt: session.expiresAt,
@@ -160,7 +160,7 @@ export function httpPollingRouter(options: {
     if (!account) return;
     const ready = readyMessage.safeParse({
       type: "ready",
-      v: 1,
+      v: PROTOCOL_VERSION,
       models: String(req.query.models ?? "")
         .split(",")
         .filter(Boolean),
@@ -183,7 +183,7 @@ export function httpPollingRouter(options: {
       for (const reply of await protocol.ready(account, ready.data, false)) mailbox.send(reply);
     }
     mailbox.lastPoll = now;
-    protocol.heartbeat(account, { type: "heartbeat", v: 1, t: now });
+    protocol.heartbeat(account, { type: "heartbeat", v: PROTOCOL_VERSION, t: now });
     await mailbox.wait(Math.min(Number(req.query.wait ?? 0) || 0, 25_000));
     const messages = mailbox.drain();
     if (messages.length === 0) {

@@ -1,23 +1,24 @@
+import {
+  type ErrorCode,
+  type HeartbeatMessage,
+  PROTOCOL_VERSION,
+  type ReadyMessage,
+  type RelayerMessage,
+  type ResultMessage,
+} from "@gitblock/sdk";
 import type { Address } from "viem";
-import type {
-  ErrorCode,
-  HeartbeatMessage,
-  ReadyMessage,
-  RelayerMessage,
-  ResultMessage,
-} from "../../../sdk/src/protocol/index.ts";
 import type { Clock } from "../clock.ts";
 import { isBanned } from "../economics/reputation.ts";
 import type { RelayerEvents } from "../events.ts";
 import type { Scheduler } from "../scheduler/scheduler.ts";
 import { taskMessage } from "../scheduler/scheduler.ts";
 import type { Store } from "../store/types.ts";
-import type { Channel, NodeRegistry } from "./registry.ts";
+import type { Channel, NodeRegistry } from "../presence/registry.ts";
 import type { ResultIngest } from "./result-ingest.ts";
 
 export const errorFrame = (code: ErrorCode, message: string, taskId?: string): RelayerMessage => ({
   type: "error",
-  v: 1,
+  v: PROTOCOL_VERSION,
   code,
   message,
   ...(taskId ? { taskId } : {}),
@@ -99,11 +100,11 @@ export class NodeProtocol {
         const presence = this.registry.get(account);
         if (presence?.inflight.delete(message.taskId)) this.scheduler.kick();
         this.events.emit("balance", { node: account });
-        return { type: "ack", v: 1, taskId: message.taskId };
+        return { type: "ack", v: PROTOCOL_VERSION, taskId: message.taskId };
       }
       case "duplicate":
         // Already stored: acknowledging again lets a node that missed the first ack (reconnect) forget the result.
-        return { type: "ack", v: 1, taskId: message.taskId };
+        return { type: "ack", v: PROTOCOL_VERSION, taskId: message.taskId };
       case "late":
         return errorFrame("late_result", `task ${message.taskId} passed its deadline; result refused`, message.taskId);
       case "unknown":
@@ -117,6 +118,6 @@ export class NodeProtocol {
       presence.lastHeartbeat = this.clock.now();
       if (latencyMs !== undefined) presence.latencyMs = presence.latencyMs * 0.8 + latencyMs * 0.2;
     }
-    return { type: "heartbeat", v: 1, t: message.t };
+    return { type: "heartbeat", v: PROTOCOL_VERSION, t: message.t };
   }
 }

@@ -1,5 +1,5 @@
+import type { ResultMessage } from "@gitblock/sdk";
 import type { Address } from "viem";
-import type { ResultMessage } from "../../../sdk/src/protocol/index.ts";
 import type { Clock } from "../clock.ts";
 import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics.ts";

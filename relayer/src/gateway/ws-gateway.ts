@@ -1,13 +1,14 @@
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
-import type { Address } from "viem";
-import { type RawData, WebSocket, WebSocketServer } from "ws";
 import {
   type AuthMessage,
   decodeNodeMessage,
   NODE_SOCKET_PATH,
+  PROTOCOL_VERSION,
   type RelayerMessage,
-} from "../../../sdk/src/protocol/index.ts";
+} from "@gitblock/sdk";
+import type { Address } from "viem";
+import { type RawData, WebSocket, WebSocketServer } from "ws";
 import type { AuthService } from "../auth/sign-in.ts";
 import type { Clock } from "../clock.ts";
 import type { RelayerConfig } from "../config/schema.ts";
@@ -16,7 +17,7 @@ import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
 import { errorFrame, type NodeProtocol } from "./node-protocol.ts";
 import { TokenBucket } from "./rate-limit.ts";
-import type { Channel } from "./registry.ts";
+import type { Channel } from "../presence/registry.ts";
 
 /** Close codes (4000–4999 are the application's). */
 export const CLOSE = {
@@ -143,7 +144,7 @@ export class WsGateway {
       if (connection.account && connection.pingSentAt > 0) {
         this.protocol.heartbeat(
           connection.account,
-          { type: "heartbeat", v: 1, t: 0 },
+          { type: "heartbeat", v: PROTOCOL_VERSION, t: 0 },
           performance.now() - connection.pingSentAt,
         );
       }
@@ -156,7 +157,7 @@ export class WsGateway {
     });
     this.auth
       .issueChallenge()
-      .then((challenge) => connection.send({ type: "hello", v: 1, ...challenge }))
+      .then((challenge) => connection.send({ type: "hello", v: PROTOCOL_VERSION, ...challenge }))
       .catch((error: unknown) => {
         this.log.error({ err: error }, "issuing a challenge failed");
         connection.close(1011, "internal error");
@@ -246,7 +247,7 @@ export class WsGateway {
       }
       connection.account = account;
       await this.protocol.connect(account, connection);
-      connection.send({ type: "auth_ok", v: 1, account, session: token, expiresAt });
+      connection.send({ type: "auth_ok", v: PROTOCOL_VERSION, account, session: token, expiresAt });
     } catch (error) {
       if (!(error instanceof AuthError)) throw error;
       this.metrics.authFailures.inc({ reason: error.reason });

@@ -3,7 +3,7 @@ import type { Clock } from "../clock.ts";
 import type { RelayerConfig } from "../config/schema.ts";
 import { isBanned } from "../economics/reputation.ts";
 import type { RelayerEvents } from "../events.ts";
-import type { NodeRegistry, Presence } from "../gateway/registry.ts";
+import type { NodeRegistry, Presence } from "../presence/registry.ts";
 import type { Logger } from "../log.ts";
 import type { Store } from "../store/types.ts";
 

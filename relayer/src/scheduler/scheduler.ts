@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto";
+import { PROTOCOL_VERSION, type TaskMessage } from "@gitblock/sdk";
 import type { Address } from "viem";
-import type { TaskMessage } from "../../../sdk/src/protocol/index.ts";
 import type { Clock } from "../clock.ts";
 import type { RelayerConfig } from "../config/schema.ts";
 import type { RelayerEvents } from "../events.ts";
-import type { NodeRegistry, Presence } from "../gateway/registry.ts";
+import type { NodeRegistry, Presence } from "../presence/registry.ts";
 import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
 import type { Store, TaskRecord, TaskSpec } from "../store/types.ts";
@@ -51,7 +51,7 @@ export function queuedTask(
 export function taskMessage(task: TaskRecord): TaskMessage {
   return {
     type: "task",
-    v: 1,
+    v: PROTOCOL_VERSION,
     taskId: task.id,
     model: task.model,
     input: task.input,

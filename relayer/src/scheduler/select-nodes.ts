@@ -1,5 +1,5 @@
 import { isBanned } from "../economics/reputation.ts";
-import type { Presence } from "../gateway/registry.ts";
+import type { Presence } from "../presence/registry.ts";
 
 /**
  * Picks `count` nodes for a task on `model`: ready, serving the model, with free capacity, not banned, and of

@@ -1,3 +1,4 @@
+import { readDeployment } from "@gitblock/sdk/deployments";
 import {
   type Account,
   type Address,
@@ -10,7 +11,6 @@ import {
   type Transport,
   type WalletClient,
 } from "viem";
-import { readDeployment } from "../../../sdk/src/deployments.ts";
 import type { RelayerConfig } from "../config/schema.ts";
 import { ConfigError } from "../errors.ts";
 

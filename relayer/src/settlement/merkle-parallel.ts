@@ -1,6 +1,6 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import type { NodeState } from "../../../sdk/src/leaf.ts";
+import type { NodeState } from "@gitblock/sdk";
 import { buildEpochTree, EpochTree, encodeLeaf, layerSizes } from "./merkle.ts";
 
 /** Below this many leaves one thread is faster than starting workers. */

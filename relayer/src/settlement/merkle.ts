@@ -1,6 +1,6 @@
+import type { NodeState } from "@gitblock/sdk";
 import { createKeccak, type IHasher } from "hash-wasm";
 import { bytesToHex, type Hex } from "viem";
-import type { NodeState } from "../../../sdk/src/leaf.ts";
 
 /**
  * The epoch tree, built fast enough for a million nodes. Output is exactly merkletreejs's

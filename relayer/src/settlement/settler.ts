@@ -1,7 +1,7 @@
+import diagnostics_channel from "node:diagnostics_channel";
+import type { ClaimProof, NodeState } from "@gitblock/sdk";
+import { rewardsVaultAbi } from "@gitblock/sdk";
 import { type Address, BaseError, ContractFunctionRevertedError, encodeFunctionData, keccak256 } from "viem";
-import { rewardsVaultAbi } from "../../../sdk/src/abi.ts";
-import type { ClaimProof } from "../../../sdk/src/api/index.ts";
-import type { NodeState } from "../../../sdk/src/leaf.ts";
 import type { Clock } from "../clock.ts";
 import { SettlementError } from "../errors.ts";
 import type { RelayerEvents } from "../events.ts";
@@ -15,11 +15,23 @@ import { buildEpochTreeParallel } from "./merkle-parallel.ts";
 export type Progress = (step: string, fraction?: number) => void;
 
 /**
- * Test hook: `GITBLOCK_CRASH_AT=<point>` kills the process (SIGKILL, no cleanup) at that point of settlement, so
- * tests can prove a restart neither proposes twice nor skips an epoch.
+ * Observability: each durable settlement step is published on this `node:diagnostics_channel` channel as a
+ * `SettlementStep`, synchronously, right after the step's state is stored and before the next one starts.
+ * Subscribers (tracing, metrics, the crash test's preload) run inside the step; nothing is published when
+ * nobody subscribes.
  */
-function crashPoint(point: string): void {
-  if (process.env.GITBLOCK_CRASH_AT === point) process.kill(process.pid, "SIGKILL");
+export const SETTLEMENT_CHANNEL = "gitblock:relayer:settlement";
+
+/** closed: leaves snapshotted · built: tree stored · signed: proposal stored, not sent · broadcast: sent. */
+export interface SettlementStep {
+  step: "closed" | "built" | "signed" | "broadcast";
+  epoch: number;
+}
+
+const settlementChannel = diagnostics_channel.channel(SETTLEMENT_CHANNEL);
+
+function publishStep(step: SettlementStep["step"], epoch: number): void {
+  if (settlementChannel.hasSubscribers) settlementChannel.publish({ step, epoch } satisfies SettlementStep);
 }
 
 const leafState = (leaf: LeafRecord): NodeState => ({
@@ -88,7 +100,7 @@ export class EpochSettler {
       this.metrics.latestEpoch.set(epoch.epoch);
       this.events.emit("epoch", { epoch: epoch.epoch, status: epoch.status });
       this.log.info({ epoch: epoch.epoch, leaves: epoch.leafCount }, "epoch closed");
-      crashPoint("after-close");
+      publishStep("closed", epoch.epoch);
       return epoch;
     });
   }
@@ -109,7 +121,7 @@ export class EpochSettler {
     progress("storing tree and proofs");
     await this.store.saveEpochTree(record.epoch, tree.root, await tree.contentHash(), tree.layers);
     this.log.info({ epoch: record.epoch, root: tree.root }, "epoch tree built");
-    crashPoint("after-build");
+    publishStep("built", record.epoch);
     return this.requireEpoch(record.epoch);
   }
 
@@ -225,11 +237,11 @@ export class EpochSettler {
     const txHash = keccak256(rawTx);
     // Stored before broadcast: from here a restart re-sends this exact transaction, never a second one.
     record = await this.store.updateEpoch(record.epoch, { status: "proposing", rawTx, txHash });
-    crashPoint("after-sign");
+    publishStep("signed", record.epoch);
     progress(`broadcasting proposal ${txHash}`);
     await publicClient.sendRawTransaction({ serializedTransaction: rawTx });
     this.metrics.epochsProposed.inc();
-    crashPoint("after-broadcast");
+    publishStep("broadcast", record.epoch);
     progress("waiting for the receipt");
     const receipt = await publicClient.waitForTransactionReceipt({ hash: txHash, confirmations: this.confirmations });
     return this.afterReceipt(record, receipt.status);

@@ -1,13 +1,14 @@
 import type { RelayerConfig } from "../config/schema.ts";
 import { ConfigError } from "../errors.ts";
-import { PostgresStore } from "./postgres.ts";
-import { SqliteStore } from "./sqlite.ts";
+import { PostgresStore } from "./dialects/postgres.ts";
+import { SqliteStore } from "./dialects/sqlite.ts";
 import type { Store } from "./types.ts";
 
 export type * from "./types.ts";
 export { NETWORK_ACCOUNT } from "./types.ts";
+export { PostgresStore, SqliteStore };
 
-/** Opens the configured store: SQLite (one machine, default) or PostgreSQL (several relayers). Same contract. */
+/** Opens the configured store: SQLite (one machine, default) or PostgreSQL (several relayers). Same store. */
 export async function openStore(config: Pick<RelayerConfig, "store">): Promise<Store> {
   switch (config.store.driver) {
     case "sqlite":

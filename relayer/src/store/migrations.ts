@@ -1,13 +1,21 @@
 /**
  * Schema migrations, applied in order inside one transaction each and recorded in `schema_migrations`.
  * The SQL sticks to what SQLite and PostgreSQL share (TEXT for wei amounts: they overflow 64-bit integers;
- * BIGINT for ms timestamps), so a PostgreSQL store can run the same list.
+ * BIGINT for ms timestamps), so both dialects run the same list (PostgreSQL reads BLOB as BYTEA, REAL as DOUBLE
+ * PRECISION). A migration's SQL is frozen once released: a change is a new migration.
  */
 export interface Migration {
   version: number;
   name: string;
   sql: string;
 }
+
+/**
+ * The table recording applied migrations. Each dialect runs the list its own way (`dialects/*.ts`): SQLite
+ * synchronously at open, PostgreSQL under a table lock so that relayers starting together apply each once.
+ */
+export const MIGRATIONS_TABLE =
+  "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT, applied_at BIGINT)";
 
 export const MIGRATIONS: readonly Migration[] = [
   {

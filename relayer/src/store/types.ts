@@ -1,4 +1,3 @@
-import type { Address, Hex } from "viem";
 import type {
   NetworkStats as ApiNetworkStats,
   AssignmentRow,
@@ -8,9 +7,10 @@ import type {
   NodeRow,
   TaskDetail,
   TaskStatus,
-} from "../../../sdk/src/api/index.ts";
+} from "@gitblock/sdk";
+import type { Address, Hex } from "viem";
 
-export type { AssignmentStatus, EpochStatus, TaskStatus } from "../../../sdk/src/api/index.ts";
+export type { AssignmentStatus, EpochStatus, TaskStatus } from "@gitblock/sdk";
 
 /**
  * Rows and the Store contract. The logic talks only to `Store`; SQLite implements it today, PostgreSQL can next.

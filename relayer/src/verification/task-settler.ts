@@ -1,6 +1,7 @@
+import { PROTOCOL_VERSION } from "@gitblock/sdk";
 import type { Clock } from "../clock.ts";
 import type { RelayerEvents } from "../events.ts";
-import type { NodeRegistry } from "../gateway/registry.ts";
+import type { NodeRegistry } from "../presence/registry.ts";
 import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
 import type { Store } from "../store/types.ts";
@@ -89,7 +90,7 @@ export class TaskSettler {
       }
       this.registry.send(verdict.node, {
         type: "verdict",
-        v: 1,
+        v: PROTOCOL_VERSION,
         taskId,
         outcome: verdict.outcome,
         reputationBps: verdict.reputationBps,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { runToEnd, spawnNpm } from "../../../scripts/lib/processes.ts";
+import { runToEnd, spawnNpm } from "@gitblock/testkit";
 
 describe("npm run bench:relayer", () => {
   it("prints every figure (quick sizes: it runs, the figures are not quoted)", { timeout: 180_000 }, async () => {

@@ -4,12 +4,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
+import { rewardsVaultAbi } from "@gitblock/sdk";
+import { freePort, getJson, HARDHAT_KEYS, startTestChain, type TestChain } from "@gitblock/testkit";
 import type { Address } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { rewardsVaultAbi } from "../../../sdk/src/abi.ts";
-import { SqliteStore } from "../../src/store/sqlite.ts";
-import { freePort, HARDHAT_KEYS, startTestChain, type TestChain } from "../helpers/chain.ts";
-import { getJson } from "../helpers/http.ts";
+import { SqliteStore } from "../../src/store/index.ts";
 
 const cli = path.resolve(import.meta.dirname, "../../src/cli/main.ts");
 

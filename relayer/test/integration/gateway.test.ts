@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { PROTOCOL_VERSION } from "@gitblock/sdk";
+import { startTestRelayer, TestNode, type TestRelayer } from "@gitblock/testkit";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { TestNode } from "../helpers/node-client.ts";
-import { startTestRelayer, type TestRelayer } from "../helpers/relayer.ts";
 
 describe("node gateway: authentication and hostile frames", () => {
   let t: TestRelayer;
@@ -31,7 +31,7 @@ describe("node gateway: authentication and hostile frames", () => {
     n.close();
     await n.closed();
     await n.connect(t.wsUrl, { resume: true });
-    n.send({ type: "heartbeat", v: 1, t: 1 });
+    n.send({ type: "heartbeat", v: PROTOCOL_VERSION, t: 1 });
     assert.equal((await n.next("heartbeat")).t, 1);
   });
 
@@ -64,7 +64,7 @@ describe("node gateway: authentication and hostile frames", () => {
         },
         /^bad_signature: /,
       ],
-      ["unknown session", async () => ({ type: "auth", v: 1, session: "x".repeat(43) }), /^unknown_session: /],
+      ["unknown session", async () => ({ type: "auth", v: PROTOCOL_VERSION, session: "x".repeat(43) }), /^unknown_session: /],
     ];
     for (const [name, frame, expected] of cases) {
       const n = node();
@@ -94,17 +94,17 @@ describe("node gateway: authentication and hostile frames", () => {
     await n.open(t.wsUrl);
     n.raw("{ this is not json");
     assert.equal((await n.next("error")).code, "bad_frame");
-    n.send({ type: "result", v: 1 });
+    n.send({ type: "result", v: PROTOCOL_VERSION });
     const invalid = await n.next("error");
     assert.equal(invalid.code, "bad_frame");
     assert.match(invalid.message, /taskId|outputHash/);
-    n.send({ type: "heartbeat", v: 9, t: 1 });
+    n.send({ type: "heartbeat", v: 9, t: 1 }); // deliberately a version no relayer speaks
     assert.equal((await n.next("error")).code, "unsupported_version");
     n.raw(Buffer.from([1, 2, 3]));
     assert.equal((await n.next("error")).code, "bad_frame");
-    n.send({ type: "heartbeat", v: 1, t: 1, pad: "x".repeat(2_000) });
+    n.send({ type: "heartbeat", v: PROTOCOL_VERSION, t: 1, pad: "x".repeat(2_000) });
     assert.equal((await n.next("error")).code, "frame_too_large");
-    n.send({ type: "heartbeat", v: 1, t: 1 });
+    n.send({ type: "heartbeat", v: PROTOCOL_VERSION, t: 1 });
     assert.equal((await n.next("error")).code, "unauthenticated");
     // Still alive and able to sign in on the same socket.
     n.send(await n.signInFrame());
@@ -119,7 +119,7 @@ describe("node gateway: authentication and hostile frames", () => {
   it("rate-limits each connection", async () => {
     const n = node();
     await n.connect(t.wsUrl);
-    for (let i = 0; i < 60; i++) n.send({ type: "heartbeat", v: 1, t: i });
+    for (let i = 0; i < 60; i++) n.send({ type: "heartbeat", v: PROTOCOL_VERSION, t: i });
     const limited = await n.next("error");
     assert.equal(limited.code, "rate_limited");
     const metrics = await (await fetch(`${t.url}/metrics`)).text();

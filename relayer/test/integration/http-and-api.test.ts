@@ -1,13 +1,22 @@
 import assert from "node:assert/strict";
 import { afterEach, describe, it } from "node:test";
+import { outputHash, PROTOCOL_VERSION, type RelayerMessage, signInTypedData } from "@gitblock/sdk";
+import type { TestNode } from "@gitblock/testkit";
+import {
+  answer,
+  closeAll,
+  engine,
+  fleet,
+  getJson,
+  honest,
+  type Json,
+  json,
+  startTestRelayer,
+  type TestRelayer,
+  verdicts,
+} from "@gitblock/testkit";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import WebSocket from "ws";
-import { type RelayerMessage, signInTypedData } from "../../../sdk/src/protocol/index.ts";
-import { outputHash } from "../../../sdk/src/protocol/output-hash.ts";
-import { answer, closeAll, engine, fleet, honest, verdicts } from "../helpers/fleet.ts";
-import { getJson, type Json, json } from "../helpers/http.ts";
-import type { TestNode } from "../helpers/node-client.ts";
-import { startTestRelayer, type TestRelayer } from "../helpers/relayer.ts";
 
 const ADMIN = "test-admin-token-0123456789";
 
@@ -21,7 +30,7 @@ async function httpSignIn(url: string) {
   const res = await fetch(`${url}/api/auth/session`, {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({ type: "auth", v: 1, signIn: { ...challenge, signature } }),
+    body: JSON.stringify({ type: "auth", v: PROTOCOL_VERSION, signIn: { ...challenge, signature } }),
   });
   assert.equal(res.status, 200);
   const ok: Json = await res.json();
@@ -74,7 +83,7 @@ describe("HTTP polling fallback, dApp API and dashboard channel", () => {
       });
     const result = {
       type: "result",
-      v: 1,
+      v: PROTOCOL_VERSION,
       taskId: id,
       outputHash: outputHash(engine("over http")),
       tokensGenerated: engine("over http").length,
@@ -82,7 +91,7 @@ describe("HTTP polling fallback, dApp API and dashboard channel", () => {
     };
     const ack = await post(result);
     assert.equal(ack.status, 200);
-    assert.deepEqual((await ack.json()) as Json, { type: "ack", v: 1, taskId: id });
+    assert.deepEqual((await ack.json()) as Json, { type: "ack", v: PROTOCOL_VERSION, taskId: id });
     assert.equal((await post({ ...result, outputHash: "0x12" })).status, 400);
     assert.equal((await post({ ...result, taskId: "nope" })).status, 404);
     const big = await post({ ...result, pad: "x".repeat(20_000) });

@@ -1,14 +1,22 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { gitBlockTokenAbi, rewardsVaultAbi } from "@gitblock/sdk";
+import {
+  answer,
+  closeAll,
+  fleet,
+  getJson,
+  HARDHAT_KEYS,
+  honest,
+  startTestChain,
+  startTestRelayer,
+  type TestChain,
+  type TestRelayer,
+  verdicts,
+} from "@gitblock/testkit";
 import { createWalletClient, http } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import { gitBlockTokenAbi, rewardsVaultAbi } from "../../../sdk/src/abi.ts";
 import { reconcileEpoch } from "../../src/ledger/reconcile.ts";
-import { connectChain } from "../../src/settlement/chain.ts";
-import { HARDHAT_KEYS, startTestChain, type TestChain } from "../helpers/chain.ts";
-import { answer, closeAll, fleet, honest, verdicts } from "../helpers/fleet.ts";
-import { getJson } from "../helpers/http.ts";
-import { startTestRelayer, type TestRelayer } from "../helpers/relayer.ts";
 
 describe("epoch settlement on a real Hardhat chain", () => {
   let chain: TestChain;
@@ -22,9 +30,7 @@ describe("epoch settlement on a real Hardhat chain", () => {
   });
 
   it("settles an epoch on-chain and a node claims with the proof from the API", async () => {
-    const account = privateKeyToAccount(HARDHAT_KEYS.relayer);
-    const chainConfig = { rpcUrl: chain.rpcUrl, chainId: chain.chainId, rewardsVault: chain.vault, confirmations: 1 };
-    t = await startTestRelayer({ chain: chainConfig }, { chain: await connectChain(chainConfig, account), account });
+    t = await startTestRelayer({ settleOn: chain });
     const nodes = await fleet(t, 3);
     for (let i = 0; i < 2; i++) {
       const task = await t.relayer.scheduler.submit({ model: "tiny-llm", input: `settle ${i}`, maxTokens: 8, seed: i });
@@ -102,12 +108,7 @@ describe("epoch settlement on a real Hardhat chain", () => {
     // A vault of its own: the relayer's epoch numbers must match the vault's, and the first test used this one.
     await chain.stop();
     chain = await startTestChain();
-    const account = privateKeyToAccount(HARDHAT_KEYS.relayer);
-    const chainConfig = { rpcUrl: chain.rpcUrl, chainId: chain.chainId, rewardsVault: chain.vault, confirmations: 1 };
-    t = await startTestRelayer(
-      { chain: chainConfig, epochs: { intervalMs: 700, autoPropose: true } },
-      { chain: await connectChain(chainConfig, account), account },
-    );
+    t = await startTestRelayer({ settleOn: chain, epochs: { intervalMs: 700, autoPropose: true } });
     const before = await chain.publicClient.readContract({
       address: chain.vault,
       abi: rewardsVaultAbi,
@@ -142,9 +143,7 @@ describe("epoch settlement on a real Hardhat chain", () => {
     await t.stop();
     await chain.stop();
     chain = await startTestChain(3_600n);
-    const account = privateKeyToAccount(HARDHAT_KEYS.relayer);
-    const chainConfig = { rpcUrl: chain.rpcUrl, chainId: chain.chainId, rewardsVault: chain.vault, confirmations: 1 };
-    t = await startTestRelayer({ chain: chainConfig }, { chain: await connectChain(chainConfig, account), account });
+    t = await startTestRelayer({ settleOn: chain });
     const nodes = await fleet(t, 3);
     closeAll(nodes);
     await t.relayer.settler.close();

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { HONEST_TOKENS, TestNode } from "../helpers/node-client.ts";
-import { startTestRelayer, type TestRelayer } from "../helpers/relayer.ts";
+import { HONEST_TOKENS, startTestRelayer, TestNode, type TestRelayer } from "@gitblock/testkit";
 
 describe("smoke", () => {
   let t: TestRelayer;

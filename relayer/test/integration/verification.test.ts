@@ -1,12 +1,21 @@
 import assert from "node:assert/strict";
 import { afterEach, describe, it } from "node:test";
-import { outputHash } from "../../../sdk/src/protocol/index.ts";
+import { outputHash, PROTOCOL_VERSION } from "@gitblock/sdk";
+import {
+  answer,
+  closeAll,
+  engine,
+  fleet,
+  getJson,
+  honest,
+  liar,
+  startTestRelayer,
+  TestNode,
+  type TestRelayer,
+  verdicts,
+} from "@gitblock/testkit";
 import { BAN_DURATION_MS } from "../../src/economics/reputation.ts";
 import { reconcileEpoch } from "../../src/ledger/reconcile.ts";
-import { answer, closeAll, engine, fleet, honest, liar, verdicts } from "../helpers/fleet.ts";
-import { getJson } from "../helpers/http.ts";
-import { TestNode } from "../helpers/node-client.ts";
-import { startTestRelayer, type TestRelayer } from "../helpers/relayer.ts";
 
 const RATE = 10n ** 15n;
 const spec = (input: string) => ({ model: "tiny-llm", input, maxTokens: 16, seed: 7 });
@@ -213,7 +222,7 @@ describe("verification, reputation and rewards", () => {
     for (let window = 0; window < 5; window++) {
       t.clock.advance(interval);
       for (const node of nodes) {
-        node.send({ type: "heartbeat", v: 1, t: window });
+        node.send({ type: "heartbeat", v: PROTOCOL_VERSION, t: window });
         await node.next("heartbeat");
       }
       credited.push((await t.relayer.passive.tick()).length);

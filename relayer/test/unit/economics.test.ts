@@ -4,8 +4,10 @@ import type { Address, Hex } from "viem";
 import {
   applyOutcome,
   BAN_DURATION_MS,
+  banUntil,
   INITIAL_REPUTATION_BPS,
   isBanned,
+  liftBan,
   type ReputationState,
 } from "../../src/economics/reputation.ts";
 import { potentialReward, taskReward } from "../../src/economics/rewards.ts";
@@ -51,6 +53,17 @@ describe("reputation", () => {
     assert.equal(state.strikes, 3);
     assert.equal(isBanned(state, 3_000 + BAN_DURATION_MS - 1), true);
     assert.equal(isBanned(state, 3_000 + BAN_DURATION_MS), false);
+  });
+
+  it("an operator's ban keeps the record; lifting it clears the strikes counted towards the next ban", () => {
+    const struck = applyOutcome(applyOutcome(fresh(), "wrong", 1_000), "timeout", 2_000);
+    const banned = banUntil(struck, 10_000);
+    assert.equal(isBanned(banned, 9_999), true);
+    assert.deepEqual([banned.reputationBps, banned.strikes, banned.activeStrikes], [9_000, 2, 2]);
+    assert.throws(() => banUntil(struck, Number.NaN), RangeError);
+    const lifted = liftBan(banned);
+    assert.equal(isBanned(lifted, 9_999), false);
+    assert.deepEqual([lifted.reputationBps, lifted.strikes, lifted.activeStrikes], [9_000, 2, 0]);
   });
 });
 

@@ -3,10 +3,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, it } from "node:test";
+import { decryptKeystore, encryptKeystore, KeyError } from "@gitblock/sdk/keys";
 import { generatePrivateKey, privateKeyToAddress } from "viem/accounts";
 import { loadConfig } from "../../src/config/load.ts";
-import { ConfigError, KeyError } from "../../src/errors.ts";
-import { decryptKeystore, encryptKeystore } from "../../src/keys/keystore.ts";
+import { ConfigError } from "../../src/errors.ts";
 import { loadRelayerAccount } from "../../src/keys/load-key.ts";
 
 describe("keys", () => {

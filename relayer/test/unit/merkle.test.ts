@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { type NodeState, nodeStateLeaf } from "@gitblock/sdk";
 import { MerkleTree } from "merkletreejs";
 import { type Address, keccak256 } from "viem";
-import { type NodeState, nodeStateLeaf } from "../../../sdk/src/leaf.ts";
 import { buildEpochTree, EpochTree, LeafEncoder } from "../../src/settlement/merkle.ts";
 import { buildEpochTreeParallel } from "../../src/settlement/merkle-parallel.ts";
 

@@ -5,7 +5,7 @@ import path from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { after, describe, it } from "node:test";
 import { MIGRATIONS } from "../../src/store/migrations.ts";
-import { SqliteStore } from "../../src/store/sqlite.ts";
+import { SqliteStore } from "../../src/store/index.ts";
 
 describe("migrations", () => {
   const dir = mkdtempSync(path.join(tmpdir(), "gitblock-migrations-"));

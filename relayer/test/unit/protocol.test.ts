@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { decodeNodeMessage, outputHash, PROTOCOL_VERSION } from "@gitblock/sdk";
 import { encodeAbiParameters, keccak256 } from "viem";
-import { decodeNodeMessage, outputHash } from "../../../sdk/src/protocol/index.ts";
 
 describe("wire protocol", () => {
   it("output hash is keccak256(abi.encode(uint32[] tokenIds))", () => {
@@ -13,18 +13,18 @@ describe("wire protocol", () => {
   });
 
   it("decodes valid frames and explains invalid ones", () => {
-    const ok = decodeNodeMessage(JSON.stringify({ type: "heartbeat", v: 1, t: 5 }));
+    const ok = decodeNodeMessage(JSON.stringify({ type: "heartbeat", v: PROTOCOL_VERSION, t: 5 }));
     assert.ok(ok.ok);
     const notJson = decodeNodeMessage("{");
     assert.deepEqual(notJson.ok ? null : notJson.code, "bad_frame");
-    const version = decodeNodeMessage(JSON.stringify({ type: "heartbeat", v: 2, t: 5 }));
+    const version = decodeNodeMessage(JSON.stringify({ type: "heartbeat", v: 2, t: 5 }) /* deliberately not PROTOCOL_VERSION */);
     assert.equal(version.ok ? null : version.code, "unsupported_version");
-    const extra = decodeNodeMessage(JSON.stringify({ type: "heartbeat", v: 1, t: 5, evil: true }));
+    const extra = decodeNodeMessage(JSON.stringify({ type: "heartbeat", v: PROTOCOL_VERSION, t: 5, evil: true }));
     assert.equal(extra.ok, false, "unknown fields are refused");
     const badHash = decodeNodeMessage(
       JSON.stringify({
         type: "result",
-        v: 1,
+        v: PROTOCOL_VERSION,
         taskId: "x",
         outputHash: "0x12",
         tokensGenerated: 1,

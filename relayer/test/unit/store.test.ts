@@ -3,12 +3,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
+import { createPgDatabase } from "@gitblock/testkit";
 import type { Address } from "viem";
 import { generatePrivateKey, privateKeyToAddress } from "viem/accounts";
 import { queuedTask } from "../../src/scheduler/scheduler.ts";
 import { openStore } from "../../src/store/index.ts";
 import type { Store, TaskRecord } from "../../src/store/types.ts";
-import { createPgDatabase } from "../helpers/postgres.ts";
 
 const driver = process.env.GITBLOCK_TEST_STORE === "postgres" ? "postgres" : "sqlite";
 

@@ -4,6 +4,7 @@
  * through the package index) so the initial bundle does not pull the protocol's zod schemas; the browser node's
  * lazy chunk imports `protocol` itself.
  */
-export { gitBlockTokenAbi, rewardsVaultAbi } from "../../../sdk/src/abi.ts";
-export * from "../../../sdk/src/api/index.ts";
-export type { NodeState } from "../../../sdk/src/leaf.ts";
+
+export type { NodeState } from "@gitblock/sdk";
+export * from "@gitblock/sdk";
+export { gitBlockTokenAbi, rewardsVaultAbi } from "@gitblock/sdk";

@@ -3,10 +3,11 @@
  * It signs in to the relayer once per session with the wallet (one EIP-712 signature); reconnects resume with the
  * relayer's session token, so a dropped socket does not ask the wallet again. Loaded lazily with web-llm.
  */
-import type { Address } from "viem";
-import type { Engine } from "../../../sdk/src/engines/engine.ts";
 
-export type { NodeClient } from "../../../sdk/src/client/index.ts";
+import type { Engine } from "@gitblock/sdk";
+import type { Address } from "viem";
+
+export type { NodeClient } from "@gitblock/sdk/client";
 
 export async function startBrowserNode(options: {
   relayer: string;
@@ -15,7 +16,7 @@ export async function startBrowserNode(options: {
   engine: Engine;
   country?: string;
 }) {
-  const { NodeClient, eip1193Signer } = await import("../../../sdk/src/client/index.ts");
+  const { NodeClient, eip1193Signer } = await import("@gitblock/sdk/client");
   const signer = await eip1193Signer(options.provider, options.address);
   const client = new NodeClient({
     relayer: options.relayer || window.location.origin,

@@ -5,12 +5,15 @@
  * Worker, canonical ids = UTF-8 bytes of the greedy output), with the SDK's worker entry. Chat streams replies from
  * its own web-llm instance in the same kind of worker.
  */
-import type { MLCEngineInterface } from "@mlc-ai/web-llm";
-import type { Engine, LoadProgress } from "../../../sdk/src/engines/engine.ts";
 
-/** A module worker running web-llm's handler (sdk/src/engines/webllm-worker.ts). */
+import type { Engine, LoadProgress } from "@gitblock/sdk";
+// Vite bundles the sdk's worker entry as a module worker of its own (`?worker`), resolved through the package name.
+import WebLlmWorker from "@gitblock/sdk/engines/webllm-worker?worker";
+import type { MLCEngineInterface } from "@mlc-ai/web-llm";
+
+/** A module worker running web-llm's handler (the sdk's `engines/webllm-worker`). */
 export function createWebLlmWorker(): Worker {
-  return new Worker(new URL("../../../sdk/src/engines/webllm-worker.ts", import.meta.url), { type: "module" });
+  return new WebLlmWorker();
 }
 
 /** True when the model's files are already in this browser's cache (no download needed). */
@@ -21,7 +24,7 @@ export async function isModelCached(model: string): Promise<boolean> {
 
 /** The mining engine: downloads (or loads from cache) and compiles `model` before resolving. */
 export async function loadMiningEngine(model: string, onProgress: (progress: LoadProgress) => void): Promise<Engine> {
-  const { WebLlmEngine } = await import("../../../sdk/src/engines/webllm.ts");
+  const { WebLlmEngine } = await import("@gitblock/sdk/engines/webllm");
   const engine = new WebLlmEngine({ createWorker: createWebLlmWorker, models: [model], onProgress });
   await engine.load(model);
   return engine;

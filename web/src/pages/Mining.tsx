@@ -105,9 +105,9 @@ export function MiningPage() {
     setSimulated(simulation);
     try {
       const { startBrowserNode, localeCountry } = await import("../mining/browser-node.ts");
-      let engine: import("../../../sdk/src/engines/engine.ts").Engine;
+      let engine: import("@gitblock/sdk").Engine;
       if (simulation) {
-        const { SimulationEngine } = await import("../../../sdk/src/engines/simulation.ts");
+        const { SimulationEngine } = await import("@gitblock/sdk/engines/simulation");
         engine = new SimulationEngine({ latencyMs: 150 });
       } else {
         const { loadMiningEngine } = await import("../mining/webllm-engine.ts");

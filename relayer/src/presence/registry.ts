@@ -1,0 +1,88 @@
+import type { RelayerMessage } from "@gitblock/sdk";
+import type { Address } from "viem";
+import type { NodeRecord } from "../store/types.ts";
+
+/** A way to reach a node: its WebSocket, or the mailbox its HTTP polls drain. */
+export interface Channel {
+  readonly kind: "ws" | "http";
+  send(message: RelayerMessage): void;
+  /** Ends the channel (ban, shutdown); HTTP mailboxes just stop. */
+  close(code: number, reason: string): void;
+}
+
+/** A connected node as the scheduler sees it. */
+export interface Presence {
+  address: Address;
+  record: NodeRecord;
+  channels: Set<Channel>;
+  ready: { models: Set<string>; capacity: number } | null;
+  /** Tasks sent and not yet answered. */
+  inflight: Set<string>;
+  connectedSince: number;
+  lastHeartbeat: number;
+  /** Smoothed heartbeat round trip reported by the node, ms. */
+  latencyMs: number;
+  lastTimeoutAt: number | null;
+}
+
+/** Who is connected, on which channels, ready for what. Memory only: rebuilt as nodes reconnect. */
+export class NodeRegistry {
+  private readonly nodes = new Map<Address, Presence>();
+
+  attach(record: NodeRecord, channel: Channel, now: number): Presence {
+    let presence = this.nodes.get(record.address);
+    if (!presence) {
+      presence = {
+        address: record.address,
+        record,
+        channels: new Set(),
+        ready: null,
+        inflight: new Set(),
+        connectedSince: now,
+        lastHeartbeat: now,
+        latencyMs: 0,
+        lastTimeoutAt: null,
+      };
+      this.nodes.set(record.address, presence);
+    }
+    presence.record = record;
+    presence.channels.add(channel);
+    presence.lastHeartbeat = now;
+    return presence;
+  }
+
+  detach(address: Address, channel: Channel): void {
+    const presence = this.nodes.get(address);
+    if (!presence) return;
+    presence.channels.delete(channel);
+    if (presence.channels.size === 0) this.nodes.delete(address);
+  }
+
+  get(address: Address): Presence | undefined {
+    return this.nodes.get(address);
+  }
+
+  all(): IterableIterator<Presence> {
+    return this.nodes.values();
+  }
+
+  get size(): number {
+    return this.nodes.size;
+  }
+
+  /** Sends to the node's newest channel; false when it is not connected (it will get open tasks on reconnect). */
+  send(address: Address, message: RelayerMessage): boolean {
+    const presence = this.nodes.get(address);
+    if (!presence) return false;
+    let last: Channel | undefined;
+    for (const channel of presence.channels) last = channel;
+    if (!last) return false;
+    last.send(message);
+    return true;
+  }
+
+  updateRecord(record: NodeRecord): void {
+    const presence = this.nodes.get(record.address);
+    if (presence) presence.record = record;
+  }
+}

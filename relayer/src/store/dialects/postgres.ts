@@ -1,0 +1,89 @@
+import { Kysely, PostgresDialect, sql } from "kysely";
+import pg from "pg";
+import type { ColumnKind, Dialect } from "../dialect.ts";
+import { MIGRATIONS, MIGRATIONS_TABLE } from "../migrations.ts";
+import type { Database, Db } from "../schema.ts";
+import { SqlStore } from "../store.ts";
+
+/** Array types for `unnest`: a row-set parameter is one typed array per column. */
+const ARRAY_OF: Record<ColumnKind, string> = { text: "text[]", int: "int4[]", bigint: "int8[]", real: "float8[]" };
+/** deadlock_detected, serialization_failure: PostgreSQL aborted the transaction; running it again is the fix. */
+const RETRYABLE = new Set(["40P01", "40001"]);
+const ATTEMPTS = 5;
+
+/**
+ * PostgreSQL, for several relayers sharing one database: Kysely's `PostgresDialect` over a `pg` pool. Same
+ * store, same migrations as SQLite; what differs is here (row locks, advisory lock, `= ANY`/`unnest` parameters,
+ * byte-order collation, retry of a transaction PostgreSQL aborted).
+ */
+export class PostgresStore extends SqlStore {
+  static async connect(url: string): Promise<PostgresStore> {
+    const dialect = postgresDialect(url);
+    try {
+      await migrate(dialect.db);
+    } catch (error) {
+      await dialect.close();
+      throw error;
+    }
+    return new PostgresStore(dialect);
+  }
+}
+
+export function postgresDialect(url: string): Dialect {
+  const pool = new pg.Pool({ connectionString: url, max: 8 });
+  // An idle connection the server closes (restart, failover) must not crash the relayer; the pool reconnects.
+  pool.on("error", () => {});
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    kind: "postgres",
+    db,
+    rowLocks: true,
+    transaction: async (work) => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await db.transaction().execute(work);
+        } catch (error) {
+          const code = (error as { code?: unknown }).code;
+          if (attempt >= ATTEMPTS || typeof code !== "string" || !RETRYABLE.has(code)) throw error;
+        }
+      }
+    },
+    exclusive: async (trx, key) => {
+      await sql`SELECT pg_advisory_xact_lock(${sql.lit(key)})`.execute(trx);
+    },
+    inList: (column, values) => sql<boolean>`${sql.ref(column)} = ANY(${[...values]}::text[])`,
+    rows: (columns, rows) => {
+      const names = Object.keys(columns);
+      const arrays = names.map(
+        (name) => sql`${rows.map((row) => row[name])}::${sql.raw(ARRAY_OF[columns[name] as ColumnKind])}`,
+      );
+      return sql`(SELECT * FROM unnest(${sql.join(arrays)}) AS t(${sql.join(names.map((name) => sql.id(name)))}))`;
+    },
+    byteOrder: (text) => sql<string>`${text} COLLATE "C"`,
+    close: () => db.destroy(),
+  };
+}
+
+/** Applies pending migrations, each in one transaction holding a table lock, so concurrent starts apply it once. */
+async function migrate(db: Db): Promise<void> {
+  await sql.raw(MIGRATIONS_TABLE).execute(db);
+  const applied = new Set((await db.selectFrom("schema_migrations").select("version").execute()).map((r) => r.version));
+  for (const migration of MIGRATIONS) {
+    if (applied.has(migration.version)) continue;
+    await db.transaction().execute(async (trx) => {
+      await sql`LOCK TABLE schema_migrations IN EXCLUSIVE MODE`.execute(trx);
+      const again = await trx
+        .selectFrom("schema_migrations")
+        .select("version")
+        .where("version", "=", migration.version)
+        .executeTakeFirst();
+      if (again) return;
+      // No parameters: pg sends it as a simple query, which may hold several statements.
+      await sql.raw(migration.sql.replace(/\bBLOB\b/g, "BYTEA").replace(/\bREAL\b/g, "DOUBLE PRECISION")).execute(trx);
+      await trx
+        .insertInto("schema_migrations")
+        .values({ version: migration.version, name: migration.name, applied_at: Date.now() })
+        .execute();
+    });
+  }
+}

@@ -1,0 +1,155 @@
+import type { ColumnType, Kysely } from "kysely";
+
+/**
+ * The tables as Kysely sees them (the schema itself is `migrations.ts`). Wei amounts are TEXT (they overflow 64
+ * bits); BIGINT reads back as a number from SQLite and as a string from PostgreSQL (pg's int8), which is why it
+ * is typed `Int8` and the row converters (`rows.ts`) take either.
+ */
+type Int8 = ColumnType<number | string, number, number>;
+type OptInt8 = ColumnType<number | string | null, number | null | undefined, number | null>;
+/** A column with a default: optional on insert. */
+type Default<T> = ColumnType<T, T | undefined, T>;
+
+export interface NodesTable {
+  address: string;
+  operator: string;
+  country: string | null;
+  reputation_bps: number;
+  strikes: Default<number>;
+  active_strikes: Default<number>;
+  tasks_validated: ColumnType<number | string, number | undefined, number>;
+  tasks_failed: ColumnType<number | string, number | undefined, number>;
+  banned_until: OptInt8;
+  confirmed_wei: Default<string>;
+  created_at: Int8;
+  last_seen_at: Int8;
+}
+
+export interface AuthNoncesTable {
+  nonce: string;
+  expires_at: Int8;
+  used_at: OptInt8;
+}
+
+export interface SessionsTable {
+  token_hash: string;
+  account: string;
+  expires_at: Int8;
+}
+
+export interface ChallengesTable {
+  id: string;
+  model: string;
+  input: string;
+  max_tokens: number;
+  seed: Int8;
+  expected_hash: string;
+  created_at: Int8;
+  uses: Default<number>;
+}
+
+export interface TasksTable {
+  id: string;
+  kind: string;
+  status: string;
+  model: string;
+  input: string;
+  max_tokens: number;
+  seed: Int8;
+  expected_hash: string | null;
+  challenge_id: string | null;
+  redundancy: number;
+  created_at: Int8;
+  assigned_at: OptInt8;
+  deadline: OptInt8;
+  output_hash: string | null;
+  tokens_generated: number | null;
+  settled_at: OptInt8;
+  epoch: number | null;
+  /** Assignments not answered yet: a result batch moves it once per task; 0 makes the task due. */
+  open_assignments: Default<number>;
+}
+
+export interface AssignmentsTable {
+  task_id: string;
+  node: string;
+  status: string;
+  output_hash: string | null;
+  tokens_generated: number | null;
+  queue_ms: number | null;
+  inference_ms: number | null;
+  assigned_at: Int8;
+  submitted_at: OptInt8;
+  reward_wei: Default<string>;
+}
+
+export interface LedgerTable {
+  epoch: number;
+  account: string;
+  kind: string;
+  ref: string;
+  amount_wei: string;
+  bonus_wei: Default<string>;
+  created_at: Int8;
+}
+
+export interface EpochsTable {
+  epoch: number;
+  status: string;
+  opened_at: Int8;
+  closed_at: OptInt8;
+  leaf_count: number | null;
+  cumulative_total: string | null;
+  network_share: string | null;
+  root: string | null;
+  content_hash: string | null;
+  tx_hash: string | null;
+  raw_tx: string | null;
+  proposed_at: OptInt8;
+  final_at: OptInt8;
+}
+
+export interface EpochLeavesTable {
+  epoch: number;
+  idx: number;
+  account: string;
+  cumulative_amount: string;
+  reputation_bps: number;
+  tasks_validated: Int8;
+  tasks_failed: Int8;
+  strikes: number;
+}
+
+export interface EpochTreesTable {
+  epoch: number;
+  layers: Uint8Array;
+}
+
+export interface MetaTable {
+  key: string;
+  value: string;
+}
+
+export interface SchemaMigrationsTable {
+  version: number;
+  name: string | null;
+  applied_at: Int8 | null;
+}
+
+export interface Database {
+  nodes: NodesTable;
+  auth_nonces: AuthNoncesTable;
+  sessions: SessionsTable;
+  challenges: ChallengesTable;
+  tasks: TasksTable;
+  assignments: AssignmentsTable;
+  ledger: LedgerTable;
+  epochs: EpochsTable;
+  epoch_leaves: EpochLeavesTable;
+  epoch_trees: EpochTreesTable;
+  meta: MetaTable;
+  schema_migrations: SchemaMigrationsTable;
+}
+
+/** The database or a transaction on it: store helpers take either. */
+export type Db = Kysely<Database>;

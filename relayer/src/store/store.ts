@@ -1,0 +1,1122 @@
+import { sql } from "kysely";
+import type { Address, Hex } from "viem";
+import { NotFoundError, RelayerError } from "../errors.ts";
+import type { Dialect } from "./dialect.ts";
+import {
+  DAY_MS,
+  EPOCH_COLUMNS,
+  INITIAL_REPUTATION_BPS,
+  num,
+  str,
+  toAssignment,
+  toChallenge,
+  toEpoch,
+  toLeaf,
+  toLedger,
+  toNode,
+  toTask,
+} from "./rows.ts";
+import type { Db } from "./schema.ts";
+import type {
+  AssignmentRecord,
+  ChallengeRecord,
+  EpochRecord,
+  EpochStatus,
+  LeafRecord,
+  LedgerEntry,
+  NetworkStats,
+  NodeActivity,
+  NodeRecord,
+  ResultWrite,
+  ResultWriteOutcome,
+  Store,
+  TaskRecord,
+  TaskSettlement,
+  TaskSnapshot,
+  TaskStatus,
+} from "./types.ts";
+
+/** Advisory lock key that keeps two PostgreSQL relayers from opening two epochs at once. */
+const OPEN_EPOCH_LOCK = 7101;
+
+const key = (taskId: string, node: string) => `${taskId} ${node}`;
+
+/**
+ * The one `Store`: every query written once over Kysely, run on SQLite or PostgreSQL through a `Dialect` that
+ * holds only what differs (transactions, row locks, row-set parameters).
+ *
+ * The hot path (assign, results, settlement) is set-based: a batch is a fixed number of statements whatever its
+ * size, each taking the whole batch as one row-set parameter (`dialect.rows`). That keeps SQLite's commits small
+ * (each node written once per batch) and PostgreSQL's round trips few, and makes query building a cost per batch,
+ * not per row. On PostgreSQL the rows a decision reads are locked first, in key order (tasks by id, nodes by
+ * address), so two relayers cannot settle a task twice or deadlock on the same nodes.
+ */
+export class SqlStore implements Store {
+  readonly kind: string;
+  protected readonly dialect: Dialect;
+  private readonly db: Db;
+
+  constructor(dialect: Dialect) {
+    this.dialect = dialect;
+    this.kind = dialect.kind;
+    this.db = dialect.db;
+  }
+
+  async close(): Promise<void> {
+    await this.dialect.close();
+  }
+
+  // --- nodes ---
+
+  async touchNode(address: Address, now: number, fields: { country?: string | null } = {}): Promise<NodeRecord> {
+    // Reconnect storms must not cost one commit per socket: skip the write when nothing new would be recorded.
+    const existing = await this.getNode(address);
+    if (existing) {
+      const countryUnchanged = !fields.country || fields.country === existing.country;
+      if (countryUnchanged && now - existing.lastSeenAt < 60_000) return existing;
+    }
+    const row = await this.db
+      .insertInto("nodes")
+      .values({
+        address,
+        operator: address,
+        country: fields.country ?? null,
+        reputation_bps: INITIAL_REPUTATION_BPS,
+        created_at: now,
+        last_seen_at: now,
+      })
+      .onConflict((oc) =>
+        oc.column("address").doUpdateSet((eb) => ({
+          last_seen_at: eb.ref("excluded.last_seen_at"),
+          country: eb.fn.coalesce("excluded.country", "nodes.country"),
+        })),
+      )
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toNode(row);
+  }
+
+  private async requireNode(db: Db, address: string, lock = false): Promise<NodeRecord> {
+    const row = await db
+      .selectFrom("nodes")
+      .selectAll()
+      .where("address", "=", address)
+      .$if(lock && this.dialect.rowLocks, (q) => q.forUpdate())
+      .executeTakeFirst();
+    if (!row) throw new NotFoundError(`No node ${address}; a node appears once it has signed in`);
+    return toNode(row);
+  }
+
+  /** Nodes by address; on PostgreSQL (with `lock`) locked in address order, so two writers cannot deadlock. */
+  private async loadNodes(db: Db, addresses: readonly string[], lock = false): Promise<Map<string, NodeRecord>> {
+    if (addresses.length === 0) return new Map();
+    const rows = await db
+      .selectFrom("nodes")
+      .selectAll()
+      .where(this.dialect.inList("address", addresses))
+      .orderBy("address")
+      .$if(lock && this.dialect.rowLocks, (q) => q.forUpdate())
+      .execute();
+    return new Map(rows.map((row) => [row.address, toNode(row)]));
+  }
+
+  async getNode(address: Address): Promise<NodeRecord | undefined> {
+    const row = await this.db.selectFrom("nodes").selectAll().where("address", "=", address).executeTakeFirst();
+    return row ? toNode(row) : undefined;
+  }
+
+  async getNodes(addresses: readonly Address[]): Promise<NodeRecord[]> {
+    const found = await this.loadNodes(this.db, addresses);
+    return addresses.flatMap((address) => found.get(address) ?? []);
+  }
+
+  async listNodes({ limit, offset }: { limit: number; offset: number }): Promise<NodeRecord[]> {
+    const rows = await this.db
+      .selectFrom("nodes")
+      .selectAll()
+      .orderBy("created_at")
+      .orderBy("address")
+      .limit(limit)
+      .offset(offset)
+      .execute();
+    return rows.map(toNode);
+  }
+
+  /** Writes nodes back, all in one statement. */
+  private async writeNodes(db: Db, nodes: readonly NodeRecord[]): Promise<void> {
+    if (nodes.length === 0) return;
+    const r = this.dialect.rows(
+      {
+        address: "text",
+        operator: "text",
+        country: "text",
+        reputation_bps: "int",
+        strikes: "int",
+        active_strikes: "int",
+        tasks_validated: "bigint",
+        tasks_failed: "bigint",
+        banned_until: "bigint",
+        confirmed_wei: "text",
+        last_seen_at: "bigint",
+      },
+      nodes.map((node) => ({
+        address: node.address,
+        operator: node.operator,
+        country: node.country,
+        reputation_bps: node.reputationBps,
+        strikes: node.strikes,
+        active_strikes: node.activeStrikes,
+        tasks_validated: node.tasksValidated,
+        tasks_failed: node.tasksFailed,
+        banned_until: node.bannedUntil,
+        confirmed_wei: node.confirmedWei.toString(),
+        last_seen_at: node.lastSeenAt,
+      })),
+    );
+    await db
+      .updateTable("nodes")
+      .from(r.as("r"))
+      .set((eb) => ({
+        operator: eb.ref("r.operator"),
+        country: eb.ref("r.country"),
+        reputation_bps: eb.ref("r.reputation_bps"),
+        strikes: eb.ref("r.strikes"),
+        active_strikes: eb.ref("r.active_strikes"),
+        tasks_validated: eb.ref("r.tasks_validated"),
+        tasks_failed: eb.ref("r.tasks_failed"),
+        banned_until: eb.ref("r.banned_until"),
+        confirmed_wei: eb.ref("r.confirmed_wei"),
+        last_seen_at: eb.ref("r.last_seen_at"),
+      }))
+      .whereRef("nodes.address", "=", "r.address")
+      .execute();
+  }
+
+  async updateNode(address: Address, decide: (node: NodeRecord) => NodeRecord): Promise<NodeRecord> {
+    return this.dialect.transaction(async (trx) => {
+      const next = decide(await this.requireNode(trx, address, true));
+      await this.writeNodes(trx, [next]);
+      return next;
+    });
+  }
+
+  async nodeActivity(address: Address, now: number): Promise<NodeActivity> {
+    const dayStart = now - (now % DAY_MS);
+    const gpu = await this.db
+      .selectFrom("assignments")
+      .select((eb) => eb.fn.coalesce(eb.fn.sum("inference_ms"), sql.lit(0)).as("ms"))
+      .where("node", "=", address)
+      .where("assigned_at", ">=", dayStart - DAY_MS)
+      .where("submitted_at", ">=", dayStart)
+      .executeTakeFirst();
+    const hour = await this.db
+      .selectFrom("assignments")
+      .select((eb) => eb.fn.countAll().as("n"))
+      .where("node", "=", address)
+      .where("assigned_at", ">=", now - 2 * 3_600_000)
+      .where("submitted_at", ">=", now - 3_600_000)
+      .executeTakeFirst();
+    // Potential: submitted results awaiting a verdict, valued by the caller at what they would earn.
+    const pending = await this.db
+      .selectFrom("assignments")
+      .select("tokens_generated")
+      .where("node", "=", address)
+      .where("status", "=", "submitted")
+      .execute();
+    return {
+      pendingTokens: pending.reduce((sum, row) => sum + num(row.tokens_generated ?? 0), 0),
+      gpuMsToday: num(gpu?.ms ?? 0),
+      tasksLastHour: num(hour?.n ?? 0),
+    };
+  }
+
+  // --- auth ---
+
+  async saveNonce(nonce: Hex, expiresAt: number): Promise<void> {
+    await this.db.insertInto("auth_nonces").values({ nonce, expires_at: expiresAt }).execute();
+  }
+
+  async consumeNonce(nonce: Hex, now: number): Promise<"ok" | "unknown" | "used" | "expired"> {
+    return this.dialect.transaction(async (trx) => {
+      const row = await trx
+        .selectFrom("auth_nonces")
+        .select(["expires_at", "used_at"])
+        .where("nonce", "=", nonce)
+        .$if(this.dialect.rowLocks, (q) => q.forUpdate())
+        .executeTakeFirst();
+      if (!row) return "unknown";
+      if (row.used_at !== null) return "used";
+      if (num(row.expires_at) <= now) return "expired";
+      await trx.updateTable("auth_nonces").set({ used_at: now }).where("nonce", "=", nonce).execute();
+      return "ok";
+    });
+  }
+
+  async saveSession(tokenHash: string, account: Address, expiresAt: number): Promise<void> {
+    await this.db.insertInto("sessions").values({ token_hash: tokenHash, account, expires_at: expiresAt }).execute();
+  }
+
+  async getSession(tokenHash: string, now: number): Promise<Address | undefined> {
+    const row = await this.db
+      .selectFrom("sessions")
+      .select(["account", "expires_at"])
+      .where("token_hash", "=", tokenHash)
+      .executeTakeFirst();
+    if (!row || num(row.expires_at) <= now) return undefined;
+    return row.account as Address;
+  }
+
+  // --- tasks ---
+
+  async insertTask(task: TaskRecord): Promise<void> {
+    await this.insertTasks([task]);
+  }
+
+  async insertTasks(tasks: readonly TaskRecord[]): Promise<void> {
+    if (tasks.length === 0) return;
+    const r = this.dialect.rows(
+      {
+        id: "text",
+        kind: "text",
+        status: "text",
+        model: "text",
+        input: "text",
+        max_tokens: "int",
+        seed: "bigint",
+        expected_hash: "text",
+        challenge_id: "text",
+        redundancy: "int",
+        created_at: "bigint",
+        assigned_at: "bigint",
+        deadline: "bigint",
+        output_hash: "text",
+        tokens_generated: "int",
+        settled_at: "bigint",
+        epoch: "int",
+      },
+      tasks.map((task) => ({
+        id: task.id,
+        kind: task.kind,
+        status: task.status,
+        model: task.model,
+        input: task.input,
+        max_tokens: task.maxTokens,
+        seed: task.seed,
+        expected_hash: task.expectedHash,
+        challenge_id: task.challengeId,
+        redundancy: task.redundancy,
+        created_at: task.createdAt,
+        assigned_at: task.assignedAt,
+        deadline: task.deadline,
+        output_hash: task.outputHash,
+        tokens_generated: task.tokensGenerated,
+        settled_at: task.settledAt,
+        epoch: task.epoch,
+      })),
+    );
+    const uses = new Map<string, number>();
+    for (const { challengeId } of tasks) if (challengeId) uses.set(challengeId, (uses.get(challengeId) ?? 0) + 1);
+    await this.dialect.transaction(async (trx) => {
+      await trx
+        .insertInto("tasks")
+        .columns([
+          "id",
+          "kind",
+          "status",
+          "model",
+          "input",
+          "max_tokens",
+          "seed",
+          "expected_hash",
+          "challenge_id",
+          "redundancy",
+          "created_at",
+          "assigned_at",
+          "deadline",
+          "output_hash",
+          "tokens_generated",
+          "settled_at",
+          "epoch",
+        ])
+        .expression(trx.selectFrom(r.as("r")).selectAll())
+        .execute();
+      if (uses.size === 0) return;
+      const u = this.dialect.rows(
+        { id: "text", n: "int" },
+        [...uses].map(([id, n]) => ({ id, n })),
+      );
+      await trx
+        .updateTable("challenges")
+        .from(u.as("u"))
+        .set((eb) => ({ uses: eb("challenges.uses", "+", eb.ref("u.n")) }))
+        .whereRef("challenges.id", "=", "u.id")
+        .execute();
+    });
+  }
+
+  async getTask(id: string): Promise<TaskRecord | undefined> {
+    const row = await this.db.selectFrom("tasks").selectAll().where("id", "=", id).executeTakeFirst();
+    return row ? toTask(row) : undefined;
+  }
+
+  async listTasks({
+    limit,
+    status,
+    node,
+  }: {
+    limit: number;
+    status?: TaskStatus;
+    node?: Address;
+  }): Promise<TaskRecord[]> {
+    if (node) {
+      const rows = await this.db
+        .selectFrom("tasks as t")
+        .innerJoin("assignments as a", "a.task_id", "t.id")
+        .selectAll("t")
+        .where("a.node", "=", node)
+        .orderBy("t.created_at", "desc")
+        .limit(limit)
+        .execute();
+      return rows.map(toTask);
+    }
+    if (status) {
+      const rows = await this.db
+        .selectFrom("tasks")
+        .selectAll()
+        .where("status", "=", status)
+        .orderBy("created_at", "desc")
+        .limit(limit)
+        .execute();
+      return rows.map(toTask);
+    }
+    const rows = await this.db
+      .selectFrom("tasks")
+      .selectAll()
+      .orderBy("created_at", "desc")
+      .orderBy("id", "desc")
+      .limit(limit)
+      .execute();
+    return rows.map(toTask);
+  }
+
+  async queuedTasks(limit: number): Promise<TaskRecord[]> {
+    const rows = await this.db
+      .selectFrom("tasks")
+      .selectAll()
+      .where("status", "=", "queued")
+      .orderBy("created_at")
+      .orderBy("id")
+      .limit(limit)
+      .execute();
+    return rows.map(toTask);
+  }
+
+  async assignTasks(
+    assignments: ReadonlyArray<{ taskId: string; nodes: readonly Address[]; now: number; deadline: number }>,
+  ): Promise<void> {
+    if (assignments.length === 0) return;
+    const tasks = this.dialect.rows(
+      { id: "text", now: "bigint", deadline: "bigint", n: "int" },
+      assignments.map((a) => ({ id: a.taskId, now: a.now, deadline: a.deadline, n: a.nodes.length })),
+    );
+    const rows = this.dialect.rows(
+      { task_id: "text", node: "text", assigned_at: "bigint" },
+      assignments.flatMap((a) => a.nodes.map((node) => ({ task_id: a.taskId, node, assigned_at: a.now }))),
+    );
+    await this.dialect.transaction(async (trx) => {
+      const updated = await trx
+        .updateTable("tasks")
+        .from(tasks.as("r"))
+        .set((eb) => ({
+          status: "assigned",
+          assigned_at: eb.ref("r.now"),
+          deadline: eb.ref("r.deadline"),
+          open_assignments: eb.ref("r.n"),
+        }))
+        .whereRef("tasks.id", "=", "r.id")
+        .where("tasks.status", "=", "queued")
+        .returning("tasks.id")
+        .execute();
+      if (updated.length !== assignments.length) {
+        const assigned = new Set(updated.map((row) => row.id));
+        // Not queued, or listed twice in the batch (the second time it is no longer queued).
+        const refused =
+          assignments.find((a) => !assigned.has(a.taskId)) ??
+          assignments.find((a, i) => assignments.findIndex((b) => b.taskId === a.taskId) !== i);
+        throw new RelayerError(`Task ${refused?.taskId} is not queued; cannot assign it`);
+      }
+      await trx
+        .insertInto("assignments")
+        .columns(["task_id", "node", "status", "assigned_at"])
+        .expression(
+          trx.selectFrom(rows.as("r")).select(["r.task_id", "r.node", sql.lit("assigned").as("status"), "r.assigned_at"]),
+        )
+        .execute();
+    });
+  }
+
+  async getAssignments(taskId: string): Promise<AssignmentRecord[]> {
+    const rows = await this.db
+      .selectFrom("assignments")
+      .selectAll()
+      .where("task_id", "=", taskId)
+      .orderBy("node")
+      .execute();
+    return rows.map(toAssignment);
+  }
+
+  async openAssignments(node: Address): Promise<Array<{ task: TaskRecord; assignment: AssignmentRecord }>> {
+    const rows = await this.db
+      .selectFrom("assignments as a")
+      .innerJoin("tasks as t", "t.id", "a.task_id")
+      .selectAll("t")
+      .select([
+        "a.task_id",
+        "a.node",
+        "a.status as a_status",
+        "a.output_hash as a_output_hash",
+        "a.tokens_generated as a_tokens",
+        "a.queue_ms",
+        "a.inference_ms",
+        "a.assigned_at as a_assigned_at",
+        "a.submitted_at",
+        "a.reward_wei",
+      ])
+      .where("a.node", "=", node)
+      .where("a.status", "=", "assigned")
+      .where("t.status", "=", "assigned")
+      .execute();
+    return rows.map((row) => ({
+      task: toTask(row),
+      assignment: toAssignment({
+        ...row,
+        status: row.a_status,
+        output_hash: row.a_output_hash,
+        tokens_generated: row.a_tokens,
+        assigned_at: row.a_assigned_at,
+      }),
+    }));
+  }
+
+  async recordResults(
+    results: readonly ResultWrite[],
+  ): Promise<{ outcomes: ResultWriteOutcome[]; completed: string[] }> {
+    if (results.length === 0) return { outcomes: [], completed: [] };
+    // A result repeated within the batch is judged by its first copy (stored once, then a duplicate).
+    const first = new Map<string, number>();
+    results.forEach((r, i) => {
+      if (!first.has(key(r.taskId, r.node))) first.set(key(r.taskId, r.node), i);
+    });
+    const unique = [...first.values()].map((i) => results[i] as ResultWrite);
+    const batch = this.dialect.rows(
+      {
+        task_id: "text",
+        node: "text",
+        output_hash: "text",
+        tokens_generated: "int",
+        queue_ms: "real",
+        inference_ms: "real",
+        submitted_at: "bigint",
+      },
+      unique.map((r) => ({
+        task_id: r.taskId,
+        node: r.node,
+        output_hash: r.outputHash,
+        tokens_generated: r.tokensGenerated,
+        queue_ms: r.queueMs,
+        inference_ms: r.inferenceMs,
+        submitted_at: r.submittedAt,
+      })),
+    );
+    const taskIds = [...new Set(unique.map((r) => r.taskId))].sort();
+    return this.dialect.transaction(async (trx) => {
+      if (this.dialect.rowLocks) {
+        // Tasks before assignments, in id order: the order settlement locks them in.
+        await trx.selectFrom("tasks").select("id").where(this.dialect.inList("id", taskIds)).orderBy("id").forUpdate().execute();
+      }
+      const written = await trx
+        .updateTable("assignments")
+        .from([batch.as("r"), "tasks as t"])
+        .set((eb) => ({
+          status: "submitted",
+          output_hash: eb.ref("r.output_hash"),
+          tokens_generated: eb.ref("r.tokens_generated"),
+          queue_ms: eb.ref("r.queue_ms"),
+          inference_ms: eb.ref("r.inference_ms"),
+          submitted_at: eb.ref("r.submitted_at"),
+        }))
+        .whereRef("assignments.task_id", "=", "r.task_id")
+        .whereRef("assignments.node", "=", "r.node")
+        .where("assignments.status", "=", "assigned")
+        .whereRef("t.id", "=", "r.task_id")
+        .where("t.status", "=", "assigned")
+        .whereRef("t.deadline", ">=", "r.submitted_at")
+        .returning(["assignments.task_id", "assignments.node"])
+        .execute();
+      const stored = new Set(written.map((row) => key(row.task_id, row.node)));
+      const rejected = unique.filter((r) => !stored.has(key(r.taskId, r.node)));
+      // Why the others were not written: still open (the deadline passed) or already judged a timeout is late;
+      // any other status was stored before; no row at all is unknown.
+      const statusOf = new Map<string, string>();
+      if (rejected.length > 0) {
+        const pairs = this.dialect.rows(
+          { task_id: "text", node: "text" },
+          rejected.map((r) => ({ task_id: r.taskId, node: r.node })),
+        );
+        const rows = await trx
+          .selectFrom(pairs.as("r"))
+          .innerJoin("assignments as a", (join) =>
+            join.onRef("a.task_id", "=", "r.task_id").onRef("a.node", "=", "r.node"),
+          )
+          .select(["a.task_id", "a.node", "a.status"])
+          .execute();
+        for (const row of rows) statusOf.set(key(row.task_id, row.node), row.status);
+      }
+      const outcomeOf = (r: ResultWrite): ResultWriteOutcome => {
+        const k = key(r.taskId, r.node);
+        if (stored.has(k)) return "stored";
+        const status = statusOf.get(k);
+        if (status === undefined) return "unknown";
+        return status === "assigned" || status === "timeout" ? "late" : "duplicate";
+      };
+      const outcomes = results.map((r, i): ResultWriteOutcome => {
+        const outcome = outcomeOf(r);
+        return first.get(key(r.taskId, r.node)) !== i && outcome === "stored" ? "duplicate" : outcome;
+      });
+      // A task's answers tend to arrive together: its counter moves once per batch, not once per result.
+      const storedPerTask = new Map<string, number>();
+      for (const r of unique) {
+        if (stored.has(key(r.taskId, r.node))) storedPerTask.set(r.taskId, (storedPerTask.get(r.taskId) ?? 0) + 1);
+      }
+      if (storedPerTask.size === 0) return { outcomes, completed: [] };
+      const counts = this.dialect.rows(
+        { id: "text", n: "int" },
+        [...storedPerTask].map(([id, n]) => ({ id, n })),
+      );
+      const left = await trx
+        .updateTable("tasks")
+        .from(counts.as("r"))
+        .set((eb) => ({ open_assignments: eb("tasks.open_assignments", "-", eb.ref("r.n")) }))
+        .whereRef("tasks.id", "=", "r.id")
+        .returning(["tasks.id", "tasks.open_assignments"])
+        .execute();
+      const done = new Set(left.filter((row) => num(row.open_assignments) === 0).map((row) => row.id));
+      return { outcomes, completed: [...storedPerTask.keys()].filter((id) => done.has(id)) };
+    });
+  }
+
+  async dueTasks(now: number, limit: number): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom("tasks")
+      .select("id")
+      .where("status", "=", "assigned")
+      .where((eb) => eb.or([eb("deadline", "<", now), eb("open_assignments", "<=", 0)]))
+      .orderBy("deadline")
+      .limit(limit)
+      .execute();
+    return rows.map((row) => row.id);
+  }
+
+  async settleTasks<T extends TaskSettlement>(
+    taskIds: readonly string[],
+    decide: (snapshot: TaskSnapshot) => T,
+  ): Promise<Array<{ taskId: string; settlement: T }>> {
+    if (taskIds.length === 0) return [];
+    const ids = [...new Set(taskIds)].sort();
+    return this.dialect.transaction(async (trx) => {
+      const settled: Array<{ taskId: string; settlement: T }> = [];
+      const openEpoch = await this.requireOpenEpoch(trx, Date.now(), "share");
+      // The whole batch is read in three statements, and each node is carried from task to task in memory and
+      // written once at the end. PostgreSQL locks the tasks, then their nodes, each in key order.
+      const taskRows = await trx
+        .selectFrom("tasks")
+        .selectAll()
+        .where(this.dialect.inList("id", ids))
+        .orderBy("id")
+        .$if(this.dialect.rowLocks, (q) => q.forUpdate())
+        .execute();
+      const open = new Map(taskRows.filter((row) => row.status === "assigned").map((row) => [row.id, toTask(row)]));
+      if (open.size === 0) return settled;
+      const assignmentsOf = new Map<string, AssignmentRecord[]>();
+      const assignmentRows = await trx
+        .selectFrom("assignments")
+        .selectAll()
+        .where(this.dialect.inList("task_id", [...open.keys()]))
+        .orderBy("task_id")
+        .orderBy("node")
+        .execute();
+      for (const row of assignmentRows) {
+        const assignment = toAssignment(row);
+        const list = assignmentsOf.get(assignment.taskId) ?? [];
+        list.push(assignment);
+        assignmentsOf.set(assignment.taskId, list);
+      }
+      const addresses = [...new Set(assignmentRows.map((row) => row.node))];
+      const current = await this.loadNodes(trx, addresses, true);
+      const changed = new Set<string>();
+      const taskWrites: T["task"][] = [];
+      const taskWriteIds: string[] = [];
+      const assignmentWrites: Array<{ task_id: string; node: string; status: string; reward_wei: string }> = [];
+      const ledger: LedgerEntry[] = [];
+      for (const taskId of taskIds) {
+        const task = open.get(taskId);
+        if (!task) continue;
+        open.delete(taskId); // a repeated id settles once
+        const assignments = assignmentsOf.get(taskId) ?? [];
+        const nodes = new Map<string, NodeRecord>();
+        for (const { node } of assignments) {
+          const record = current.get(node);
+          if (!record) throw new NotFoundError(`No node ${node}; a node appears once it has signed in`);
+          nodes.set(node, record);
+        }
+        const plan = decide({ task, assignments, nodes, openEpoch: openEpoch.epoch });
+        taskWrites.push(plan.task);
+        taskWriteIds.push(taskId);
+        for (const a of plan.assignments) {
+          assignmentWrites.push({ task_id: taskId, node: a.node, status: a.status, reward_wei: a.rewardWei.toString() });
+        }
+        for (const node of plan.nodes) {
+          current.set(node.address, node);
+          changed.add(node.address);
+        }
+        ledger.push(...plan.ledger);
+        settled.push({ taskId, settlement: plan });
+      }
+      const t = this.dialect.rows(
+        { id: "text", status: "text", output_hash: "text", tokens_generated: "int", settled_at: "bigint", epoch: "int" },
+        taskWrites.map((w, i) => ({
+          id: taskWriteIds[i] as string,
+          status: w.status,
+          output_hash: w.outputHash,
+          tokens_generated: w.tokensGenerated,
+          settled_at: w.settledAt,
+          epoch: w.epoch,
+        })),
+      );
+      await trx
+        .updateTable("tasks")
+        .from(t.as("r"))
+        .set((eb) => ({
+          status: eb.ref("r.status"),
+          output_hash: eb.ref("r.output_hash"),
+          tokens_generated: eb.ref("r.tokens_generated"),
+          settled_at: eb.ref("r.settled_at"),
+          epoch: eb.ref("r.epoch"),
+          open_assignments: 0,
+        }))
+        .whereRef("tasks.id", "=", "r.id")
+        .execute();
+      if (assignmentWrites.length > 0) {
+        const a = this.dialect.rows({ task_id: "text", node: "text", status: "text", reward_wei: "text" }, assignmentWrites);
+        await trx
+          .updateTable("assignments")
+          .from(a.as("r"))
+          .set((eb) => ({ status: eb.ref("r.status"), reward_wei: eb.ref("r.reward_wei") }))
+          .whereRef("assignments.task_id", "=", "r.task_id")
+          .whereRef("assignments.node", "=", "r.node")
+          .execute();
+      }
+      await this.insertLedger(trx, ledger);
+      await this.writeNodes(
+        trx,
+        [...changed].map((address) => current.get(address) as NodeRecord),
+      );
+      return settled;
+    });
+  }
+
+  private async insertLedger(db: Db, entries: readonly LedgerEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    const r = this.dialect.rows(
+      {
+        epoch: "int",
+        account: "text",
+        kind: "text",
+        ref: "text",
+        amount_wei: "text",
+        bonus_wei: "text",
+        created_at: "bigint",
+      },
+      entries.map((e) => ({
+        epoch: e.epoch,
+        account: e.account,
+        kind: e.kind,
+        ref: e.ref,
+        amount_wei: e.amountWei.toString(),
+        bonus_wei: e.bonusWei.toString(),
+        created_at: e.createdAt,
+      })),
+    );
+    await db
+      .insertInto("ledger")
+      .columns(["epoch", "account", "kind", "ref", "amount_wei", "bonus_wei", "created_at"])
+      .expression(db.selectFrom(r.as("r")).selectAll())
+      .execute();
+  }
+
+  // --- challenges ---
+
+  async insertChallenge(challenge: ChallengeRecord): Promise<void> {
+    await this.db
+      .insertInto("challenges")
+      .values({
+        id: challenge.id,
+        model: challenge.model,
+        input: challenge.input,
+        max_tokens: challenge.maxTokens,
+        seed: challenge.seed,
+        expected_hash: challenge.expectedHash,
+        created_at: challenge.createdAt,
+        uses: challenge.uses,
+      })
+      .execute();
+  }
+
+  async listChallenges(): Promise<ChallengeRecord[]> {
+    const rows = await this.db.selectFrom("challenges").selectAll().orderBy("created_at").orderBy("id").execute();
+    return rows.map(toChallenge);
+  }
+
+  async pickChallenge(model: string | undefined, random: number): Promise<ChallengeRecord | undefined> {
+    const rows = await this.db
+      .selectFrom("challenges")
+      .selectAll()
+      .$if(model !== undefined, (q) => q.where("model", "=", model as string))
+      .orderBy("id")
+      .execute();
+    const row = rows[Math.floor(random * rows.length)];
+    return row ? toChallenge(row) : undefined;
+  }
+
+  // --- ledger ---
+
+  async creditPassive(
+    accounts: readonly Address[],
+    windowRef: string,
+    dayStart: number,
+    amountWei: bigint,
+    capPerDayWei: bigint,
+    now: number,
+  ): Promise<Address[]> {
+    if (accounts.length === 0) return [];
+    return this.dialect.transaction(async (trx) => {
+      const epoch = (await this.requireOpenEpoch(trx, now, "share")).epoch;
+      const nodes = await this.loadNodes(trx, accounts, true);
+      const today = await trx
+        .selectFrom("ledger")
+        .select(["account", "amount_wei", "ref"])
+        .where("kind", "=", "passive")
+        .where(this.dialect.inList("account", accounts))
+        .where("created_at", ">=", dayStart)
+        .execute();
+      const earned = new Map<string, bigint>();
+      const credited = new Set<string>();
+      for (const row of today) {
+        earned.set(row.account, (earned.get(row.account) ?? 0n) + BigInt(row.amount_wei));
+        if (row.ref === windowRef) credited.add(row.account);
+      }
+      const entries: LedgerEntry[] = [];
+      const written: NodeRecord[] = [];
+      const result: Address[] = [];
+      for (const account of accounts) {
+        if (credited.has(account)) continue;
+        const sum = earned.get(account) ?? 0n;
+        const amount = amountWei < capPerDayWei - sum ? amountWei : capPerDayWei - sum;
+        if (amount <= 0n) continue;
+        const node = nodes.get(account);
+        if (!node) throw new NotFoundError(`No node ${account}; a node appears once it has signed in`);
+        entries.push({ epoch, account, kind: "passive", ref: windowRef, amountWei: amount, bonusWei: 0n, createdAt: now });
+        written.push({ ...node, confirmedWei: node.confirmedWei + amount });
+        credited.add(account);
+        result.push(account);
+      }
+      await this.insertLedger(trx, entries);
+      await this.writeNodes(trx, written);
+      return result;
+    });
+  }
+
+  async ledgerEntries(epoch: number): Promise<LedgerEntry[]> {
+    const rows = await this.db
+      .selectFrom("ledger")
+      .selectAll()
+      .where("epoch", "=", epoch)
+      .orderBy("created_at")
+      .orderBy("account")
+      .orderBy("kind")
+      .orderBy("ref")
+      .execute();
+    return rows.map(toLedger);
+  }
+
+  async validatedTasksInEpoch(epoch: number): Promise<Array<{ id: string; tokensGenerated: number; correct: number }>> {
+    const rows = await this.db
+      .selectFrom("tasks as t")
+      .select((eb) => [
+        "t.id",
+        "t.tokens_generated",
+        eb
+          .selectFrom("assignments as a")
+          .select(eb.fn.countAll().as("n"))
+          .whereRef("a.task_id", "=", "t.id")
+          .where("a.status", "=", "correct")
+          .as("correct"),
+      ])
+      .where("t.epoch", "=", epoch)
+      .where("t.status", "=", "validated")
+      .orderBy("t.id")
+      .execute();
+    return rows.map((row) => ({ id: row.id, tokensGenerated: num(row.tokens_generated), correct: num(row.correct) }));
+  }
+
+  // --- epochs ---
+
+  /**
+   * The open epoch, opened when there is none (the first opens lazily, with the first write that needs one).
+   * On PostgreSQL credits take it `FOR SHARE` and the close `FOR UPDATE`: a credit lands wholly before the
+   * snapshot or wholly in the next epoch.
+   */
+  private async requireOpenEpoch(trx: Db, now: number, lock?: "share" | "update"): Promise<EpochRecord> {
+    const current = () =>
+      trx
+        .selectFrom("epochs")
+        .selectAll()
+        .where("status", "=", "open")
+        .orderBy("epoch", "desc")
+        .limit(1)
+        .$if(this.dialect.rowLocks && lock === "share", (q) => q.forShare())
+        .$if(this.dialect.rowLocks && lock === "update", (q) => q.forUpdate())
+        .executeTakeFirst();
+    const row = await current();
+    if (row) return toEpoch(row);
+    await this.dialect.exclusive(trx, OPEN_EPOCH_LOCK);
+    const again = await current();
+    if (again) return toEpoch(again);
+    const last = await trx
+      .selectFrom("epochs")
+      .select((eb) => eb.fn.max("epoch").as("e"))
+      .executeTakeFirst();
+    const inserted = await trx
+      .insertInto("epochs")
+      .values({ epoch: num(last?.e ?? 0) + 1, status: "open", opened_at: now })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toEpoch(inserted);
+  }
+
+  private async requireEpoch(db: Db, epoch: number): Promise<EpochRecord> {
+    const row = await db.selectFrom("epochs").selectAll().where("epoch", "=", epoch).executeTakeFirst();
+    if (!row) throw new NotFoundError(`No epoch ${epoch}`);
+    return toEpoch(row);
+  }
+
+  async openEpoch(now: number): Promise<EpochRecord> {
+    const row = await this.db
+      .selectFrom("epochs")
+      .selectAll()
+      .where("status", "=", "open")
+      .orderBy("epoch", "desc")
+      .limit(1)
+      .executeTakeFirst();
+    if (row) return toEpoch(row);
+    return this.dialect.transaction((trx) => this.requireOpenEpoch(trx, now));
+  }
+
+  async getEpoch(epoch: number): Promise<EpochRecord | undefined> {
+    const row = await this.db.selectFrom("epochs").selectAll().where("epoch", "=", epoch).executeTakeFirst();
+    return row ? toEpoch(row) : undefined;
+  }
+
+  async listEpochs(limit: number): Promise<EpochRecord[]> {
+    const rows = await this.db.selectFrom("epochs").selectAll().orderBy("epoch", "desc").limit(limit).execute();
+    return rows.map(toEpoch);
+  }
+
+  async closeEpoch(now: number): Promise<EpochRecord> {
+    return this.dialect.transaction(async (trx) => {
+      const open = await this.requireOpenEpoch(trx, now, "update");
+      // Every node's cumulative state, in a fixed order (lower-case address, byte order) so the tree is reproducible.
+      await trx
+        .insertInto("epoch_leaves")
+        .columns([
+          "epoch",
+          "idx",
+          "account",
+          "cumulative_amount",
+          "reputation_bps",
+          "tasks_validated",
+          "tasks_failed",
+          "strikes",
+        ])
+        .expression(
+          trx
+            .selectFrom("nodes")
+            .select([
+              sql<number>`CAST(${open.epoch} AS INTEGER)`.as("epoch"),
+              sql<number>`ROW_NUMBER() OVER (ORDER BY ${this.dialect.byteOrder(sql`lower(address)`)}) - 1`.as("idx"),
+              "address",
+              "confirmed_wei",
+              "reputation_bps",
+              "tasks_validated",
+              "tasks_failed",
+              "strikes",
+            ]),
+        )
+        .execute();
+      let total = 0n;
+      let count = 0;
+      const leaves = await trx
+        .selectFrom("epoch_leaves")
+        .select("cumulative_amount")
+        .where("epoch", "=", open.epoch)
+        .execute();
+      for (const row of leaves) {
+        total += BigInt(row.cumulative_amount);
+        count++;
+      }
+      let networkShare = 0n;
+      const shares = await trx
+        .selectFrom("ledger")
+        .select("amount_wei")
+        .where("epoch", "=", open.epoch)
+        .where("kind", "=", "network")
+        .execute();
+      for (const row of shares) networkShare += BigInt(row.amount_wei);
+      await trx
+        .updateTable("epochs")
+        .set({
+          status: "closed",
+          closed_at: now,
+          leaf_count: count,
+          cumulative_total: total.toString(),
+          network_share: networkShare.toString(),
+        })
+        .where("epoch", "=", open.epoch)
+        .execute();
+      await trx.insertInto("epochs").values({ epoch: open.epoch + 1, status: "open", opened_at: now }).execute();
+      return this.requireEpoch(trx, open.epoch);
+    });
+  }
+
+  async epochLeaves(epoch: number): Promise<LeafRecord[]> {
+    const rows = await this.db.selectFrom("epoch_leaves").selectAll().where("epoch", "=", epoch).orderBy("idx").execute();
+    return rows.map(toLeaf);
+  }
+
+  async epochLeaf(epoch: number, account: Address): Promise<LeafRecord | undefined> {
+    const row = await this.db
+      .selectFrom("epoch_leaves")
+      .selectAll()
+      .where("epoch", "=", epoch)
+      .where("account", "=", account)
+      .executeTakeFirst();
+    return row ? toLeaf(row) : undefined;
+  }
+
+  async saveEpochTree(epoch: number, root: Hex, contentHash: Hex, tree: Uint8Array): Promise<void> {
+    await this.dialect.transaction(async (trx) => {
+      await trx
+        .insertInto("epoch_trees")
+        .values({ epoch, layers: tree })
+        .onConflict((oc) => oc.column("epoch").doUpdateSet((eb) => ({ layers: eb.ref("excluded.layers") })))
+        .execute();
+      await trx
+        .updateTable("epochs")
+        .set({ root, content_hash: contentHash, status: "built" })
+        .where("epoch", "=", epoch)
+        .where("status", "=", "closed")
+        .execute();
+    });
+  }
+
+  async epochTree(epoch: number): Promise<Uint8Array | undefined> {
+    const row = await this.db.selectFrom("epoch_trees").select("layers").where("epoch", "=", epoch).executeTakeFirst();
+    // SQLite returns a Uint8Array, pg a Buffer (a Uint8Array too): the same bytes either way.
+    return row ? new Uint8Array(row.layers.buffer, row.layers.byteOffset, row.layers.byteLength) : undefined;
+  }
+
+  async updateEpoch(epoch: number, fields: Partial<Omit<EpochRecord, "epoch" | "openedAt">>): Promise<EpochRecord> {
+    const values: Record<string, string | number | null> = {};
+    for (const [field, value] of Object.entries(fields)) {
+      const column = EPOCH_COLUMNS[field];
+      if (!column) throw new RelayerError(`Unknown epoch field ${field}`);
+      values[column] = typeof value === "bigint" ? value.toString() : (value as string | number | null);
+    }
+    if (Object.keys(values).length > 0) {
+      await this.db.updateTable("epochs").set(values).where("epoch", "=", epoch).execute();
+    }
+    return this.requireEpoch(this.db, epoch);
+  }
+
+  async latestEpochWith(statuses: readonly EpochStatus[]): Promise<EpochRecord | undefined> {
+    if (statuses.length === 0) return undefined;
+    const row = await this.db
+      .selectFrom("epochs")
+      .selectAll()
+      .where(this.dialect.inList("status", statuses))
+      .orderBy("epoch", "desc")
+      .limit(1)
+      .executeTakeFirst();
+    return row ? toEpoch(row) : undefined;
+  }
+
+  async stats(now: number): Promise<NetworkStats> {
+    const count = (query: { executeTakeFirst(): Promise<{ n: number | string | bigint } | undefined> }) =>
+      query.executeTakeFirst().then((row) => num(row?.n ?? 0));
+    const nodes = await count(this.db.selectFrom("nodes").select((eb) => eb.fn.countAll().as("n")));
+    const banned = await count(
+      this.db
+        .selectFrom("nodes")
+        .select((eb) => eb.fn.countAll().as("n"))
+        .where("banned_until", ">", now),
+    );
+    const completed = await count(
+      this.db
+        .selectFrom("tasks")
+        .select((eb) => eb.fn.countAll().as("n"))
+        .where("status", "=", "validated"),
+    );
+    const queued = await count(
+      this.db
+        .selectFrom("tasks")
+        .select((eb) => eb.fn.countAll().as("n"))
+        .where("status", "in", ["queued", "assigned"]),
+    );
+    // Fraud blocked: results that lost against the quorum or failed a known-answer challenge.
+    const fraud = await count(
+      this.db
+        .selectFrom("assignments")
+        .select((eb) => eb.fn.countAll().as("n"))
+        .where("status", "=", "wrong"),
+    );
+    const perCountry: Record<string, number> = {};
+    const country = sql<string>`COALESCE(country, 'XX')`;
+    const rows = await this.db
+      .selectFrom("nodes")
+      .select((eb) => [country.as("country"), eb.fn.countAll().as("n")])
+      .groupBy(country)
+      .execute();
+    for (const row of rows) perCountry[str(row.country)] = num(row.n);
+    return {
+      nodes,
+      bannedNodes: banned,
+      tasksCompleted: completed,
+      tasksQueued: queued,
+      fraudBlocked: fraud,
+      nodesPerCountry: perCountry,
+    };
+  }
+
+  async getMeta(key: string): Promise<string | undefined> {
+    const row = await this.db.selectFrom("meta").select("value").where("key", "=", key).executeTakeFirst();
+    return row?.value;
+  }
+
+  async setMeta(key: string, value: string): Promise<void> {
+    await this.db
+      .insertInto("meta")
+      .values({ key, value })
+      .onConflict((oc) => oc.column("key").doUpdateSet((eb) => ({ value: eb.ref("excluded.value") })))
+      .execute();
+  }
+}

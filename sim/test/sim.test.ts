@@ -1,0 +1,102 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { runCli, SIM_CLI } from "@gitblock/testkit";
+import type { Address } from "viem";
+import { Fleet, type FleetReport } from "../src/fleet.ts";
+import { type LocalRelayer, startLocalRelayer } from "../src/local-relayer.ts";
+import { formatReport } from "../src/report.ts";
+
+describe("fleet simulator", () => {
+  let local: LocalRelayer;
+  let fleet: Fleet;
+  let report: FleetReport;
+  before(async () => {
+    local = await startLocalRelayer({ redundancy: 3, challengeRate: 0.2, challenges: 10, taskTimeoutMs: 800 });
+    fleet = new Fleet({
+      relayerUrl: local.url,
+      submit: local.submit,
+      pending: local.pending,
+      mix: { honest: 7, slow: 1, liar: 1, colluder: 2, flaky: 1 },
+      tasks: 60,
+      taskTimeoutMs: local.taskTimeoutMs,
+      flakyEveryMs: 700,
+      reconnectMs: 100,
+      seed: 7,
+    });
+    await fleet.start();
+    report = await fleet.run();
+    await fleet.stop();
+  });
+  after(async () => {
+    await local?.stop();
+  });
+
+  it("every behaviour shows in the run", () => {
+    assert.equal(report.nodes, 12);
+    assert.equal(report.unfinished, 0, formatReport(report));
+    assert.ok(report.validated >= 45, formatReport(report));
+    assert.ok(report.tasks > report.submitted, "hidden challenges were mixed in");
+    const by = (b: string) => report.perNode.filter((n) => n.behaviour === b);
+    assert.ok(
+      by("liar").every((n) => n.wrong > 0),
+      "the liar was outvoted",
+    );
+    assert.ok(
+      by("colluder").every((n) => n.wrong > 0),
+      "colluders were caught at least once",
+    );
+    assert.ok(
+      by("slow").every((n) => n.timeouts > 0),
+      "the slow node timed out",
+    );
+    const flaky = fleet.members.find((m) => m.behaviour === "flaky");
+    assert.ok((flaky?.client.stats.reconnects ?? 0) > 0, "the flaky node dropped and reconnected");
+    assert.ok((flaky?.summary.correct ?? 0) > 0, "and kept earning");
+    assert.ok(report.creditedWei > 0n);
+  });
+
+  it("the report's numbers match the relayer's own counts", async () => {
+    const store = local.relayer.store;
+    const stats = await store.stats(Date.now());
+    assert.equal(report.validated, stats.tasksCompleted, "validated");
+    assert.equal(report.wrongVerdicts, stats.fraudBlocked, "wrong verdicts");
+    assert.equal(report.bans, stats.bannedNodes, "bans");
+    // 12 nodes over 8 countries: the network map of a simulated network has every country on it.
+    assert.equal(Object.keys(stats.nodesPerCountry).length, 8, JSON.stringify(stats.nodesPerCountry));
+    assert.equal(stats.nodesPerCountry.DE, 2);
+    const settled = await Promise.all(
+      (["validated", "inconclusive", "rejected"] as const).map((status) => store.listTasks({ status, limit: 10_000 })),
+    );
+    const [validated = [], inconclusive = []] = settled;
+    assert.equal(report.inconclusive, inconclusive.length, "inconclusive");
+    assert.equal(report.tasks, settled.flat().length, "tasks settled");
+    const wrongAccepted = validated.filter((t) => t.outputHash !== fleet.truth(t)).length;
+    assert.equal(report.acceptedWrong, wrongAccepted, "accepted-wrong");
+    let credited = 0n;
+    for (const n of report.perNode) {
+      const record = await store.getNode(n.address as Address);
+      assert.ok(record, n.address);
+      assert.equal(record.confirmedWei, n.creditedWei, `GBT credited to ${n.behaviour} ${n.address}`);
+      assert.equal(record.strikes, n.strikes, `strikes of ${n.behaviour} ${n.address}`);
+      assert.equal(record.tasksValidated, n.correct, `tasks validated of ${n.behaviour}`);
+      credited += record.confirmedWei;
+    }
+    assert.equal(report.creditedWei, credited, "GBT credited");
+    const honestStruck = report.perNode.filter(
+      (n) => (n.behaviour === "honest" || n.behaviour === "flaky") && n.wrong > 0,
+    ).length;
+    assert.equal(report.honestWronglyStruck, honestStruck);
+  });
+
+  it("gitblock-sim runs as a command and prints progress and the report", async () => {
+    const run = await runCli(SIM_CLI, ["--mix", "honest=5,liar=1", "--tasks", "20", "--challenge-rate", "0", "--json"]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stderr, /6 nodes signed in/);
+    const json = JSON.parse(run.stdout);
+    assert.equal(json.submitted, 20);
+    assert.equal(json.validated, 20);
+    assert.equal(json.acceptedWrong, 0);
+    assert.equal(json.honestWronglyStruck, 0);
+    assert.equal(json.bansByBehaviour.liar, 1, "the liar is banned after three strikes");
+  });
+});

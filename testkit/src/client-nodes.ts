@@ -1,0 +1,60 @@
+import { NodeClient, type NodeClientEvents, type NodeClientOptions } from "@gitblock/sdk/client";
+import {
+  type SimulationBehaviour,
+  SimulationEngine,
+  type SimulationEngineOptions,
+} from "@gitblock/sdk/engines/simulation";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import type { TestRelayer } from "./relayer.ts";
+
+/** The model the simulation engine of `simNodes` serves. */
+export const MODEL = "sim-llm";
+
+/** Resolves with the first `event` whose payload passes `where`; rejects after `timeoutMs`. */
+export function waitFor<K extends keyof NodeClientEvents>(
+  client: NodeClient,
+  event: K,
+  where: (...args: NodeClientEvents[K]) => boolean = () => true,
+  timeoutMs = 8_000,
+): Promise<NodeClientEvents[K]> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      off();
+      reject(new Error(`no ${String(event)} event within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const off = client.on(event, (...args) => {
+      if (!where(...args)) return;
+      clearTimeout(timer);
+      off();
+      resolve(args);
+    });
+  });
+}
+
+/** Signed-in clients on fresh wallets, one per behaviour, running the simulation engine. */
+export async function simNodes(
+  t: TestRelayer,
+  behaviours: SimulationBehaviour[],
+  options: Partial<NodeClientOptions> = {},
+  engineOptions: Omit<SimulationEngineOptions, "behaviour" | "models"> = {},
+): Promise<NodeClient[]> {
+  const clients = behaviours.map(
+    (behaviour) =>
+      new NodeClient({
+        relayer: t.url,
+        signer: privateKeyToAccount(generatePrivateKey()),
+        engine: new SimulationEngine({ ...engineOptions, models: [MODEL], behaviour }),
+        capacity: 4,
+        reconnect: { initialMs: 100, maxMs: 1_000 },
+        ...options,
+      }),
+  );
+  await Promise.all(clients.map((c) => c.start()));
+  // Let the ready frames land before tasks are submitted.
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  return clients;
+}
+
+export async function stopAll(clients: NodeClient[]): Promise<void> {
+  await Promise.all(clients.map((c) => c.stop()));
+}

@@ -1,0 +1,13 @@
+// @gitblock/testkit: what every package's tests share, so there is one way to start each piece.
+export * from "./chain.ts";
+export * from "./cli-process.ts";
+export * from "./client-nodes.ts";
+export * from "./dev-keys.ts";
+export * from "./fleet.ts";
+export * from "./http.ts";
+export * from "./ports.ts";
+export * from "./postgres.ts";
+export * from "./processes.ts";
+export * from "./protocol-client.ts";
+export * from "./relayer.ts";
+export * from "./repo.ts";
