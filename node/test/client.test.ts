@@ -5,7 +5,16 @@ import { afterEach, describe, it } from "node:test";
 import { outputHash } from "@gitblock/sdk";
 import { AuthRejectedError, type Eip1193Provider, eip1193Signer, NodeClient, type Signer } from "@gitblock/sdk/client";
 import { SimulationEngine, simulatedTokens } from "@gitblock/sdk/engines/simulation";
-import { MODEL, simNodes, startTestRelayer, stopAll, type TestRelayer, waitFor } from "@gitblock/testkit";
+import {
+  clientsReady,
+  MODEL,
+  simNodes,
+  startTestRelayer,
+  stopAll,
+  type TestRelayer,
+  until,
+  waitFor,
+} from "@gitblock/testkit";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 
 const spec = (input: string) => ({ model: MODEL, input, maxTokens: 16, seed: 3 });
@@ -141,7 +150,7 @@ describe("node SDK client against a real relayer", () => {
     await back;
     assert.equal(client.state, "online");
     assert.equal(signatures, 1, "the session token resumed the sign-in");
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await clientsReady(t, [client]);
     const verdict = waitFor(client, "verdict");
     await t.relayer.scheduler.submit(spec("after the reconnect"));
     assert.equal((await verdict)[0].outcome, "correct");
@@ -163,7 +172,7 @@ describe("node SDK client against a real relayer", () => {
     const delays: number[] = [];
     client.on("disconnected", ({ retryInMs }) => delays.push(retryInMs));
     void client.start().catch(() => {});
-    while (delays.length < 5) await new Promise((resolve) => setTimeout(resolve, 20));
+    await until("five retries", () => (delays.length >= 5 ? true : undefined));
     assert.deepEqual(delays.slice(0, 5), [40, 80, 160, 160, 160]);
     assert.equal(client.state, "reconnecting");
     // The relayer comes up on that port: the client finds it by itself.
@@ -195,7 +204,7 @@ describe("node SDK client against a real relayer", () => {
     });
     clients.push(away);
     await away.start();
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await clientsReady(t, [away]);
     away.once("ack", () => away.dropConnection());
     const verdict = waitFor(away, "verdict", () => true, 6_000);
     const task = await t.relayer.scheduler.submit(spec("judged while away"));
@@ -234,7 +243,7 @@ describe("node SDK client against a real relayer", () => {
     await noSockets.start();
     assert.equal(polling.stats.transport, "http");
     assert.equal(noSockets.stats.transport, "http");
-    await new Promise((resolve) => setTimeout(resolve, 700)); // first polls announce readiness
+    await clientsReady(t, [polling, noSockets]); // their first polls announced readiness
     const verdicts = [waitFor(polling, "verdict"), waitFor(noSockets, "verdict")];
     const acks = [waitFor(polling, "ack"), waitFor(noSockets, "ack")];
     await t.relayer.scheduler.submit(spec("over plain HTTP"), 4);

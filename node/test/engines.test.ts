@@ -13,6 +13,7 @@ import {
   WebLlmEngine,
 } from "@gitblock/sdk/engines/webllm";
 import { installWorkerHandler, type WorkerScope } from "@gitblock/sdk/engines/webllm-worker-core";
+import { until } from "@gitblock/testkit";
 import { engineFromSpec } from "../src/engines.ts";
 
 const task = { model: "sim-llm", input: "hello", maxTokens: 32, seed: 9 };
@@ -176,7 +177,7 @@ describe("web-llm engine (pure parts, with test doubles for the worker and web-l
     });
     const controller = new AbortController();
     const running = engine.generate({ ...task, model: "m-MLC" }, controller.signal);
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await until("the generation to reach web-llm", () => (fake.requests.length > 0 ? true : undefined));
     controller.abort(new Error("deadline passed"));
     release();
     await assert.rejects(running, /deadline passed/);

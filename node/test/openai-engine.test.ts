@@ -8,6 +8,7 @@ import { OpenAiHttpEngine, utf8TokenIds } from "@gitblock/sdk/engines/openai-htt
 import { simulatedTokens } from "@gitblock/sdk/engines/simulation";
 import {
   CliProcess,
+  clientsReady,
   MODEL,
   NODE_CLI,
   simNodes,
@@ -195,7 +196,7 @@ describe("nodes on an OpenAI-compatible server agree with the network", () => {
     });
     clients.push(http);
     await http.start();
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await clientsReady(t, [http]); // ready for MODEL, the model the fake server lists
     const verdict = waitFor(http, "verdict");
     await t.relayer.scheduler.submit(request);
     const [v] = await verdict;

@@ -1,13 +1,9 @@
 // `npm run bench:relayer [-- tree|ingest|sockets ...]`: prints figures, asserts nothing.
 import { type ChildProcess, fork } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import type { NodeState } from "@gitblock/sdk";
-import { pino } from "pino";
+import { describePostgres, startTestRelayer } from "@gitblock/testkit";
 import type { Address } from "viem";
-import { makeConfig } from "../src/config/load.ts";
-import { Relayer } from "../src/relayer.ts";
 import { buildEpochTreeParallel } from "../src/settlement/merkle-parallel.ts";
 
 const sections = process.argv.slice(2).filter((a) => !a.startsWith("-"));
@@ -75,19 +71,18 @@ async function treeBench() {
   }
 }
 
-async function startRelayer(dir: string, overrides: Record<string, unknown> = {}) {
-  const config = makeConfig({
-    port: 0,
-    log: { level: "silent" },
-    store: { driver: "sqlite", path: path.join(dir, "bench.db") },
+/** The stores the ingest runs on: the default, and PostgreSQL for several relayers sharing one database. */
+type StoreKind = "sqlite" | "postgres";
+const STORE_NAMES: Record<StoreKind, string> = { sqlite: "SQLite", postgres: "PostgreSQL" };
+
+async function startRelayer(overrides: Record<string, unknown> = {}, store: StoreKind = "sqlite") {
+  const t = await startTestRelayer({
+    store,
     verification: { redundancy: 3, taskTimeoutMs: 120_000, challengeRate: 0, sweepIntervalMs: 500 },
     gateway: { messagesPerSecond: 100_000, burst: 100_000, heartbeatTimeoutMs: 120_000, authTimeoutMs: 120_000 },
-    epochs: { intervalMs: 0, autoPropose: false },
     ...overrides,
   });
-  const relayer = await Relayer.create({ config, log: pino({ level: "silent" }), chain: null });
-  const { url } = await relayer.start();
-  return { relayer, wsUrl: `${url.replace("http", "ws")}/ws/node` };
+  return { relayer: t.relayer, wsUrl: t.wsUrl, stop: t.stop };
 }
 
 function simulate(job: Record<string, unknown>): {
@@ -126,9 +121,8 @@ interface IngestRun {
   p99: number;
 }
 
-async function ingestOnce(capacity: number, tasks: number, nodes: number): Promise<IngestRun> {
-  const dir = mkdtempSync(path.join(tmpdir(), "gitblock-bench-"));
-  const { relayer, wsUrl } = await startRelayer(dir);
+async function ingestOnce(capacity: number, tasks: number, nodes: number, store: StoreKind): Promise<IngestRun> {
+  const { relayer, wsUrl, stop } = await startRelayer({}, store);
   const sim = simulate({ mode: "work", wsUrl, count: nodes, capacity });
   try {
     await sim.next("ready");
@@ -154,8 +148,7 @@ async function ingestOnce(capacity: number, tasks: number, nodes: number): Promi
     return { seconds, settleSeconds, p50: report.p50 ?? Number.NaN, p99: report.p99 ?? Number.NaN };
   } finally {
     sim.child.kill();
-    await relayer.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await stop();
   }
 }
 
@@ -164,39 +157,64 @@ const median = (values: number[]) => {
   return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 };
 
-/** Runs the same load `runs` times, each on a fresh relayer and database, and quotes medians (this VM is noisy). */
-async function ingestBench(capacity: number, tasks: number, title: string, nodes = 300, runs = 1) {
+/**
+ * Runs the same load `runs` times on each store, each time on a fresh relayer and database, and quotes medians
+ * (this VM is noisy). The stores take turns within each round, so both see the same machine and the same
+ * simulated fleet (same nodes, capacity and tasks); their figures are printed side by side.
+ */
+async function ingestBench(
+  capacity: number,
+  tasks: number,
+  title: string,
+  options: { nodes?: number; runs?: number; stores?: readonly StoreKind[] } = {},
+) {
+  const { nodes = 300, runs = 1, stores = ["sqlite"] } = options;
   process.stdout.write(`\n${title}\n`);
-  const results: IngestRun[] = [];
-  for (let i = 0; i < runs; i++) results.push(await ingestOnce(capacity, tasks, nodes));
+  const results = new Map<StoreKind, IngestRun[]>(stores.map((store) => [store, []]));
+  for (let i = 0; i < runs; i++) {
+    for (const store of stores) results.get(store)?.push(await ingestOnce(capacity, tasks, nodes, store));
+  }
   const spread = (values: number[]) =>
-    runs > 1 ? ` (runs: ${values.map((v) => Math.round(v).toLocaleString("en")).join(", ")})` : "";
-  const ingestRates = results.map((r) => (tasks * 3) / r.seconds);
-  const settleRates = results.map((r) => tasks / r.settleSeconds);
+    runs > 1 ? ` (runs ${values.map((v) => Math.round(v).toLocaleString("en")).join(", ")})` : "";
+  const rate = (value: number) => `${Math.round(value).toLocaleString("en")}/s`;
+  /** One figure per store, in columns when there are several. */
+  const row = (label: string, figure: (runs: IngestRun[], store: StoreKind) => string) =>
+    line(
+      label,
+      stores
+        .map((store) => figure(results.get(store) ?? [], store).padEnd(40))
+        .join(" ")
+        .trimEnd(),
+    );
+  const ingestRates = (r: IngestRun[]) => r.map((run) => (tasks * 3) / run.seconds);
+  const settleRates = (r: IngestRun[]) => r.map((run) => tasks / run.settleSeconds);
   line(
     "simulated nodes (own process)",
-    `${nodes}, capacity ${capacity} each (${(nodes * capacity) / 3} tasks in flight)`,
+    `${nodes}, capacity ${capacity} each (${(nodes * capacity) / 3} tasks in flight)${stores.length > 1 ? ", the same for each store" : ""}`,
   );
-  line(
+  if (stores.length > 1) row("store", (_, store) => STORE_NAMES[store]);
+  row(
     `results stored + acknowledged${runs > 1 ? ", median" : ""}`,
-    `${(tasks * 3).toLocaleString("en")} in ${median(results.map((r) => r.seconds)).toFixed(1)} s`,
+    (r) => `${(tasks * 3).toLocaleString("en")} in ${median(r.map((run) => run.seconds)).toFixed(1)} s`,
   );
-  line(
-    "durable results ingested per second",
-    `${Math.round(median(ingestRates)).toLocaleString("en")}/s${spread(ingestRates)} (dispatch + verify included)`,
-  );
-  line("tasks validated per second", `${Math.round(median(settleRates)).toLocaleString("en")}/s${spread(settleRates)}`);
-  line(
+  row("durable results ingested per second", (r) => `${rate(median(ingestRates(r)))}${spread(ingestRates(r))}`);
+  row("tasks validated per second", (r) => `${rate(median(settleRates(r)))}${spread(settleRates(r))}`);
+  row(
     "result → ack latency (node side)",
-    `p50 ${median(results.map((r) => r.p50)).toFixed(1)} ms, p99 ${median(results.map((r) => r.p99)).toFixed(1)} ms`,
+    (r) => `p50 ${median(r.map((run) => run.p50)).toFixed(1)} ms, p99 ${median(r.map((run) => run.p99)).toFixed(1)} ms`,
   );
+  if (stores.includes("sqlite") && stores.includes("postgres")) {
+    const sqlite = median(ingestRates(results.get("sqlite") ?? []));
+    const postgres = median(ingestRates(results.get("postgres") ?? []));
+    line("PostgreSQL / SQLite (median ingest)", `${(postgres / sqlite).toFixed(2)}×`);
+  }
+  process.stdout.write("  (dispatch and verification included in every figure)\n");
 }
 
 async function socketBench() {
   const count = sizes.sockets;
   process.stdout.write(`\nConcurrent node sockets with heartbeats (${count.toLocaleString("en")}, session resume)\n`);
-  const dir = mkdtempSync(path.join(tmpdir(), "gitblock-bench-"));
-  const { relayer, wsUrl } = await startRelayer(dir);
+  const { relayer, wsUrl, stop } = await startRelayer();
   // Sessions are opened directly (each stands for a wallet that signed in once); sign-in cost is measured apart.
   const { randomBytes } = await import("node:crypto");
   const { getAddress } = await import("viem");
@@ -233,8 +251,7 @@ async function socketBench() {
     line("relayer RSS", mb(after.rss));
   } finally {
     sim.child.kill();
-    await relayer.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await stop();
   }
 }
 
@@ -270,21 +287,36 @@ process.stdout.write(
   `GitBlock relayer benchmark — Node ${process.version}, ${(await import("node:os")).cpus().length} cores\n`,
 );
 if (want("tree")) await treeBench();
+/** `BENCH_STORES=sqlite` (or `postgres`) runs the saturated ingest on one store only, to profile it. */
+const ingestStores = (process.env.BENCH_STORES?.split(",") ?? ["sqlite", "postgres"]) as StoreKind[];
 if (want("ingest")) {
+  const postgres = ingestStores.includes("postgres")
+    ? await describePostgres().catch((error: Error) => {
+        process.stderr.write(`\nbench:relayer needs PostgreSQL for the ingest comparison: ${error.message}\n`);
+        process.exit(1);
+      })
+    : "PostgreSQL (not run)";
   await ingestBench(
     32,
     sizes.ingestTasks,
-    "Durable results over real sockets, saturated (SQLite WAL, synchronous=FULL, group commit, R = 3)",
-    300,
-    sizes.ingestRuns,
+    `Durable results over real sockets, saturated (group commit, R = 3), each store in turn on the same fleet:\n` +
+      `  SQLite (WAL, synchronous=FULL) and ${postgres}`,
+    { runs: sizes.ingestRuns, stores: ingestStores },
   );
 }
 if (want("latency")) {
-  await ingestBench(1, sizes.lightTasks, "Result → ack latency at light load (30 nodes, one task at a time each)", 30);
+  await ingestBench(
+    1,
+    sizes.lightTasks,
+    "Result → ack latency at light load (30 nodes, one task at a time each; SQLite)",
+    {
+      nodes: 30,
+    },
+  );
   await ingestBench(
     1,
     sizes.moderateTasks,
-    "Result → ack latency at moderate load (300 nodes, one task at a time each)",
+    "Result → ack latency at moderate load (300 nodes, one task at a time each; SQLite)",
   );
 }
 if (want("signin")) await signInBench();

@@ -2,7 +2,7 @@
 // Modes: "work" signs in N wallets, takes tasks and answers at once, timing result → ack;
 // "hold" opens N sockets with session tokens and heartbeats on each.
 
-import { outputHash, signInTypedData } from "@gitblock/sdk";
+import { outputHash, PROTOCOL_VERSION, signInTypedData } from "@gitblock/sdk";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import WebSocket from "ws";
 
@@ -41,7 +41,7 @@ async function work(job: Job): Promise<void> {
             ws.send(
               JSON.stringify({
                 type: "auth",
-                v: 1,
+                v: PROTOCOL_VERSION,
                 signIn: {
                   relayer: m.relayer,
                   chainId: m.chainId,
@@ -54,7 +54,9 @@ async function work(job: Job): Promise<void> {
               }),
             );
           } else if (m.type === "auth_ok") {
-            ws.send(JSON.stringify({ type: "ready", v: 1, models: ["bench"], capacity: job.capacity ?? 32 }));
+            ws.send(
+              JSON.stringify({ type: "ready", v: PROTOCOL_VERSION, models: ["bench"], capacity: job.capacity ?? 32 }),
+            );
             resolve();
           } else if (m.type === "task") {
             let hash = hashes.get(m.input);
@@ -67,7 +69,7 @@ async function work(job: Job): Promise<void> {
             ws.send(
               JSON.stringify({
                 type: "result",
-                v: 1,
+                v: PROTOCOL_VERSION,
                 taskId: m.taskId,
                 outputHash: hash,
                 tokensGenerated: 32,
@@ -113,14 +115,14 @@ async function hold(job: Job): Promise<void> {
             const ws = new WebSocket(job.wsUrl, { perMessageDeflate: false });
             ws.on("message", (data) => {
               const m = JSON.parse(data.toString());
-              if (m.type === "hello") ws.send(JSON.stringify({ type: "auth", v: 1, session }));
+              if (m.type === "hello") ws.send(JSON.stringify({ type: "auth", v: PROTOCOL_VERSION, session }));
               else if (m.type === "auth_ok") {
-                ws.send(JSON.stringify({ type: "ready", v: 1, models: ["bench"], capacity: 1 }));
+                ws.send(JSON.stringify({ type: "ready", v: PROTOCOL_VERSION, models: ["bench"], capacity: 1 }));
                 open++;
                 const timer = setInterval(
                   () =>
                     ws.readyState === WebSocket.OPEN &&
-                    ws.send(JSON.stringify({ type: "heartbeat", v: 1, t: Date.now() })),
+                    ws.send(JSON.stringify({ type: "heartbeat", v: PROTOCOL_VERSION, t: Date.now() })),
                   job.heartbeatMs ?? 5_000,
                 );
                 timer.unref();

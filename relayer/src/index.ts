@@ -4,5 +4,5 @@ export * from "./config/load.ts";
 export * from "./config/schema.ts";
 export * from "./relayer.ts";
 export * from "./settlement/chain.ts";
-export * from "./store/index.ts";
 export { SETTLEMENT_CHANNEL, type SettlementStep } from "./settlement/settler.ts";
+export * from "./store/index.ts";

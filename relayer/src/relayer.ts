@@ -1,6 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { PROTOCOL_VERSION } from "@gitblock/sdk";
+import { API_BASE, PROTOCOL_VERSION } from "@gitblock/sdk";
 import express, { type NextFunction, type Request, type Response } from "express";
 import type { LocalAccount } from "viem";
 import { DashboardChannel } from "./api/dashboard.ts";
@@ -13,18 +13,18 @@ import type { RelayerConfig } from "./config/schema.ts";
 import { RelayerEvents } from "./events.ts";
 import { httpPollingRouter } from "./gateway/http-polling.ts";
 import { NodeProtocol } from "./gateway/node-protocol.ts";
-import { NodeRegistry } from "./presence/registry.ts";
 import { ResultIngest } from "./gateway/result-ingest.ts";
 import { WsGateway } from "./gateway/ws-gateway.ts";
 import { PassiveRewards } from "./ledger/passive.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
+import { NodeRegistry } from "./presence/registry.ts";
 import { Scheduler } from "./scheduler/scheduler.ts";
 import { type ChainClients, connectChain } from "./settlement/chain.ts";
 import { EpochSettler } from "./settlement/settler.ts";
 import { openStore } from "./store/index.ts";
 import type { Store } from "./store/types.ts";
-import { TaskSettler } from "./verification/task-settler.ts";
+import { TaskJudge } from "./verification/task-judge.ts";
 
 export interface RelayerOptions {
   config: RelayerConfig;
@@ -53,7 +53,7 @@ export class Relayer {
   readonly auth: AuthService;
   readonly scheduler: Scheduler;
   readonly ingest: ResultIngest;
-  readonly taskSettler: TaskSettler;
+  readonly taskJudge: TaskJudge;
   readonly protocol: NodeProtocol;
   readonly gateway: WsGateway;
   readonly passive: PassiveRewards;
@@ -86,7 +86,7 @@ export class Relayer {
       config: config.verification,
       ...(options.random ? { random: options.random } : {}),
     });
-    this.taskSettler = new TaskSettler({
+    this.taskJudge = new TaskJudge({
       ...common,
       registry: this.registry,
       quorumBps: config.verification.quorumBps,
@@ -98,7 +98,7 @@ export class Relayer {
       clock: this.clock,
       metrics: this.metrics,
       log: this.log,
-      onCompleted: (ids) => this.taskSettler.enqueue(ids),
+      onCompleted: (ids) => this.taskJudge.enqueue(ids),
     });
     this.protocol = new NodeProtocol({
       ...common,
@@ -168,9 +168,9 @@ export class Relayer {
       metrics: this.metrics,
     });
     this.pollingSweep = polling.sweep;
-    app.use("/api", polling.router);
+    app.use(API_BASE, polling.router);
     app.use(
-      "/api",
+      API_BASE,
       apiRouter({
         store: this.store,
         registry: this.registry,
@@ -183,12 +183,24 @@ export class Relayer {
     );
     app.use((error: Error & { status?: number; type?: string }, _req: Request, res: Response, _next: NextFunction) => {
       if (error.type === "entity.too.large") {
-        sendJson(res, { type: "error", v: PROTOCOL_VERSION, code: "frame_too_large", message: "request body too large" }, 413);
+        sendJson(
+          res,
+          { type: "error", v: PROTOCOL_VERSION, code: "frame_too_large", message: "request body too large" },
+          413,
+        );
       } else if (error.type === "entity.parse.failed") {
-        sendJson(res, { type: "error", v: PROTOCOL_VERSION, code: "bad_frame", message: "body is not valid JSON" }, 400);
+        sendJson(
+          res,
+          { type: "error", v: PROTOCOL_VERSION, code: "bad_frame", message: "body is not valid JSON" },
+          400,
+        );
       } else {
         this.log.error({ err: error }, "request failed");
-        sendJson(res, { type: "error", v: PROTOCOL_VERSION, code: "internal", message: error.message }, error.status ?? 500);
+        sendJson(
+          res,
+          { type: "error", v: PROTOCOL_VERSION, code: "internal", message: error.message },
+          error.status ?? 500,
+        );
       }
     });
 
@@ -232,7 +244,7 @@ export class Relayer {
 
   private startTimers(): void {
     const { verification, rewards, epochs, gateway } = this.config;
-    this.every(verification.sweepIntervalMs, () => this.taskSettler.sweep(), "deadline sweep");
+    this.every(verification.sweepIntervalMs, () => this.taskJudge.sweep(), "deadline sweep");
     this.every(
       Math.min(5_000, gateway.heartbeatTimeoutMs / 3),
       () => {

@@ -6,7 +6,7 @@ import type { Deployment } from "@gitblock/sdk/deployments";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { type Address, getAddress, parseEther } from "viem";
-import { mnemonicToAccount } from "viem/accounts";
+import { developmentAccount } from "./development-accounts.ts";
 import { deployProtocol } from "./protocol.ts";
 
 export interface DeployTaskArguments {
@@ -25,11 +25,8 @@ export interface DeployTaskArguments {
 }
 
 const LOCAL_CHAIN_ID = 31337;
-const HARDHAT_MNEMONIC = "test test test test test test test test test test test junk";
 /** Hardhat's well-known development accounts: public keys, never acceptable on a real chain. */
-const developmentAccounts = Array.from({ length: 20 }, (_, addressIndex) =>
-  mnemonicToAccount(HARDHAT_MNEMONIC, { addressIndex }),
-);
+const developmentAccounts = Array.from({ length: 20 }, (_, addressIndex) => developmentAccount(addressIndex));
 
 export class DeployConfigError extends Error {
   override name = "DeployConfigError";

@@ -7,23 +7,21 @@ import { mkdir, readFile, rm } from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
 import type { Deployment } from "@gitblock/sdk/deployments";
-import { runToEnd, spawnHardhat, spawnNode, stop, waitForOutput } from "@gitblock/testkit";
-import type { Hex } from "viem";
-import { mnemonicToAccount } from "viem/accounts";
+import {
+  developmentKey,
+  runToEnd,
+  spawnHardhat,
+  spawnNode,
+  stop,
+  waitForHttp,
+  waitForOutput,
+  waitForRpc,
+} from "@gitblock/testkit";
 
 const root = path.resolve(import.meta.dirname, "../..");
-const HARDHAT_MNEMONIC = "test test test test test test test test test test test junk";
 
 export class PortInUseError extends Error {
   override name = "PortInUseError";
-}
-
-/** Hardhat's public development accounts: funded on the local chain only. */
-export function developmentKey(addressIndex: number): { address: `0x${string}`; privateKey: Hex } {
-  const account = mnemonicToAccount(HARDHAT_MNEMONIC, { addressIndex });
-  const key = account.getHdKey().privateKey;
-  if (!key) throw new Error(`no private key for development account #${addressIndex}`);
-  return { address: account.address, privateKey: `0x${Buffer.from(key).toString("hex")}` };
 }
 
 export interface LocalNetworkOptions {
@@ -50,6 +48,13 @@ export interface LocalNetwork {
   stop(): Promise<void>;
   /** Resolves with the name of the first process that exits on its own. */
   exited: Promise<string>;
+}
+
+/** Keeps reading a child's pipes (discarding them) so a chatty process never blocks on a full pipe. */
+function drain(child: ChildProcess): ChildProcess {
+  child.stdout?.resume();
+  child.stderr?.resume();
+  return child;
 }
 
 function assertPortFree(port: number, what: string, variable: string): Promise<void> {
@@ -98,7 +103,8 @@ export async function startLocalNetwork(options: LocalNetworkOptions): Promise<L
 
     const rpcUrl = `http://127.0.0.1:${chainPort}`;
     step(`starting a fresh Hardhat chain on ${rpcUrl}`);
-    await waitForOutput(track("chain", spawnHardhat(["node", "--port", String(chainPort)])), "Started HTTP");
+    const chain = drain(track("chain", spawnHardhat(["node", "--port", String(chainPort)])));
+    await waitForRpc(rpcUrl, { child: chain });
 
     step("deploying contracts (challenge window 0: epochs are final once proposed)");
     const deployEnv = { ...process.env, GITBLOCK_LOCAL_RPC_URL: rpcUrl };
@@ -121,7 +127,7 @@ export async function startLocalNetwork(options: LocalNetworkOptions): Promise<L
       GITBLOCK_ADMIN_TOKEN: adminToken,
       GITBLOCK_EPOCH_INTERVAL_MS: String(options.epochIntervalMs),
     });
-    await waitForOutput(track("relayer", relayer), "relayer listening on");
+    await waitForHttp(`${relayerUrl}/healthz`, { child: drain(track("relayer", relayer)) });
 
     let webUrl: string | null = null;
     if (webPort) {
@@ -133,7 +139,7 @@ export async function startLocalNetwork(options: LocalNetworkOptions): Promise<L
         ["--host", "127.0.0.1", "--port", String(webPort), "--strictPort"],
         {
           ...process.env,
-          // Plain output: under CI=true Vite colours its banner and the "Local:" marker would not match.
+          // Plain output (under CI=true Vite colours its banner); readiness is its HTTP answer, not the banner.
           NO_COLOR: "1",
           GITBLOCK_RELAYER_URL: relayerUrl,
           GITBLOCK_LOCAL_RPC_URL: rpcUrl,
@@ -141,13 +147,13 @@ export async function startLocalNetwork(options: LocalNetworkOptions): Promise<L
         },
         path.join(root, "web"),
       );
-      await waitForOutput(track("web", web), "Local:");
+      await waitForHttp(`${webUrl}/`, { child: drain(track("web", web)) });
     }
 
     if (options.fleet) {
       step(`starting a simulated fleet (${options.fleet}), one job every ${options.jobEveryMs ?? 1_500} ms`);
       const sim = spawnNode(
-        "node/src/cli/sim.ts",
+        "sim/src/cli.ts",
         [
           "--relayer",
           relayerUrl,
@@ -160,7 +166,9 @@ export async function startLocalNetwork(options: LocalNetworkOptions): Promise<L
         ],
         { ...process.env, GITBLOCK_ADMIN_TOKEN: adminToken },
       );
-      await waitForOutput(track("fleet", sim), "nodes signed in");
+      // Without --json the simulator reports on stdout; that one stream carries the marker.
+      sim.stderr?.resume();
+      await waitForOutput(track("fleet", sim), "nodes signed in", { stream: "stdout" });
     }
 
     return { rpcUrl, relayerUrl, webUrl, deployment, adminToken, stop: stopAll, exited };

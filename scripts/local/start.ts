@@ -1,6 +1,7 @@
 // `npm start`: the whole local network in one command; Ctrl-C stops every process.
 import path from "node:path";
-import { developmentKey, startLocalNetwork } from "./network.ts";
+import { developmentKey } from "@gitblock/testkit";
+import { startLocalNetwork } from "./network.ts";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const port = (variable: string, fallback: number) => Number(process.env[variable] ?? fallback);

@@ -4,13 +4,13 @@ import path from "node:path";
 import { describe, it } from "node:test";
 
 const sdk = path.resolve(import.meta.dirname, "../src");
-const files = ["client", "engines"].flatMap((dir) =>
+const files = ["api", "client", "engines"].flatMap((dir) =>
   readdirSync(path.join(sdk, dir))
     .filter((f) => f.endsWith(".ts"))
     .map((f) => path.join(sdk, dir, f)),
 );
 
-describe("the SDK client and engines run in browsers", () => {
+describe("the SDK API client, node client and engines run in browsers", () => {
   it("import nothing from Node's runtime and use no Node globals", () => {
     assert.ok(files.length >= 8, "found the SDK files");
     for (const file of files) {

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { makeConfig, Relayer } from "@gitblock/relayer";
 import type { GenerateRequest } from "@gitblock/sdk";
-import { outputHash } from "@gitblock/sdk";
+import { outputHash, RelayerApi } from "@gitblock/sdk";
 import { simulatedTokens } from "@gitblock/sdk/engines/simulation";
 import { pino } from "pino";
 
@@ -98,22 +98,13 @@ export async function startLocalRelayer(options: LocalRelayerOptions = {}): Prom
 
 /** Submission and progress against a relayer in another process, through its HTTP API (admin token needed). */
 export function remoteRelayer(url: string, adminToken: string) {
-  const base = url.replace(/\/+$/, "");
+  const api = new RelayerApi(url);
   return {
     async submit(specs: GenerateRequest[]): Promise<void> {
-      for (const spec of specs) {
-        const response = await fetch(`${base}/api/tasks`, {
-          method: "POST",
-          headers: { "content-type": "application/json", authorization: `Bearer ${adminToken}` },
-          body: JSON.stringify(spec),
-        });
-        if (!response.ok) throw new Error(`POST /api/tasks: HTTP ${response.status} ${await response.text()}`);
-      }
+      for (const spec of specs) await api.submitTask(spec, adminToken);
     },
     async pending(): Promise<number> {
-      const response = await fetch(`${base}/api/stats`);
-      if (!response.ok) throw new Error(`GET /api/stats: HTTP ${response.status}`);
-      return ((await response.json()) as { tasksQueued: number }).tasksQueued;
+      return (await api.stats()).tasksQueued;
     },
   };
 }

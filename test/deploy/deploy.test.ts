@@ -7,7 +7,7 @@ import { after, before, describe, it } from "node:test";
 import { type DeployTaskArguments, deploy } from "@gitblock/deploy/task";
 import { rewardsVaultAbi } from "@gitblock/sdk";
 import type { Deployment } from "@gitblock/sdk/deployments";
-import { runToEnd, spawnHardhat, stop, waitForOutput } from "@gitblock/testkit";
+import { runToEnd, spawnHardhat, stop, waitForRpc } from "@gitblock/testkit";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { network } from "hardhat";
 import { type Address, createPublicClient, createWalletClient, http, keccak256, parseEther, toHex } from "viem";
@@ -119,7 +119,10 @@ describe("npm run deploy -- --network localhost (hardhat node)", () => {
 
   before(async () => {
     node = spawnHardhat(["node", "--port", String(port)]);
-    await waitForOutput(node, "Started HTTP");
+    // Drain its pipes (a full pipe would block it) and wait for the RPC endpoint itself.
+    node.stdout?.resume();
+    node.stderr?.resume();
+    await waitForRpc(url, { child: node });
   });
 
   after(() => stop(node));

@@ -14,11 +14,12 @@ import {
   parseEpochRow,
   rewardsVaultAbi,
 } from "@gitblock/sdk";
+import { developmentKey } from "@gitblock/testkit";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { type Address, createPublicClient, createWalletClient, type Hex, http } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
-import { developmentKey, type LocalNetwork, startLocalNetwork } from "../../scripts/local/network.ts";
+import { type LocalNetwork, startLocalNetwork } from "../../scripts/local/network.ts";
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -13,7 +13,8 @@ const pkg = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as
 const required = pkg.engines.node.replace(/^>=\s*/, "");
 
 function run(node: string, env: NodeJS.ProcessEnv = {}) {
-  const { GITBLOCK_PREFLIGHT_NODE_VERSION: _, ...inherited } = process.env;
+  // NODE_OPTIONS of this run (a test runner's flags) could be unknown to an old Node; the preflight needs none.
+  const { GITBLOCK_PREFLIGHT_NODE_VERSION: _, NODE_OPTIONS: __, ...inherited } = process.env;
   const result = spawnSync(node, [preflight], { cwd: root, env: { ...inherited, ...env }, encoding: "utf8" });
   if (result.error) throw result.error;
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
@@ -61,6 +62,18 @@ describe("scripts/preflight.cjs (first step of npm start and npm test)", () => {
     assert.match(stderr, sentence(old?.version ?? "20.20.2"));
     if (process.platform === "linux") {
       assert.ok(stderr.includes("npm install --prefix ~/.cache/gitblock-node node-linux-"), stderr);
+    }
+  });
+
+  it("gives the same commands as the README's quick start (on Linux x64)", () => {
+    const { stderr } = run(process.execPath, { GITBLOCK_PREFLIGHT_NODE_VERSION: "20.20.2" });
+    const readme = readFileSync(path.join(root, "README.md"), "utf8");
+    const commands = /get Node \d+ with: (.+) \(see the README's quick start\)\.$/m.exec(stderr)?.[1]?.split(" && ");
+    if (process.platform === "linux" && process.arch === "x64") {
+      assert.equal(commands?.length, 2, stderr);
+      for (const command of commands ?? []) assert.ok(readme.includes(`\n${command}`), `README has: ${command}`);
+    } else {
+      assert.ok(commands?.length, stderr);
     }
   });
 

@@ -15,6 +15,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import { HARDHAT_KEYS } from "./dev-keys.ts";
 import { freePort } from "./ports.ts";
 import { spawnHardhat } from "./processes.ts";
+import { waitForRpc } from "./readiness.ts";
 
 export interface TestChain {
   rpcUrl: string;
@@ -37,20 +38,16 @@ export async function startTestChain(challengeWindow = 0n): Promise<TestChain> {
     await exited;
   };
   try {
-    await new Promise<void>((resolve, reject) => {
-      let output = "";
-      const timer = setTimeout(() => reject(new Error(`hardhat node did not start:\n${output}`)), 60_000);
-      child.stdout?.on("data", (chunk: Buffer) => {
-        output += chunk;
-        if (output.includes("Started HTTP")) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-      child.stderr?.on("data", (chunk: Buffer) => {
-        output += chunk;
-      });
-      child.once("exit", (code) => reject(new Error(`hardhat node exited (${code}):\n${output}`)));
+    // Ready when its JSON-RPC endpoint answers (not when a banner shows up on some pipe).
+    let output = "";
+    child.stdout?.on("data", (chunk: Buffer) => {
+      output += chunk;
+    });
+    child.stderr?.on("data", (chunk: Buffer) => {
+      output += chunk;
+    });
+    await waitForRpc(`http://127.0.0.1:${port}`, { child, timeoutMs: 60_000 }).catch((error: Error) => {
+      throw new Error(`hardhat node did not start: ${error.message}\n${output}`);
     });
     const rpcUrl = `http://127.0.0.1:${port}`;
     const chain = defineChain({

@@ -5,6 +5,7 @@ import {
   type SimulationEngineOptions,
 } from "@gitblock/sdk/engines/simulation";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { waitForReadyNodes } from "./readiness.ts";
 import type { TestRelayer } from "./relayer.ts";
 
 /** The model the simulation engine of `simNodes` serves. */
@@ -50,9 +51,18 @@ export async function simNodes(
       }),
   );
   await Promise.all(clients.map((c) => c.start()));
-  // Let the ready frames land before tasks are submitted.
-  await new Promise((resolve) => setTimeout(resolve, 100));
+  // The relayer has processed every ready frame: tasks submitted next can reach these nodes.
+  await clientsReady(t, clients);
   return clients;
+}
+
+/** Resolves once the relayer shows every client connected and ready for `model` (after `start()`). */
+export function clientsReady(t: TestRelayer, clients: readonly NodeClient[], model = MODEL): Promise<true> {
+  return waitForReadyNodes(
+    t,
+    clients.map((c) => c.address),
+    model,
+  );
 }
 
 export async function stopAll(clients: NodeClient[]): Promise<void> {

@@ -1,6 +1,8 @@
 import type { Hex } from "viem";
 
-/** Hardhat's default funded accounts (public test keys). */
+export { developmentAccount, developmentKey, HARDHAT_MNEMONIC } from "@gitblock/deploy";
+
+/** Hardhat's default funded accounts (public test keys: development accounts 0–4 by role). */
 export const HARDHAT_KEYS = {
   deployer: "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
   relayer: "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",

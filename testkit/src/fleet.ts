@@ -1,6 +1,7 @@
 import type { TaskMessage } from "@gitblock/sdk";
 import type { Address } from "viem";
 import { TestNode } from "./protocol-client.ts";
+import { waitForReadyNodes } from "./readiness.ts";
 import type { TestRelayer } from "./relayer.ts";
 
 /** The deterministic "model" test nodes run: token ids derived from the input, so honest nodes agree. */
@@ -14,8 +15,12 @@ export async function fleet(t: TestRelayer, count: number, options: { capacity?:
     node.ready(["tiny-llm"], options.capacity ?? 4);
     nodes.push(node);
   }
-  // Let the ready frames land before tasks are submitted.
-  await new Promise((resolve) => setTimeout(resolve, 50));
+  // The relayer has processed every ready frame: tasks submitted next can reach these nodes.
+  await waitForReadyNodes(
+    t,
+    nodes.map((n) => n.address),
+    "tiny-llm",
+  );
   return nodes;
 }
 

@@ -9,5 +9,6 @@ export * from "./ports.ts";
 export * from "./postgres.ts";
 export * from "./processes.ts";
 export * from "./protocol-client.ts";
+export * from "./readiness.ts";
 export * from "./relayer.ts";
 export * from "./repo.ts";

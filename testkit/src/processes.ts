@@ -29,25 +29,47 @@ export function spawnNpm(args: string[], env: NodeJS.ProcessEnv = process.env): 
   return spawn("npm", args, { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
 }
 
-/** Resolves once the process prints `marker`; rejects if it exits first or stays silent for `timeoutMs`. */
-export function waitForOutput(child: ChildProcess, marker: string, timeoutMs = 60_000): Promise<string> {
+/**
+ * Resolves once the process prints `marker` on `stream` (one stream only: stdout and stderr are separate pipes
+ * whose chunks can arrive in any order relative to each other, so a marker on one says nothing about the other);
+ * rejects if it exits first or the marker does not come within `timeoutMs`. Prefer a readiness endpoint
+ * (`waitForHttp`, `waitForRpc`) when the process has one.
+ */
+export function waitForOutput(
+  child: ChildProcess,
+  marker: string,
+  { stream = "stdout", timeoutMs = 60_000 }: { stream?: "stdout" | "stderr"; timeoutMs?: number } = {},
+): Promise<string> {
   return new Promise((resolve, reject) => {
     let output = "";
-    const timer = setTimeout(() => reject(new Error(`timed out waiting for "${marker}":\n${output}`)), timeoutMs);
+    const source = child[stream];
+    if (!source) {
+      reject(new Error(`the process's ${stream} is not a pipe`));
+      return;
+    }
+    const done = () => {
+      clearTimeout(timer);
+      source.off("data", onData);
+      child.off("exit", onExit);
+    };
+    const timer = setTimeout(() => {
+      done();
+      reject(new Error(`timed out waiting for "${marker}" on ${stream}:\n${output}`));
+    }, timeoutMs);
     const onData = (chunk: Buffer) => {
       output += chunk;
       // Colour codes (tools colour their output when CI is set) must not split the marker.
       if (stripVTControlCharacters(output).includes(marker)) {
-        clearTimeout(timer);
+        done();
         resolve(output);
       }
     };
-    child.stdout?.on("data", onData);
-    child.stderr?.on("data", onData);
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`process exited with ${code} before "${marker}":\n${output}`));
-    });
+    const onExit = (code: number | null) => {
+      done();
+      reject(new Error(`process exited with ${code} before "${marker}" on ${stream}:\n${output}`));
+    };
+    source.on("data", onData);
+    child.once("exit", onExit);
   });
 }
 

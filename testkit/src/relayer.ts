@@ -18,7 +18,11 @@ export interface TestRelayer {
   stop(): Promise<void>;
 }
 
-type Overrides = Omit<RelayerConfigInput, "verification" | "gateway" | "rewards" | "epochs" | "chain"> & {
+/** SQLite (a fresh file) or PostgreSQL (a throwaway database); `$GITBLOCK_TEST_STORE` picks when not given. */
+export type TestStoreDriver = "sqlite" | "postgres";
+
+type Overrides = Omit<RelayerConfigInput, "verification" | "gateway" | "rewards" | "epochs" | "chain" | "store"> & {
+  store?: TestStoreDriver;
   /** Settle epochs on this test chain's vault, signing with Hardhat's relayer key (which holds the relayer role). */
   settleOn?: TestChain;
   verification?: Partial<NonNullable<RelayerConfigInput["verification"]>>;
@@ -29,12 +33,11 @@ type Overrides = Omit<RelayerConfigInput, "verification" | "gateway" | "rewards"
 
 /** A relayer on a free port with a fresh SQLite file, silent logs, a clock tests can move, no automatic epochs. */
 export async function startTestRelayer(
-  { settleOn, ...overrides }: Overrides = {},
+  { settleOn, store = testStoreDriver(), ...overrides }: Overrides = {},
   options: Partial<RelayerOptions> = {},
 ): Promise<TestRelayer> {
   const dir = mkdtempSync(path.join(tmpdir(), "gitblock-relayer-"));
-  // GITBLOCK_TEST_STORE=postgres runs the same suites against PostgreSQL (`npm run test:pg -w relayer`).
-  const pgDatabase = process.env.GITBLOCK_TEST_STORE === "postgres" ? await createPgDatabase() : null;
+  const pgDatabase = store === "postgres" ? await createPgDatabase() : null;
   const chainConfig = settleOn
     ? { rpcUrl: settleOn.rpcUrl, chainId: settleOn.chainId, rewardsVault: settleOn.vault, confirmations: 1 }
     : undefined;
@@ -75,6 +78,11 @@ export async function startTestRelayer(
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** GITBLOCK_TEST_STORE=postgres runs the same suites against PostgreSQL (`npm run test:pg -w relayer`). */
+function testStoreDriver(): TestStoreDriver {
+  return process.env.GITBLOCK_TEST_STORE === "postgres" ? "postgres" : "sqlite";
 }
 
 async function settlementClients(chainConfig: NonNullable<RelayerConfigInput["chain"]>) {

@@ -180,7 +180,13 @@ describe("GitBlock dApp in headless Chromium", { timeout: 180_000 }, () => {
     for (const route of ["", "mine", "wallet", "reputation", "tasks", "network", "chat", "guide"]) {
       await h.page.goto(`${h.webUrl}/#/${route}`);
       await h.page.getByRole("heading", { level: 1 }).waitFor();
-      await h.page.waitForTimeout(300);
+      // The layout the page settles on (its data loaded, its fonts applied), polled with a deadline; the
+      // assertion below reports whatever is still too wide after it.
+      await h.page
+        .waitForFunction(() => document.documentElement.scrollWidth - window.innerWidth <= 1, null, {
+          timeout: 5_000,
+        })
+        .catch(() => {});
       const wide = await h.page.evaluate(() =>
         [...document.querySelectorAll("main *")]
           .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1 && !e.closest(".table-wrap"))

@@ -18,6 +18,7 @@ import {
   type TestChain,
   TestNode,
   type TestRelayer,
+  waitForReadyNodes,
 } from "@gitblock/testkit";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import type { Address } from "viem";
@@ -128,7 +129,11 @@ export async function startHarness(options: { countries?: string[] } = {}): Prom
     cleanups.push(() => {
       for (const node of nodes) node.close();
     });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await waitForReadyNodes(
+      relayer,
+      nodes.map((n) => n.address),
+      "tiny-llm",
+    );
 
     const userDataDir = mkdtempSync(path.join(tmpdir(), "gitblock-chromium-"));
     cleanups.push(() => rmSync(userDataDir, { recursive: true, force: true }));

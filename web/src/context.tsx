@@ -1,7 +1,7 @@
 import { createContext, type ReactNode, useContext } from "react";
 import { useAccount, useChainId } from "wagmi";
-import type { RelayerApi } from "./lib/api.ts";
 import type { RuntimeConfig, WebDeployment } from "./lib/config.ts";
+import type { RelayerApi } from "./lib/sdk.ts";
 
 export interface AppContextValue {
   runtime: RuntimeConfig;

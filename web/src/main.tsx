@@ -7,8 +7,8 @@ import { createRoot } from "react-dom/client";
 import { WagmiProvider } from "wagmi";
 import { App } from "./App.tsx";
 import { AppProvider } from "./context.tsx";
-import { RelayerApi } from "./lib/api.ts";
 import { loadRuntimeConfig } from "./lib/config.ts";
+import { RelayerApi } from "./lib/sdk.ts";
 import { LiveProvider } from "./live.tsx";
 import { makeWagmiConfig } from "./wagmi.ts";
 

@@ -1,8 +1,7 @@
 import { answer, closeAll, fleet, honest, startTestRelayer, type TestRelayer } from "@gitblock/testkit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ApiError, RelayerApi } from "../src/lib/api.ts";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { dashboardSocketUrl, type FeedEvent, LiveFeed } from "../src/lib/feed.ts";
-import { parseClaimProof } from "../src/lib/sdk.ts";
+import { ApiError, parseClaimProof, RelayerApi } from "../src/lib/sdk.ts";
 
 const json = (body: unknown, status = 200) =>
   new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
@@ -75,18 +74,14 @@ describe("against a real relayer", () => {
     const events: FeedEvent[] = [];
     feed.onEvent((e) => events.push(e));
     feed.start();
-    for (let i = 0; i < 50 && feed.status !== "live"; i++) await new Promise((r) => setTimeout(r, 20));
-    expect(feed.status).toBe("live");
+    await vi.waitFor(() => expect(feed.status).toBe("live"), { timeout: 10_000, interval: 20 });
 
     const task = await t.relayer.scheduler.submit({ model: "tiny-llm", input: "hello", maxTokens: 8, seed: 1 });
     await answer(nodes, task.id, () => honest);
-    for (
-      let i = 0;
-      i < 100 && !events.some((e) => e.type === "profile" && Number(e.profile.tasksValidated) === 1);
-      i++
-    ) {
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await vi.waitFor(
+      () => expect(events.some((e) => e.type === "profile" && Number(e.profile.tasksValidated) === 1)).toBe(true),
+      { timeout: 10_000, interval: 20 },
+    );
     const verdict = events.find((e) => e.type === "verdict");
     expect(verdict).toMatchObject({ type: "verdict", taskId: task.id, node: node.address, outcome: "correct" });
     expect(events.some((e) => e.type === "profile" && Number(e.profile.tasksValidated) === 1)).toBe(true);

@@ -6,9 +6,8 @@ import type { Address } from "viem";
 import { afterEach, describe, expect, it } from "vitest";
 import { AppProvider } from "../src/context.tsx";
 import { useClaimProof, useProfile, useStats } from "../src/hooks/data.ts";
-import type { RelayerApi } from "../src/lib/api.ts";
 import type { FeedStatus } from "../src/lib/feed.ts";
-import type { ClaimProof, EpochRow, NetworkStats, NodeProfile } from "../src/lib/sdk.ts";
+import type { ClaimProof, EpochRow, NetworkStats, NodeProfile, RelayerApi } from "../src/lib/sdk.ts";
 import { LiveContext } from "../src/live.tsx";
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
@@ -40,13 +39,16 @@ function fakeApi(options: { epochs?: EpochRow[]; profile?: NodeProfile | null } 
 }
 
 const mounted: Array<() => void> = [];
+const rendered = new Set<QueryClient>();
 afterEach(() => {
   for (const unmount of mounted.splice(0)) unmount();
+  rendered.clear();
 });
 
 async function render(node: ReactNode, api: RelayerApi, status: FeedStatus, client = new QueryClient()) {
   const container = document.createElement("div");
   const root = createRoot(container);
+  rendered.add(client);
   await act(async () => {
     root.render(
       <QueryClientProvider client={client}>
@@ -62,7 +64,19 @@ async function render(node: ReactNode, api: RelayerApi, status: FeedStatus, clie
   return { container, client };
 }
 
-const settle = () => act(() => new Promise((resolve) => setTimeout(resolve, 30)));
+/**
+ * Until every rendered query client is idle: one macrotask turn at a time (inside `act`, so React commits what
+ * the queries returned and starts the queries that enables), until two turns in a row find no fetch in flight.
+ * react-query notifies on a zero-delay timer, so a turn always runs after the notifications queued before it.
+ */
+async function untilQueriesIdle(timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let idleTurns = 0; idleTurns < 2; ) {
+    if (Date.now() > deadline) throw new Error(`queries still fetching after ${timeoutMs} ms`);
+    await act(() => new Promise((resolve) => setTimeout(resolve, 0)));
+    idleTurns = [...rendered].every((client) => client.isFetching() === 0) ? idleTurns + 1 : 0;
+  }
+}
 
 function Profile() {
   const profile = useProfile(ADDRESS);
@@ -76,19 +90,19 @@ describe("useProfile", () => {
     const { api, calls } = fakeApi({ profile });
     const client = new QueryClient();
     const { container } = await render(<Profile />, api, "live", client);
-    await settle();
+    await untilQueriesIdle();
     expect(calls).toEqual([]);
     expect(container.textContent).toBe("none");
     // A pushed profile lands in the cache and shows at once.
     await act(async () => client.setQueryData(["profile", ADDRESS], profile));
-    await settle();
+    await untilQueriesIdle();
     expect(container.textContent).toBe("rep 9900");
   });
 
   it("falls back to HTTP when the live channel is offline", async () => {
     const { api, calls } = fakeApi({ profile });
     const { container } = await render(<Profile />, api, "offline");
-    await settle();
+    await untilQueriesIdle();
     expect(calls).toContain("profile");
     expect(container.textContent).toBe("rep 9900");
   });
@@ -108,7 +122,7 @@ describe("useClaimProof", () => {
       profile: { address: ADDRESS } as NodeProfile,
     });
     const { container } = await render(<Claim />, api, "offline");
-    await settle();
+    await untilQueriesIdle();
     expect(calls).toContain("epochs");
     expect(calls).not.toContain("claim");
     expect(container.textContent).toBe("no claim");
@@ -117,14 +131,14 @@ describe("useClaimProof", () => {
   it("does not ask for an unknown node", async () => {
     const { api, calls } = fakeApi({ epochs: [final], profile: null });
     await render(<Claim />, api, "offline");
-    await settle();
+    await untilQueriesIdle();
     expect(calls).not.toContain("claim");
   });
 
   it("asks once a final epoch exists and the relayer knows the node", async () => {
     const { api, calls } = fakeApi({ epochs: [final], profile: { address: ADDRESS } as NodeProfile });
     const { container } = await render(<Claim />, api, "offline");
-    await settle();
+    await untilQueriesIdle();
     expect(calls).toContain("claim");
     expect(container.textContent).toBe("epoch 1");
   });
@@ -139,7 +153,7 @@ describe("useStats", () => {
   it("reads the network totals", async () => {
     const { api } = fakeApi();
     const { container } = await render(<Stats />, api, "live");
-    await settle();
+    await untilQueriesIdle();
     expect(container.textContent).toBe("7");
   });
 });

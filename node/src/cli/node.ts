@@ -2,6 +2,7 @@
 // gitblock-node: the headless node. `start` serves tasks from a relayer on an inference server (or the simulation),
 // `status` asks the relayer about a node, `keys` manages the encrypted keystore.
 import { existsSync } from "node:fs";
+import { RelayerApi, toJson } from "@gitblock/sdk";
 import { NodeClient } from "@gitblock/sdk/client";
 import {
   KeyError,
@@ -170,40 +171,33 @@ program
   .option("--json", "print JSON")
   .action(async (opts) => {
     const address = statusAddress(opts);
-    const response = await fetch(`${String(opts.relayer).replace(/\/+$/, "")}/api/nodes/${address}`);
-    if (response.status === 404) {
+    const api = new RelayerApi(String(opts.relayer));
+    const p = await api.profile(address);
+    if (!p) {
       console.log(opts.json ? JSON.stringify({ address, known: false }) : `${address}: unknown to this relayer`);
       return;
     }
-    if (!response.ok) throw new Error(`relayer answered HTTP ${response.status}`);
-    const p = (await response.json()) as Record<string, string | number | boolean | null>;
-    const claimResponse = await fetch(`${String(opts.relayer).replace(/\/+$/, "")}/api/claims/${address}`);
-    const claim = claimResponse.ok
-      ? ((await claimResponse.json()) as { epoch: number; state: { cumulativeAmount: string } })
-      : null;
+    const claim = await api.claim(address);
     if (opts.json) {
       console.log(
-        JSON.stringify({
-          ...p,
-          claim: claim ? { epoch: claim.epoch, cumulativeWei: claim.state.cumulativeAmount } : null,
-        }),
+        toJson({ ...p, claim: claim ? { epoch: claim.epoch, cumulativeWei: claim.state.cumulativeAmount } : null }),
       );
       return;
     }
     const rows: Array<[string, string]> = [
       ["address", String(p.address)],
       ["connected", String(p.connected)],
-      ["reputation", pct(Number(p.reputationBps))],
+      ["reputation", pct(p.reputationBps)],
       ["tasks validated / failed", `${p.tasksValidated} / ${p.tasksFailed}`],
       ["strikes (active)", `${p.strikes} (${p.activeStrikes})`],
       ["banned", p.banned ? `until ${new Date(Number(p.bannedUntil)).toISOString()}` : "no"],
-      ["pending", gbt(p.pendingWei as string)],
-      ["confirmed", gbt(p.confirmedWei as string)],
-      ["claimed on-chain", p.claimedWei === null ? "–" : gbt(p.claimedWei as string)],
+      ["pending", gbt(p.pendingWei)],
+      ["confirmed", gbt(p.confirmedWei)],
+      ["claimed on-chain", gbt(p.claimedWei)],
       [
         "claimable",
         claim
-          ? `${gbt(BigInt(claim.state.cumulativeAmount) - BigInt(String(p.claimedWei ?? 0)))} (final epoch ${claim.epoch}; claim in the dApp)`
+          ? `${gbt(claim.state.cumulativeAmount - (p.claimedWei ?? 0n))} (final epoch ${claim.epoch}; claim in the dApp)`
           : "– (no final epoch holds this node yet)",
       ],
       ["GPU seconds today", String(p.gpuSecondsToday)],

@@ -1,5 +1,5 @@
 import { timingSafeEqual } from "node:crypto";
-import type { ReadApi, TaskStatus } from "@gitblock/sdk";
+import { type ReadApi, routerPath, type TaskStatus, type TaskSubmitted } from "@gitblock/sdk";
 import express, { type NextFunction, type Request, type Response, type Router } from "express";
 import { type Address, getAddress, isAddress } from "viem";
 import * as z from "zod/v4";
@@ -57,14 +57,14 @@ export function apiRouter(deps: {
     next();
   };
 
-  router.get("/nodes", async (req, res) => {
+  router.get(routerPath("/api/nodes"), async (req, res) => {
     const nodes = await store.listNodes({ limit: limitOf(req), offset: Number(req.query.offset ?? 0) || 0 });
     sendJson(res, {
       nodes: nodes.map((n) => ({ ...n, connected: registry.get(n.address) !== undefined })),
     } satisfies ReadApi["/api/nodes"]);
   });
 
-  router.get("/nodes/:address", async (req, res) => {
+  router.get(routerPath("/api/nodes/:address"), async (req, res) => {
     const address = addressParam(req, res);
     if (!address) return;
     const profile = await nodeProfile({ ...deps, ratePerTokenWei: config.rewards.ratePerTokenWei }, address);
@@ -72,7 +72,7 @@ export function apiRouter(deps: {
     sendJson(res, profile satisfies ReadApi["/api/nodes/:address"]);
   });
 
-  router.get("/tasks", async (req, res) => {
+  router.get(routerPath("/api/tasks"), async (req, res) => {
     const status = req.query.status ? (String(req.query.status) as TaskStatus) : undefined;
     const node =
       req.query.node && isAddress(String(req.query.node), { strict: false })
@@ -90,7 +90,7 @@ export function apiRouter(deps: {
         model: t.model,
         status: t.status,
         createdAt: t.createdAt,
-        settledAt: t.settledAt,
+        judgedAt: t.judgedAt,
         tokensGenerated: t.tokensGenerated,
         outputHash: t.outputHash,
         epoch: t.epoch,
@@ -98,37 +98,37 @@ export function apiRouter(deps: {
     } satisfies ReadApi["/api/tasks"]);
   });
 
-  router.get("/tasks/:id", async (req, res) => {
+  router.get(routerPath("/api/tasks/:id"), async (req, res) => {
     const task = await store.getTask(String(req.params.id));
     if (!task) return sendJson(res, { error: "no such task" }, 404);
     const { kind: _kind, expectedHash: _expected, challengeId: _challenge, ...visible } = task;
     sendJson(res, {
       ...visible,
-      assignments: task.settledAt ? await store.getAssignments(task.id) : [],
+      assignments: task.judgedAt ? await store.getAssignments(task.id) : [],
     } satisfies ReadApi["/api/tasks/:id"]);
   });
 
-  router.post("/tasks", requireAdmin, async (req, res) => {
+  router.post(routerPath("/api/tasks"), requireAdmin, async (req, res) => {
     const parsed = taskSubmission.safeParse(req.body);
     if (!parsed.success) return sendJson(res, { error: parsed.error.issues.map((i) => i.message).join("; ") }, 400);
     const { redundancy, ...spec } = parsed.data;
     const task = await scheduler.submit(spec, redundancy);
-    sendJson(res, { id: task.id, status: task.status }, 201);
+    sendJson(res, { id: task.id, status: task.status } satisfies TaskSubmitted, 201);
   });
 
-  router.get("/stats", async (_req, res) => {
+  router.get(routerPath("/api/stats"), async (_req, res) => {
     const stats = await store.stats(clock.now());
     let active = 0;
     for (const presence of registry.all()) if (presence.ready) active++;
     sendJson(res, { ...stats, connectedNodes: registry.size, activeNodes: active } satisfies ReadApi["/api/stats"]);
   });
 
-  router.get("/epochs", async (req, res) => {
+  router.get(routerPath("/api/epochs"), async (req, res) => {
     const epochs = await store.listEpochs(limitOf(req, 20, 1000));
     sendJson(res, { epochs: epochs.map(({ rawTx: _raw, ...e }) => e) } satisfies ReadApi["/api/epochs"]);
   });
 
-  router.get("/epochs/:epoch", async (req, res) => {
+  router.get(routerPath("/api/epochs/:epoch"), async (req, res) => {
     const epoch = await store.getEpoch(Number(req.params.epoch));
     if (!epoch) return sendJson(res, { error: "no such epoch" }, 404);
     const { rawTx: _raw, ...visible } = epoch;
@@ -136,7 +136,7 @@ export function apiRouter(deps: {
   });
 
   /** Newest final cumulative state of an account and its Merkle proof: the arguments of `RewardsVault.claim`. */
-  router.get("/claims/:address", async (req, res) => {
+  router.get(routerPath("/api/claims/:address"), async (req, res) => {
     const address = addressParam(req, res);
     if (!address) return;
     const claim = await settler.claimProof(address);

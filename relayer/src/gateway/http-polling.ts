@@ -1,4 +1,12 @@
-import { authMessage, PROTOCOL_VERSION, type RelayerMessage, readyMessage, resultMessage } from "@gitblock/sdk";
+import {
+  authMessage,
+  NODE_HTTP_ROUTES,
+  PROTOCOL_VERSION,
+  type RelayerMessage,
+  readyMessage,
+  resultMessage,
+  routerPath,
+} from "@gitblock/sdk";
 import express, { type Request, type Response, type Router } from "express";
 import type { Address } from "viem";
 import type { AuthService } from "../auth/sign-in.ts";
@@ -6,9 +14,9 @@ import type { Clock } from "../clock.ts";
 import type { RelayerConfig } from "../config/schema.ts";
 import { AuthError } from "../errors.ts";
 import type { Metrics } from "../metrics.ts";
+import type { Channel } from "../presence/registry.ts";
 import { errorFrame, type NodeProtocol } from "./node-protocol.ts";
 import { TokenBucket } from "./rate-limit.ts";
-import type { Channel } from "../presence/registry.ts";
 
 /** Messages waiting for a polling node's next `GET /api/inference/job`. */
 class Mailbox implements Channel {
@@ -122,11 +130,11 @@ export function httpPollingRouter(options: {
     }
   }
 
-  router.post("/auth/challenge", async (_req, res) => {
+  router.post(routerPath(NODE_HTTP_ROUTES.challenge), async (_req, res) => {
     res.json({ type: "hello", v: PROTOCOL_VERSION, ...(await auth.issueChallenge()) });
   });
 
-  router.post("/auth/session", async (req, res) => {
+  router.post(routerPath(NODE_HTTP_ROUTES.session), async (req, res) => {
     const parsed = authMessage.safeParse(req.body);
     if (!parsed.success || !parsed.data.signIn) {
       fail(res, errorFrame("bad_frame", "expected an auth message with `signIn`"));
@@ -155,7 +163,7 @@ export function httpPollingRouter(options: {
   });
 
   /** `?models=a,b&capacity=1[&country=DE][&wait=ms]`: doubles as `ready` and heartbeat; returns queued messages. */
-  router.get("/inference/job", async (req, res) => {
+  router.get(routerPath(NODE_HTTP_ROUTES.job), async (req, res) => {
     const account = await authenticate(req, res);
     if (!account) return;
     const ready = readyMessage.safeParse({
@@ -193,7 +201,7 @@ export function httpPollingRouter(options: {
     res.json({ messages });
   });
 
-  router.post("/inference/result", async (req, res) => {
+  router.post(routerPath(NODE_HTTP_ROUTES.result), async (req, res) => {
     const account = await authenticate(req, res);
     if (!account) return;
     const parsed = resultMessage.safeParse(req.body);

@@ -10,10 +10,10 @@ import type { Address } from "viem";
 import type { Clock } from "../clock.ts";
 import { isBanned } from "../economics/reputation.ts";
 import type { RelayerEvents } from "../events.ts";
+import type { Channel, NodeRegistry } from "../presence/registry.ts";
 import type { Scheduler } from "../scheduler/scheduler.ts";
 import { taskMessage } from "../scheduler/scheduler.ts";
 import type { Store } from "../store/types.ts";
-import type { Channel, NodeRegistry } from "../presence/registry.ts";
 import type { ResultIngest } from "./result-ingest.ts";
 
 export const errorFrame = (code: ErrorCode, message: string, taskId?: string): RelayerMessage => ({

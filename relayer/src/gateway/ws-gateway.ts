@@ -15,9 +15,9 @@ import type { RelayerConfig } from "../config/schema.ts";
 import { AuthError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
+import type { Channel } from "../presence/registry.ts";
 import { errorFrame, type NodeProtocol } from "./node-protocol.ts";
 import { TokenBucket } from "./rate-limit.ts";
-import type { Channel } from "../presence/registry.ts";
 
 /** Close codes (4000–4999 are the application's). */
 export const CLOSE = {

@@ -3,8 +3,8 @@ import type { Clock } from "../clock.ts";
 import type { RelayerConfig } from "../config/schema.ts";
 import { isBanned } from "../economics/reputation.ts";
 import type { RelayerEvents } from "../events.ts";
-import type { NodeRegistry, Presence } from "../presence/registry.ts";
 import type { Logger } from "../log.ts";
+import type { NodeRegistry, Presence } from "../presence/registry.ts";
 import type { Store } from "../store/types.ts";
 
 const DAY_MS = 86_400_000;

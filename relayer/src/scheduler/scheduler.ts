@@ -4,9 +4,9 @@ import type { Address } from "viem";
 import type { Clock } from "../clock.ts";
 import type { RelayerConfig } from "../config/schema.ts";
 import type { RelayerEvents } from "../events.ts";
-import type { NodeRegistry, Presence } from "../presence/registry.ts";
 import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
+import type { NodeRegistry, Presence } from "../presence/registry.ts";
 import type { Store, TaskRecord, TaskSpec } from "../store/types.ts";
 import { CandidatePool, selectNodes } from "./select-nodes.ts";
 
@@ -25,7 +25,7 @@ interface Planned {
 export const newTaskId = (createdAt: number) =>
   `${Math.max(0, Math.floor(createdAt)).toString(16).padStart(12, "0").slice(-12)}${randomBytes(6).toString("hex")}`;
 
-/** A task as it enters the queue: nothing assigned, answered or settled yet. */
+/** A task as it enters the queue: nothing assigned, answered or judged yet. */
 export function queuedTask(
   spec: TaskSpec,
   at: { kind: TaskRecord["kind"]; redundancy: number; createdAt: number; id?: string },
@@ -43,7 +43,7 @@ export function queuedTask(
     deadline: null,
     outputHash: null,
     tokensGenerated: null,
-    settledAt: null,
+    judgedAt: null,
     epoch: null,
   };
 }
@@ -78,6 +78,7 @@ export class Scheduler {
   private readonly random: () => number;
   private running = false;
   private again = false;
+  private idleWaiters: Array<() => void> = [];
 
   constructor(options: {
     store: Store;
@@ -142,8 +143,18 @@ export class Scheduler {
             this.again = false;
             this.kick();
           }
+          if (!this.running) for (const wake of this.idleWaiters.splice(0)) wake();
         });
     }, 3);
+  }
+
+  /**
+   * Resolves once no dispatch pass is running or requested: everything queued so far has been looked at (and
+   * placed, or left queued for want of nodes). For callers that must know a pass happened, e.g. tests.
+   */
+  whenIdle(): Promise<void> {
+    if (!this.running) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   private async dispatch(): Promise<void> {

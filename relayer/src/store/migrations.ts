@@ -167,4 +167,12 @@ CREATE UNIQUE INDEX ledger_passive_window ON ledger (account, ref) WHERE kind = 
 CREATE INDEX ledger_passive ON ledger (account, created_at) WHERE kind = 'passive';
 `,
   },
+  {
+    version: 3,
+    name: "tasks-judged-at",
+    // "Settle" means one thing: an epoch's root on-chain. A task is judged (its verdict), so its column says so.
+    sql: `
+ALTER TABLE tasks RENAME COLUMN settled_at TO judged_at;
+`,
+  },
 ];

@@ -60,7 +60,7 @@ export function toTask(row: Row): TaskRecord {
     deadline: optNum(row.deadline),
     outputHash: optStr<Hex>(row.output_hash),
     tokensGenerated: optNum(row.tokens_generated),
-    settledAt: optNum(row.settled_at),
+    judgedAt: optNum(row.judged_at),
     epoch: optNum(row.epoch),
   };
 }

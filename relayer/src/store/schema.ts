@@ -64,7 +64,7 @@ export interface TasksTable {
   deadline: OptInt8;
   output_hash: string | null;
   tokens_generated: number | null;
-  settled_at: OptInt8;
+  judged_at: OptInt8;
   epoch: number | null;
   /** Assignments not answered yet: a result batch moves it once per task; 0 makes the task due. */
   open_assignments: Default<number>;

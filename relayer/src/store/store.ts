@@ -7,6 +7,7 @@ import {
   EPOCH_COLUMNS,
   INITIAL_REPUTATION_BPS,
   num,
+  type Row,
   str,
   toAssignment,
   toChallenge,
@@ -30,36 +31,62 @@ import type {
   ResultWrite,
   ResultWriteOutcome,
   Store,
+  TaskJudgement,
   TaskRecord,
-  TaskSettlement,
   TaskSnapshot,
   TaskStatus,
 } from "./types.ts";
+import { batchWrites } from "./writes.ts";
 
 /** Advisory lock key that keeps two PostgreSQL relayers from opening two epochs at once. */
 const OPEN_EPOCH_LOCK = 7101;
 
 const key = (taskId: string, node: string) => `${taskId} ${node}`;
 
+/** An assignment's columns selected beside its task's (`t.*`), renamed where the two tables share a name. */
+const ASSIGNMENT_BESIDE_TASK = [
+  "a.task_id",
+  "a.node",
+  "a.status as a_status",
+  "a.output_hash as a_output_hash",
+  "a.tokens_generated as a_tokens",
+  "a.queue_ms",
+  "a.inference_ms",
+  "a.assigned_at as a_assigned_at",
+  "a.submitted_at",
+  "a.reward_wei",
+] as const;
+
+const assignmentBesideTask = (row: Record<string, unknown>) =>
+  toAssignment({
+    ...(row as Row),
+    status: row.a_status as string,
+    output_hash: row.a_output_hash as string | null,
+    tokens_generated: row.a_tokens as number | null,
+    assigned_at: row.a_assigned_at as number,
+  });
+
 /**
  * The one `Store`: every query written once over Kysely, run on SQLite or PostgreSQL through a `Dialect` that
- * holds only what differs (transactions, row locks, row-set parameters).
+ * holds only what differs (transactions, row locks, list parameters, batch statements).
  *
- * The hot path (assign, results, settlement) is set-based: a batch is a fixed number of statements whatever its
- * size, each taking the whole batch as one row-set parameter (`dialect.rows`). That keeps SQLite's commits small
- * (each node written once per batch) and PostgreSQL's round trips few, and makes query building a cost per batch,
- * not per row. On PostgreSQL the rows a decision reads are locked first, in key order (tasks by id, nodes by
- * address), so two relayers cannot settle a task twice or deadlock on the same nodes.
+ * The hot path (assign, results, verdicts) is a fixed number of statements per batch whatever its size: reads
+ * take the batch's keys as one list parameter, writes are batch statements (`writes.ts`, built and compiled once).
+ * That keeps SQLite's commits small (each node written once per batch), PostgreSQL's round trips few, and query
+ * building out of the per-row cost. On PostgreSQL the rows a decision reads are locked first, in key order (tasks
+ * by id, nodes by address), so two relayers cannot judge a task twice or deadlock on the same nodes.
  */
 export class SqlStore implements Store {
   readonly kind: string;
   protected readonly dialect: Dialect;
   private readonly db: Db;
+  private readonly writes: ReturnType<typeof batchWrites>;
 
   constructor(dialect: Dialect) {
     this.dialect = dialect;
     this.kind = dialect.kind;
     this.db = dialect.db;
+    this.writes = batchWrites(dialect, dialect.db);
   }
 
   async close(): Promise<void> {
@@ -142,23 +169,10 @@ export class SqlStore implements Store {
     return rows.map(toNode);
   }
 
-  /** Writes nodes back, all in one statement. */
+  /** Writes nodes back, all in one batch. */
   private async writeNodes(db: Db, nodes: readonly NodeRecord[]): Promise<void> {
-    if (nodes.length === 0) return;
-    const r = this.dialect.rows(
-      {
-        address: "text",
-        operator: "text",
-        country: "text",
-        reputation_bps: "int",
-        strikes: "int",
-        active_strikes: "int",
-        tasks_validated: "bigint",
-        tasks_failed: "bigint",
-        banned_until: "bigint",
-        confirmed_wei: "text",
-        last_seen_at: "bigint",
-      },
+    await this.writes.writeNodes.run(
+      db,
       nodes.map((node) => ({
         address: node.address,
         operator: node.operator,
@@ -173,23 +187,6 @@ export class SqlStore implements Store {
         last_seen_at: node.lastSeenAt,
       })),
     );
-    await db
-      .updateTable("nodes")
-      .from(r.as("r"))
-      .set((eb) => ({
-        operator: eb.ref("r.operator"),
-        country: eb.ref("r.country"),
-        reputation_bps: eb.ref("r.reputation_bps"),
-        strikes: eb.ref("r.strikes"),
-        active_strikes: eb.ref("r.active_strikes"),
-        tasks_validated: eb.ref("r.tasks_validated"),
-        tasks_failed: eb.ref("r.tasks_failed"),
-        banned_until: eb.ref("r.banned_until"),
-        confirmed_wei: eb.ref("r.confirmed_wei"),
-        last_seen_at: eb.ref("r.last_seen_at"),
-      }))
-      .whereRef("nodes.address", "=", "r.address")
-      .execute();
   }
 
   async updateNode(address: Address, decide: (node: NodeRecord) => NodeRecord): Promise<NodeRecord> {
@@ -274,83 +271,35 @@ export class SqlStore implements Store {
 
   async insertTasks(tasks: readonly TaskRecord[]): Promise<void> {
     if (tasks.length === 0) return;
-    const r = this.dialect.rows(
-      {
-        id: "text",
-        kind: "text",
-        status: "text",
-        model: "text",
-        input: "text",
-        max_tokens: "int",
-        seed: "bigint",
-        expected_hash: "text",
-        challenge_id: "text",
-        redundancy: "int",
-        created_at: "bigint",
-        assigned_at: "bigint",
-        deadline: "bigint",
-        output_hash: "text",
-        tokens_generated: "int",
-        settled_at: "bigint",
-        epoch: "int",
-      },
-      tasks.map((task) => ({
-        id: task.id,
-        kind: task.kind,
-        status: task.status,
-        model: task.model,
-        input: task.input,
-        max_tokens: task.maxTokens,
-        seed: task.seed,
-        expected_hash: task.expectedHash,
-        challenge_id: task.challengeId,
-        redundancy: task.redundancy,
-        created_at: task.createdAt,
-        assigned_at: task.assignedAt,
-        deadline: task.deadline,
-        output_hash: task.outputHash,
-        tokens_generated: task.tokensGenerated,
-        settled_at: task.settledAt,
-        epoch: task.epoch,
-      })),
-    );
     const uses = new Map<string, number>();
     for (const { challengeId } of tasks) if (challengeId) uses.set(challengeId, (uses.get(challengeId) ?? 0) + 1);
     await this.dialect.transaction(async (trx) => {
-      await trx
-        .insertInto("tasks")
-        .columns([
-          "id",
-          "kind",
-          "status",
-          "model",
-          "input",
-          "max_tokens",
-          "seed",
-          "expected_hash",
-          "challenge_id",
-          "redundancy",
-          "created_at",
-          "assigned_at",
-          "deadline",
-          "output_hash",
-          "tokens_generated",
-          "settled_at",
-          "epoch",
-        ])
-        .expression(trx.selectFrom(r.as("r")).selectAll())
-        .execute();
-      if (uses.size === 0) return;
-      const u = this.dialect.rows(
-        { id: "text", n: "int" },
+      await this.writes.insertTasks.run(
+        trx,
+        tasks.map((task) => ({
+          id: task.id,
+          kind: task.kind,
+          status: task.status,
+          model: task.model,
+          input: task.input,
+          max_tokens: task.maxTokens,
+          seed: task.seed,
+          expected_hash: task.expectedHash,
+          challenge_id: task.challengeId,
+          redundancy: task.redundancy,
+          created_at: task.createdAt,
+          assigned_at: task.assignedAt,
+          deadline: task.deadline,
+          output_hash: task.outputHash,
+          tokens_generated: task.tokensGenerated,
+          judged_at: task.judgedAt,
+          epoch: task.epoch,
+        })),
+      );
+      await this.writes.countChallengeUses.run(
+        trx,
         [...uses].map(([id, n]) => ({ id, n })),
       );
-      await trx
-        .updateTable("challenges")
-        .from(u.as("u"))
-        .set((eb) => ({ uses: eb("challenges.uses", "+", eb.ref("u.n")) }))
-        .whereRef("challenges.id", "=", "u.id")
-        .execute();
     });
   }
 
@@ -415,43 +364,29 @@ export class SqlStore implements Store {
     assignments: ReadonlyArray<{ taskId: string; nodes: readonly Address[]; now: number; deadline: number }>,
   ): Promise<void> {
     if (assignments.length === 0) return;
-    const tasks = this.dialect.rows(
-      { id: "text", now: "bigint", deadline: "bigint", n: "int" },
-      assignments.map((a) => ({ id: a.taskId, now: a.now, deadline: a.deadline, n: a.nodes.length })),
-    );
-    const rows = this.dialect.rows(
-      { task_id: "text", node: "text", assigned_at: "bigint" },
-      assignments.flatMap((a) => a.nodes.map((node) => ({ task_id: a.taskId, node, assigned_at: a.now }))),
-    );
+    const ids = [...new Set(assignments.map((a) => a.taskId))].sort();
     await this.dialect.transaction(async (trx) => {
-      const updated = await trx
-        .updateTable("tasks")
-        .from(tasks.as("r"))
-        .set((eb) => ({
-          status: "assigned",
-          assigned_at: eb.ref("r.now"),
-          deadline: eb.ref("r.deadline"),
-          open_assignments: eb.ref("r.n"),
-        }))
-        .whereRef("tasks.id", "=", "r.id")
-        .where("tasks.status", "=", "queued")
-        .returning("tasks.id")
+      // Checked first (and on PostgreSQL locked, in id order), so the writes below are plain lookups by id.
+      const current = await trx
+        .selectFrom("tasks")
+        .select(["id", "status"])
+        .where(this.dialect.inList("id", ids))
+        .orderBy("id")
+        .$if(this.dialect.rowLocks, (q) => q.forUpdate())
         .execute();
-      if (updated.length !== assignments.length) {
-        const assigned = new Set(updated.map((row) => row.id));
+      const queued = new Set(current.filter((row) => row.status === "queued").map((row) => row.id));
+      for (const { taskId } of assignments) {
         // Not queued, or listed twice in the batch (the second time it is no longer queued).
-        const refused =
-          assignments.find((a) => !assigned.has(a.taskId)) ??
-          assignments.find((a, i) => assignments.findIndex((b) => b.taskId === a.taskId) !== i);
-        throw new RelayerError(`Task ${refused?.taskId} is not queued; cannot assign it`);
+        if (!queued.delete(taskId)) throw new RelayerError(`Task ${taskId} is not queued; cannot assign it`);
       }
-      await trx
-        .insertInto("assignments")
-        .columns(["task_id", "node", "status", "assigned_at"])
-        .expression(
-          trx.selectFrom(rows.as("r")).select(["r.task_id", "r.node", sql.lit("assigned").as("status"), "r.assigned_at"]),
-        )
-        .execute();
+      await this.writes.assignTasks.run(
+        trx,
+        assignments.map((a) => ({ id: a.taskId, now: a.now, deadline: a.deadline, n: a.nodes.length })),
+      );
+      await this.writes.insertAssignments.run(
+        trx,
+        assignments.flatMap((a) => a.nodes.map((node) => ({ task_id: a.taskId, node, assigned_at: a.now }))),
+      );
     });
   }
 
@@ -470,32 +405,12 @@ export class SqlStore implements Store {
       .selectFrom("assignments as a")
       .innerJoin("tasks as t", "t.id", "a.task_id")
       .selectAll("t")
-      .select([
-        "a.task_id",
-        "a.node",
-        "a.status as a_status",
-        "a.output_hash as a_output_hash",
-        "a.tokens_generated as a_tokens",
-        "a.queue_ms",
-        "a.inference_ms",
-        "a.assigned_at as a_assigned_at",
-        "a.submitted_at",
-        "a.reward_wei",
-      ])
+      .select(ASSIGNMENT_BESIDE_TASK)
       .where("a.node", "=", node)
       .where("a.status", "=", "assigned")
       .where("t.status", "=", "assigned")
       .execute();
-    return rows.map((row) => ({
-      task: toTask(row),
-      assignment: toAssignment({
-        ...row,
-        status: row.a_status,
-        output_hash: row.a_output_hash,
-        tokens_generated: row.a_tokens,
-        assigned_at: row.a_assigned_at,
-      }),
-    }));
+    return rows.map((row) => ({ task: toTask(row), assignment: assignmentBesideTask(row) }));
   }
 
   async recordResults(
@@ -505,102 +420,59 @@ export class SqlStore implements Store {
     // A result repeated within the batch is judged by its first copy (stored once, then a duplicate).
     const first = new Map<string, number>();
     results.forEach((r, i) => {
-      if (!first.has(key(r.taskId, r.node))) first.set(key(r.taskId, r.node), i);
+      const k = key(r.taskId, r.node);
+      if (!first.has(k)) first.set(k, i);
     });
-    const unique = [...first.values()].map((i) => results[i] as ResultWrite);
-    const batch = this.dialect.rows(
-      {
-        task_id: "text",
-        node: "text",
-        output_hash: "text",
-        tokens_generated: "int",
-        queue_ms: "real",
-        inference_ms: "real",
-        submitted_at: "bigint",
-      },
-      unique.map((r) => ({
-        task_id: r.taskId,
-        node: r.node,
-        output_hash: r.outputHash,
-        tokens_generated: r.tokensGenerated,
-        queue_ms: r.queueMs,
-        inference_ms: r.inferenceMs,
-        submitted_at: r.submittedAt,
-      })),
-    );
-    const taskIds = [...new Set(unique.map((r) => r.taskId))].sort();
+    const unique = first.size === results.length ? results : [...first.values()].map((i) => results[i] as ResultWrite);
     return this.dialect.transaction(async (trx) => {
-      if (this.dialect.rowLocks) {
-        // Tasks before assignments, in id order: the order settlement locks them in.
-        await trx.selectFrom("tasks").select("id").where(this.dialect.inList("id", taskIds)).orderBy("id").forUpdate().execute();
-      }
-      const written = await trx
-        .updateTable("assignments")
-        .from([batch.as("r"), "tasks as t"])
-        .set((eb) => ({
-          status: "submitted",
-          output_hash: eb.ref("r.output_hash"),
-          tokens_generated: eb.ref("r.tokens_generated"),
-          queue_ms: eb.ref("r.queue_ms"),
-          inference_ms: eb.ref("r.inference_ms"),
-          submitted_at: eb.ref("r.submitted_at"),
-        }))
-        .whereRef("assignments.task_id", "=", "r.task_id")
-        .whereRef("assignments.node", "=", "r.node")
-        .where("assignments.status", "=", "assigned")
-        .whereRef("t.id", "=", "r.task_id")
-        .where("t.status", "=", "assigned")
-        .whereRef("t.deadline", ">=", "r.submitted_at")
-        .returning(["assignments.task_id", "assignments.node"])
-        .execute();
-      const stored = new Set(written.map((row) => key(row.task_id, row.node)));
-      const rejected = unique.filter((r) => !stored.has(key(r.taskId, r.node)));
+      const written = await this.writes.writeResults.changed(
+        trx,
+        unique.map((r) => ({
+          task_id: r.taskId,
+          node: r.node,
+          output_hash: r.outputHash,
+          tokens_generated: r.tokensGenerated,
+          queue_ms: r.queueMs,
+          inference_ms: r.inferenceMs,
+          submitted_at: r.submittedAt,
+        })),
+      );
+      const stored = new Set<string>();
+      // A task's answers tend to arrive together: its counter moves once per batch, not once per result.
+      const storedPerTask = new Map<string, number>();
+      const rejected: string[] = [];
+      unique.forEach((r, i) => {
+        if (written[i]) {
+          stored.add(key(r.taskId, r.node));
+          storedPerTask.set(r.taskId, (storedPerTask.get(r.taskId) ?? 0) + 1);
+        } else {
+          rejected.push(r.taskId);
+        }
+      });
       // Why the others were not written: still open (the deadline passed) or already judged a timeout is late;
       // any other status was stored before; no row at all is unknown.
       const statusOf = new Map<string, string>();
       if (rejected.length > 0) {
-        const pairs = this.dialect.rows(
-          { task_id: "text", node: "text" },
-          rejected.map((r) => ({ task_id: r.taskId, node: r.node })),
-        );
         const rows = await trx
-          .selectFrom(pairs.as("r"))
-          .innerJoin("assignments as a", (join) =>
-            join.onRef("a.task_id", "=", "r.task_id").onRef("a.node", "=", "r.node"),
-          )
-          .select(["a.task_id", "a.node", "a.status"])
+          .selectFrom("assignments")
+          .select(["task_id", "node", "status"])
+          .where(this.dialect.inList("task_id", [...new Set(rejected)]))
           .execute();
         for (const row of rows) statusOf.set(key(row.task_id, row.node), row.status);
       }
-      const outcomeOf = (r: ResultWrite): ResultWriteOutcome => {
+      const outcomes = results.map((r, i): ResultWriteOutcome => {
         const k = key(r.taskId, r.node);
-        if (stored.has(k)) return "stored";
+        if (stored.has(k)) return first.get(k) === i ? "stored" : "duplicate";
         const status = statusOf.get(k);
         if (status === undefined) return "unknown";
         return status === "assigned" || status === "timeout" ? "late" : "duplicate";
-      };
-      const outcomes = results.map((r, i): ResultWriteOutcome => {
-        const outcome = outcomeOf(r);
-        return first.get(key(r.taskId, r.node)) !== i && outcome === "stored" ? "duplicate" : outcome;
       });
-      // A task's answers tend to arrive together: its counter moves once per batch, not once per result.
-      const storedPerTask = new Map<string, number>();
-      for (const r of unique) {
-        if (stored.has(key(r.taskId, r.node))) storedPerTask.set(r.taskId, (storedPerTask.get(r.taskId) ?? 0) + 1);
-      }
       if (storedPerTask.size === 0) return { outcomes, completed: [] };
-      const counts = this.dialect.rows(
-        { id: "text", n: "int" },
+      const left = await this.writes.countAnswers.run(
+        trx,
         [...storedPerTask].map(([id, n]) => ({ id, n })),
       );
-      const left = await trx
-        .updateTable("tasks")
-        .from(counts.as("r"))
-        .set((eb) => ({ open_assignments: eb("tasks.open_assignments", "-", eb.ref("r.n")) }))
-        .whereRef("tasks.id", "=", "r.id")
-        .returning(["tasks.id", "tasks.open_assignments"])
-        .execute();
-      const done = new Set(left.filter((row) => num(row.open_assignments) === 0).map((row) => row.id));
+      const done = new Set(left.filter((row) => num(row.open_assignments) <= 0).map((row) => row.id));
       return { outcomes, completed: [...storedPerTask.keys()].filter((id) => done.has(id)) };
     });
   }
@@ -617,51 +489,58 @@ export class SqlStore implements Store {
     return rows.map((row) => row.id);
   }
 
-  async settleTasks<T extends TaskSettlement>(
+  async judgeTasks<T extends TaskJudgement>(
     taskIds: readonly string[],
     decide: (snapshot: TaskSnapshot) => T,
-  ): Promise<Array<{ taskId: string; settlement: T }>> {
+  ): Promise<Array<{ taskId: string; judgement: T }>> {
     if (taskIds.length === 0) return [];
     const ids = [...new Set(taskIds)].sort();
     return this.dialect.transaction(async (trx) => {
-      const settled: Array<{ taskId: string; settlement: T }> = [];
+      const judged: Array<{ taskId: string; judgement: T }> = [];
       const openEpoch = await this.requireOpenEpoch(trx, Date.now(), "share");
-      // The whole batch is read in three statements, and each node is carried from task to task in memory and
-      // written once at the end. PostgreSQL locks the tasks, then their nodes, each in key order.
-      const taskRows = await trx
-        .selectFrom("tasks")
-        .selectAll()
-        .where(this.dialect.inList("id", ids))
-        .orderBy("id")
-        .$if(this.dialect.rowLocks, (q) => q.forUpdate())
+      // The whole batch is read in two statements (tasks with their assignments, then their nodes), and each
+      // node is carried from task to task in memory and written once at the end. PostgreSQL locks the tasks,
+      // then their nodes, each in key order; a task another relayer judged meanwhile no longer matches.
+      const rows = await trx
+        .selectFrom("tasks as t")
+        .leftJoin("assignments as a", "a.task_id", "t.id")
+        .selectAll("t")
+        .select(ASSIGNMENT_BESIDE_TASK)
+        .where(this.dialect.inList("t.id", ids))
+        .where("t.status", "=", "assigned")
+        .orderBy("t.id")
+        .orderBy("a.node")
+        .$if(this.dialect.rowLocks, (q) => q.forUpdate(["t"]))
         .execute();
-      const open = new Map(taskRows.filter((row) => row.status === "assigned").map((row) => [row.id, toTask(row)]));
-      if (open.size === 0) return settled;
+      const open = new Map<string, TaskRecord>();
       const assignmentsOf = new Map<string, AssignmentRecord[]>();
-      const assignmentRows = await trx
-        .selectFrom("assignments")
-        .selectAll()
-        .where(this.dialect.inList("task_id", [...open.keys()]))
-        .orderBy("task_id")
-        .orderBy("node")
-        .execute();
-      for (const row of assignmentRows) {
-        const assignment = toAssignment(row);
-        const list = assignmentsOf.get(assignment.taskId) ?? [];
-        list.push(assignment);
-        assignmentsOf.set(assignment.taskId, list);
+      const addresses = new Set<string>();
+      for (const row of rows) {
+        if (!open.has(row.id)) {
+          open.set(row.id, toTask(row));
+          assignmentsOf.set(row.id, []);
+        }
+        if (row.node === null) continue;
+        assignmentsOf.get(row.id)?.push(assignmentBesideTask(row));
+        addresses.add(row.node);
       }
-      const addresses = [...new Set(assignmentRows.map((row) => row.node))];
-      const current = await this.loadNodes(trx, addresses, true);
+      if (open.size === 0) return judged;
+      const current = await this.loadNodes(trx, [...addresses], true);
       const changed = new Set<string>();
-      const taskWrites: T["task"][] = [];
-      const taskWriteIds: string[] = [];
+      const taskWrites: Array<{
+        id: string;
+        status: string;
+        output_hash: string | null;
+        tokens_generated: number | null;
+        judged_at: number | null;
+        epoch: number | null;
+      }> = [];
       const assignmentWrites: Array<{ task_id: string; node: string; status: string; reward_wei: string }> = [];
       const ledger: LedgerEntry[] = [];
       for (const taskId of taskIds) {
         const task = open.get(taskId);
         if (!task) continue;
-        open.delete(taskId); // a repeated id settles once
+        open.delete(taskId); // a repeated id is judged once
         const assignments = assignmentsOf.get(taskId) ?? [];
         const nodes = new Map<string, NodeRecord>();
         for (const { node } of assignments) {
@@ -670,73 +549,43 @@ export class SqlStore implements Store {
           nodes.set(node, record);
         }
         const plan = decide({ task, assignments, nodes, openEpoch: openEpoch.epoch });
-        taskWrites.push(plan.task);
-        taskWriteIds.push(taskId);
+        taskWrites.push({
+          id: taskId,
+          status: plan.task.status,
+          output_hash: plan.task.outputHash,
+          tokens_generated: plan.task.tokensGenerated,
+          judged_at: plan.task.judgedAt,
+          epoch: plan.task.epoch,
+        });
         for (const a of plan.assignments) {
-          assignmentWrites.push({ task_id: taskId, node: a.node, status: a.status, reward_wei: a.rewardWei.toString() });
+          assignmentWrites.push({
+            task_id: taskId,
+            node: a.node,
+            status: a.status,
+            reward_wei: a.rewardWei.toString(),
+          });
         }
         for (const node of plan.nodes) {
           current.set(node.address, node);
           changed.add(node.address);
         }
         ledger.push(...plan.ledger);
-        settled.push({ taskId, settlement: plan });
+        judged.push({ taskId, judgement: plan });
       }
-      const t = this.dialect.rows(
-        { id: "text", status: "text", output_hash: "text", tokens_generated: "int", settled_at: "bigint", epoch: "int" },
-        taskWrites.map((w, i) => ({
-          id: taskWriteIds[i] as string,
-          status: w.status,
-          output_hash: w.outputHash,
-          tokens_generated: w.tokensGenerated,
-          settled_at: w.settledAt,
-          epoch: w.epoch,
-        })),
-      );
-      await trx
-        .updateTable("tasks")
-        .from(t.as("r"))
-        .set((eb) => ({
-          status: eb.ref("r.status"),
-          output_hash: eb.ref("r.output_hash"),
-          tokens_generated: eb.ref("r.tokens_generated"),
-          settled_at: eb.ref("r.settled_at"),
-          epoch: eb.ref("r.epoch"),
-          open_assignments: 0,
-        }))
-        .whereRef("tasks.id", "=", "r.id")
-        .execute();
-      if (assignmentWrites.length > 0) {
-        const a = this.dialect.rows({ task_id: "text", node: "text", status: "text", reward_wei: "text" }, assignmentWrites);
-        await trx
-          .updateTable("assignments")
-          .from(a.as("r"))
-          .set((eb) => ({ status: eb.ref("r.status"), reward_wei: eb.ref("r.reward_wei") }))
-          .whereRef("assignments.task_id", "=", "r.task_id")
-          .whereRef("assignments.node", "=", "r.node")
-          .execute();
-      }
+      await this.writes.judgeTasks.run(trx, taskWrites);
+      await this.writes.judgeAssignments.run(trx, assignmentWrites);
       await this.insertLedger(trx, ledger);
       await this.writeNodes(
         trx,
         [...changed].map((address) => current.get(address) as NodeRecord),
       );
-      return settled;
+      return judged;
     });
   }
 
   private async insertLedger(db: Db, entries: readonly LedgerEntry[]): Promise<void> {
-    if (entries.length === 0) return;
-    const r = this.dialect.rows(
-      {
-        epoch: "int",
-        account: "text",
-        kind: "text",
-        ref: "text",
-        amount_wei: "text",
-        bonus_wei: "text",
-        created_at: "bigint",
-      },
+    await this.writes.insertLedger.run(
+      db,
       entries.map((e) => ({
         epoch: e.epoch,
         account: e.account,
@@ -747,11 +596,6 @@ export class SqlStore implements Store {
         created_at: e.createdAt,
       })),
     );
-    await db
-      .insertInto("ledger")
-      .columns(["epoch", "account", "kind", "ref", "amount_wei", "bonus_wei", "created_at"])
-      .expression(db.selectFrom(r.as("r")).selectAll())
-      .execute();
   }
 
   // --- challenges ---
@@ -825,7 +669,15 @@ export class SqlStore implements Store {
         if (amount <= 0n) continue;
         const node = nodes.get(account);
         if (!node) throw new NotFoundError(`No node ${account}; a node appears once it has signed in`);
-        entries.push({ epoch, account, kind: "passive", ref: windowRef, amountWei: amount, bonusWei: 0n, createdAt: now });
+        entries.push({
+          epoch,
+          account,
+          kind: "passive",
+          ref: windowRef,
+          amountWei: amount,
+          bonusWei: 0n,
+          createdAt: now,
+        });
         written.push({ ...node, confirmedWei: node.confirmedWei + amount });
         credited.add(account);
         result.push(account);
@@ -993,13 +845,21 @@ export class SqlStore implements Store {
         })
         .where("epoch", "=", open.epoch)
         .execute();
-      await trx.insertInto("epochs").values({ epoch: open.epoch + 1, status: "open", opened_at: now }).execute();
+      await trx
+        .insertInto("epochs")
+        .values({ epoch: open.epoch + 1, status: "open", opened_at: now })
+        .execute();
       return this.requireEpoch(trx, open.epoch);
     });
   }
 
   async epochLeaves(epoch: number): Promise<LeafRecord[]> {
-    const rows = await this.db.selectFrom("epoch_leaves").selectAll().where("epoch", "=", epoch).orderBy("idx").execute();
+    const rows = await this.db
+      .selectFrom("epoch_leaves")
+      .selectAll()
+      .where("epoch", "=", epoch)
+      .orderBy("idx")
+      .execute();
     return rows.map(toLeaf);
   }
 

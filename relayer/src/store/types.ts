@@ -86,9 +86,9 @@ export interface ResultWrite {
 }
 export type ResultWriteOutcome = "stored" | "duplicate" | "unknown" | "late";
 
-/** What settling one task changes, decided by pure logic from the task's snapshot. */
-export interface TaskSettlement {
-  task: Pick<TaskRecord, "status" | "outputHash" | "tokensGenerated" | "settledAt" | "epoch">;
+/** What judging one task changes, decided by pure logic from the task's snapshot. */
+export interface TaskJudgement {
+  task: Pick<TaskRecord, "status" | "outputHash" | "tokensGenerated" | "judgedAt" | "epoch">;
   assignments: Array<{ node: Address; status: AssignmentStatus; rewardWei: bigint }>;
   nodes: NodeRecord[];
   ledger: LedgerEntry[];
@@ -154,13 +154,13 @@ export interface Store {
   /** Tasks still waiting for results whose deadline passed, or whose every assignment has answered. */
   dueTasks(now: number, limit: number): Promise<string[]>;
   /**
-   * Settles assigned tasks, each once, in one transaction: loads each snapshot, asks `decide`, writes the plan.
+   * Judges assigned tasks, each once, in one transaction: loads each snapshot, asks `decide`, writes the plan.
    * Tasks no longer assigned are skipped.
    */
-  settleTasks<T extends TaskSettlement>(
+  judgeTasks<T extends TaskJudgement>(
     taskIds: readonly string[],
     decide: (snapshot: TaskSnapshot) => T,
-  ): Promise<Array<{ taskId: string; settlement: T }>>;
+  ): Promise<Array<{ taskId: string; judgement: T }>>;
 
   // challenges
   insertChallenge(challenge: ChallengeRecord): Promise<void>;

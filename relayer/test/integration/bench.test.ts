@@ -14,6 +14,9 @@ describe("npm run bench:relayer", () => {
     assert.match(figure("10,000 nodes"), /tree \d+ ms \+ all proofs \d+ ms/);
     const rates = output.match(/durable results ingested per second\s+([\d,]+)\/s/g) ?? [];
     assert.equal(rates.length, 3, "saturated, light and moderate load");
+    // The saturated ingest runs on both stores, same fleet, side by side: a figure for each and their ratio.
+    assert.match(figure("durable results ingested per second"), /[\d,]+\/s\s+[\d,]+\/s/);
+    assert.match(figure("PostgreSQL / SQLite (median ingest)"), /[\d.]+×/);
     assert.match(figure("result → ack latency"), /p50 [\d.]+ ms, p99 [\d.]+ ms/);
     assert.match(figure("sign-in verified"), /ms each/);
     assert.match(figure("sockets open / closed"), /200 held by the relayer \(200 opened, 0 closed\)/);

@@ -5,7 +5,15 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { rewardsVaultAbi } from "@gitblock/sdk";
-import { freePort, getJson, HARDHAT_KEYS, startTestChain, type TestChain } from "@gitblock/testkit";
+import {
+  CliProcess,
+  CRASH_PRELOAD,
+  freePort,
+  getJson,
+  HARDHAT_KEYS,
+  startTestChain,
+  type TestChain,
+} from "@gitblock/testkit";
 import type { Address } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { SqliteStore } from "../../src/store/index.ts";
@@ -19,9 +27,9 @@ interface Run {
   stderr: string;
 }
 
-function run(args: string[], env: Record<string, string> = {}): Promise<Run> {
+function run(args: string[], env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<Run> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [cli, ...args], {
+    const child = spawn(process.execPath, [...nodeArgs, cli, ...args], {
       env: { ...process.env, ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -65,6 +73,9 @@ describe("operator CLI and crash-safe settlement", () => {
 
   const cliRun = (args: string[], extra: Record<string, string> = {}) =>
     run(["--config", configFile, ...args], { ...env, ...extra });
+  /** The CLI with the test preload that SIGKILLs it when the settler publishes `step` (see testkit's crash-preload). */
+  const crashRun = (args: string[], step: "closed" | "built" | "signed" | "broadcast") =>
+    run(["--config", configFile, ...args], { ...env, GITBLOCK_TEST_CRASH_AFTER: step }, ["--import", CRASH_PRELOAD]);
 
   /** Gives every node some confirmed GBT, as validated tasks would. */
   async function earn(amount: bigint) {
@@ -130,10 +141,10 @@ describe("operator CLI and crash-safe settlement", () => {
     // Epoch 1: killed right after closing, after building the tree, after broadcasting the proposal (before
     // recording it); each time the next run resumes.
     await earn(10n ** 18n);
-    const close = await cliRun(["epoch", "close"], { GITBLOCK_CRASH_AT: "after-close" });
-    assert.equal(close.signal, "SIGKILL");
-    for (const point of ["after-build", "after-broadcast"]) {
-      const crashed = await cliRun(["epoch", "propose"], { GITBLOCK_CRASH_AT: point });
+    const close = await crashRun(["epoch", "close"], "closed");
+    assert.equal(close.signal, "SIGKILL", close.stderr);
+    for (const point of ["built", "broadcast"] as const) {
+      const crashed = await crashRun(["epoch", "propose"], point);
       assert.equal(crashed.signal, "SIGKILL", `${point}: ${crashed.stderr}`);
     }
     assert.deepEqual(await proposals(), [1n], "the broadcast landed once");
@@ -147,8 +158,8 @@ describe("operator CLI and crash-safe settlement", () => {
     // Epoch 2: killed after signing (transaction stored, never sent): the restart sends that same transaction.
     await earn(10n ** 18n);
     assert.equal((await cliRun(["epoch", "close"])).code, 0);
-    const crashed = await cliRun(["epoch", "propose"], { GITBLOCK_CRASH_AT: "after-sign" });
-    assert.equal(crashed.signal, "SIGKILL");
+    const crashed = await crashRun(["epoch", "propose"], "signed");
+    assert.equal(crashed.signal, "SIGKILL", crashed.stderr);
     assert.deepEqual(await proposals(), [1n]);
     const listedBefore = JSON.parse((await cliRun(["epoch", "list", "--json"])).stdout);
     assert.equal(listedBefore.find((e: { epoch: number }) => e.epoch === 2).status, "proposing");
@@ -197,23 +208,18 @@ describe("operator CLI and crash-safe settlement", () => {
 
     const port = await freePort();
     // No raw key in this environment: the relayer signs with the keystore or not at all.
-    const { GITBLOCK_RELAYER_KEY: _raw, ...clean } = process.env;
-    const child = spawn(process.execPath, [cli, "--config", keyed, "start"], {
-      env: { ...clean, GITBLOCK_KEYSTORE_PASSWORD: password, GITBLOCK_RELAYER_PORT: String(port), LOG_LEVEL: "info" },
-      stdio: ["ignore", "pipe", "pipe"],
+    const server = new CliProcess(cli, ["--config", keyed, "start"], {
+      GITBLOCK_RELAYER_KEY: undefined,
+      GITBLOCK_KEYSTORE_PASSWORD: password,
+      GITBLOCK_RELAYER_PORT: String(port),
+      LOG_LEVEL: "info",
     });
     try {
-      const log = await new Promise<string>((resolve, reject) => {
-        let out = "";
-        const seen = (chunk: Buffer) => {
-          out += chunk;
-          if (out.includes("relayer listening")) resolve(out);
-        };
-        child.stdout.on("data", seen);
-        child.stderr.on("data", seen);
-        child.once("exit", (code) => reject(new Error(`start exited ${code}: ${out}`)));
-      });
-      assert.match(log, /"chain":31337/, "started with a chain: the keystore key was loaded");
+      // Readiness and the assertion come from one stream: the server's JSON log on stdout.
+      const listening = JSON.parse(
+        await server.line((l) => l.startsWith("{") && JSON.parse(l).msg === "relayer listening", 60_000),
+      );
+      assert.equal(listening.chain, 31337, "started with a chain: the keystore key was loaded");
       const health = await getJson(`http://127.0.0.1:${port}/healthz`);
       assert.equal(health.ok, true);
       assert.equal(health.store, "sqlite");
@@ -235,9 +241,7 @@ describe("operator CLI and crash-safe settlement", () => {
         await restored.close();
       }
     } finally {
-      const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
-      child.kill("SIGTERM");
-      assert.equal(await exited, 0);
+      assert.equal(await server.stop(), 0, server.output());
     }
   });
 });

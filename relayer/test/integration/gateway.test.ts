@@ -64,7 +64,11 @@ describe("node gateway: authentication and hostile frames", () => {
         },
         /^bad_signature: /,
       ],
-      ["unknown session", async () => ({ type: "auth", v: PROTOCOL_VERSION, session: "x".repeat(43) }), /^unknown_session: /],
+      [
+        "unknown session",
+        async () => ({ type: "auth", v: PROTOCOL_VERSION, session: "x".repeat(43) }),
+        /^unknown_session: /,
+      ],
     ];
     for (const [name, frame, expected] of cases) {
       const n = node();
@@ -98,7 +102,7 @@ describe("node gateway: authentication and hostile frames", () => {
     const invalid = await n.next("error");
     assert.equal(invalid.code, "bad_frame");
     assert.match(invalid.message, /taskId|outputHash/);
-    n.send({ type: "heartbeat", v: 9, t: 1 }); // deliberately a version no relayer speaks
+    n.send({ type: "heartbeat", v: 9, t: 1 }); // deliberately a literal: a version other than PROTOCOL_VERSION
     assert.equal((await n.next("error")).code, "unsupported_version");
     n.raw(Buffer.from([1, 2, 3]));
     assert.equal((await n.next("error")).code, "bad_frame");

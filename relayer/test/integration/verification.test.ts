@@ -77,7 +77,7 @@ describe("verification, reputation and rewards", () => {
     const colluders = nodes.slice(3);
     // Their record already cost them: reputation weighs their votes at 60% each.
     for (const c of colluders) await t.relayer.store.updateNode(c.address, (n) => ({ ...n, reputationBps: 6_000 }));
-    await new Promise((resolve) => setTimeout(resolve, 1_100)); // the relayer refreshes node records every second
+    // Votes are weighed with the store's records when the task is judged, so the lowered reputation counts from here on.
     const task = await t.relayer.scheduler.submit(spec("collusion"));
     const sameLie = () => [9, 9, 9];
     await answer(nodes, task.id, (node) => (colluders.includes(node) ? sameLie : honest));
@@ -124,7 +124,7 @@ describe("verification, reputation and rewards", () => {
     cheat.ready();
     assert.equal((await cheat.next("error")).code, "banned");
     const waiting = await t.relayer.scheduler.submit(spec("after ban"));
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await t.relayer.scheduler.whenIdle(); // the dispatch pass that saw the task is over
     assert.equal((await t.relayer.store.getTask(waiting.id))?.status, "queued");
     const profile = await getJson(`${t.url}/api/nodes/${cheat.address}`);
     assert.equal(profile.banned, true);
@@ -210,6 +210,9 @@ describe("verification, reputation and rewards", () => {
       rewards: { passiveIntervalMs: interval, passiveRewardWei: "400", passiveCapPerDayWei: "1000" },
       gateway: { heartbeatTimeoutMs: 10 * 60_000 },
     });
+    // Windows are aligned to multiples of the interval: start just past a boundary, so the nodes connect inside
+    // the first window whatever the wall clock says and however slowly the set-up below runs.
+    t.clock.advance(interval - (t.clock.now() % interval) + 1);
     nodes = await fleet(t, 3);
     const idle = new TestNode(); // connected but never ready: not active
     await idle.connect(t.wsUrl);

@@ -13,7 +13,7 @@ import {
 import { potentialReward, taskReward } from "../../src/economics/rewards.ts";
 import type { AssignmentRecord, NodeRecord, TaskRecord } from "../../src/store/types.ts";
 import { weightedConsensus } from "../../src/verification/consensus.ts";
-import { decideSettlement } from "../../src/verification/settle-task.ts";
+import { judgeTask } from "../../src/verification/judge-task.ts";
 
 const fresh = (): ReputationState => ({
   reputationBps: INITIAL_REPUTATION_BPS,
@@ -117,7 +117,7 @@ describe("weighted consensus", () => {
   });
 });
 
-describe("decideSettlement", () => {
+describe("judgeTask", () => {
   const node = (address: string, reputationBps = 10_000): NodeRecord => ({
     address: address as Address,
     operator: address,
@@ -148,7 +148,7 @@ describe("decideSettlement", () => {
     deadline: 10,
     outputHash: null,
     tokensGenerated: null,
-    settledAt: null,
+    judgedAt: null,
     epoch: null,
   };
   const assignment = (n: string, hash: Hex | null, tokens = 10): AssignmentRecord => ({
@@ -173,7 +173,7 @@ describe("decideSettlement", () => {
       ["c", node("c", 2_000)],
       ["d", node("d", 2_000)],
     ]);
-    const decision = decideSettlement(
+    const decision = judgeTask(
       {
         task: { ...task, redundancy: 4 },
         assignments: [assignment("a", good), assignment("b", good, 99), assignment("c", bad), assignment("d", null)],
@@ -195,7 +195,7 @@ describe("decideSettlement", () => {
   });
 
   it("judges known-answer challenges against the known answer, −15 for a wrong one", () => {
-    const decision = decideSettlement(
+    const decision = judgeTask(
       {
         task: { ...task, kind: "challenge", expectedHash: good },
         assignments: [assignment("a", good), assignment("b", bad), assignment("c", bad)],

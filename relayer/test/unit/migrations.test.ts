@@ -4,14 +4,14 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { after, describe, it } from "node:test";
-import { MIGRATIONS } from "../../src/store/migrations.ts";
 import { SqliteStore } from "../../src/store/index.ts";
+import { MIGRATIONS } from "../../src/store/migrations.ts";
 
 describe("migrations", () => {
   const dir = mkdtempSync(path.join(tmpdir(), "gitblock-migrations-"));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it("upgrades a version-1 database: ledger rows kept, a passive window still credits once", async () => {
+  it("upgrades a version-1 database: ledger rows and verdict times kept, a passive window still credits once", async () => {
     const file = path.join(dir, "v1.db");
     const v1 = new DatabaseSync(file);
     v1.exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT, applied_at BIGINT)");
@@ -23,6 +23,8 @@ describe("migrations", () => {
     credit.run(1, "0xaa", "task", "t1", "750", "50", 10);
     credit.run(1, "network", "network", "t1", "250", "0", 10);
     credit.run(1, "0xaa", "passive", "w1", "400", "0", 20);
+    v1.exec(`INSERT INTO tasks (id, kind, status, model, input, max_tokens, seed, redundancy, created_at, settled_at, epoch)
+      VALUES ('t1', 'job', 'validated', 'tiny', 'hi', 8, 1, 3, 5, 40, 1)`);
     v1.close();
 
     const store = new SqliteStore(file);
@@ -36,6 +38,7 @@ describe("migrations", () => {
           ["0xaa", "passive", "w1", 400n, 0n],
         ],
       );
+      assert.equal((await store.getTask("t1"))?.judgedAt, 40, "the verdict time moved to judged_at");
       const db = new DatabaseSync(file);
       try {
         const versions = db.prepare("SELECT version FROM schema_migrations ORDER BY version").all();

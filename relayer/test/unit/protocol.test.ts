@@ -17,7 +17,8 @@ describe("wire protocol", () => {
     assert.ok(ok.ok);
     const notJson = decodeNodeMessage("{");
     assert.deepEqual(notJson.ok ? null : notJson.code, "bad_frame");
-    const version = decodeNodeMessage(JSON.stringify({ type: "heartbeat", v: 2, t: 5 }) /* deliberately not PROTOCOL_VERSION */);
+    // Deliberately a literal: a version other than PROTOCOL_VERSION.
+    const version = decodeNodeMessage(JSON.stringify({ type: "heartbeat", v: 2, t: 5 }));
     assert.equal(version.ok ? null : version.code, "unsupported_version");
     const extra = decodeNodeMessage(JSON.stringify({ type: "heartbeat", v: PROTOCOL_VERSION, t: 5, evil: true }));
     assert.equal(extra.ok, false, "unknown fields are refused");

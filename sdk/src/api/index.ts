@@ -1,3 +1,6 @@
-// The relayer's HTTP/WS API: response types and their JSON codec. Browser-safe (no `node:` imports).
+// The relayer's HTTP/WS API: routes, response types, their JSON codec and a typed client. Browser-safe (no `node:`
+// imports).
+export * from "./client.ts";
 export * from "./json.ts";
+export * from "./routes.ts";
 export * from "./types.ts";

@@ -1,6 +1,6 @@
 /**
  * The relayer's read API and dashboard channel, as values: every amount a bigint. The relayer produces these types
- * (relayer/src/api) and the dApp consumes them (web/src/lib/api.ts); on the wire bigints travel as decimal strings
+ * (relayer/src/api) and `RelayerApi` (./client.ts) reads them; on the wire bigints travel as decimal strings
  * (see `toJson` and the parsers in ./json.ts).
  */
 import type { Address, Hex } from "viem";
@@ -85,7 +85,7 @@ export interface TaskDetail {
   /** The agreed output (validated tasks). */
   outputHash: Hex | null;
   tokensGenerated: number | null;
-  settledAt: number | null;
+  judgedAt: number | null;
   /** Epoch whose ledger holds this task's credits. */
   epoch: number | null;
   /** Empty until the task is settled. */
@@ -95,7 +95,7 @@ export interface TaskDetail {
 /** A row of `GET /api/tasks`: never which tasks were challenges, nor inputs of tasks still being verified. */
 export type TaskRow = Pick<
   TaskDetail,
-  "id" | "model" | "status" | "createdAt" | "settledAt" | "tokensGenerated" | "outputHash" | "epoch"
+  "id" | "model" | "status" | "createdAt" | "judgedAt" | "tokensGenerated" | "outputHash" | "epoch"
 >;
 
 /** `GET /api/stats`. */
@@ -137,6 +137,21 @@ export interface ClaimProof {
   root: Hex;
   state: ClaimState;
   proof: Hex[];
+}
+
+/** `POST /api/tasks` (admin token): a task to schedule; `redundancy` defaults to the relayer's setting. */
+export interface TaskSubmission {
+  model: string;
+  input: string;
+  maxTokens: number;
+  seed?: number;
+  redundancy?: number;
+}
+
+/** The answer to `POST /api/tasks`. */
+export interface TaskSubmitted {
+  id: string;
+  status: TaskStatus;
 }
 
 /** The body of every error response (4xx, 5xx). */

@@ -168,7 +168,7 @@ export function ReputationPage() {
               {tasks.data.slice(0, 12).map((t) => (
                 <li key={t.id}>
                   <span className={`tag tag-${t.status}`}>{t.status}</span> task <code>{t.id.slice(0, 8)}</code> ·{" "}
-                  {t.model} · {formatAgo(t.settledAt ?? t.createdAt, now)}
+                  {t.model} · {formatAgo(t.judgedAt ?? t.createdAt, now)}
                 </li>
               ))}
             </ul>

@@ -2,8 +2,8 @@ import { useState } from "react";
 import { useAccount } from "wagmi";
 import { Card, Empty } from "../components/ui.tsx";
 import { useTasks } from "../hooks/data.ts";
-import type { TaskStatus } from "../lib/api.ts";
 import { formatAgo, formatCount } from "../lib/format.ts";
+import type { TaskStatus } from "../lib/sdk.ts";
 import { useLive } from "../live.tsx";
 import { useNow } from "./Dashboard.tsx";
 
@@ -79,7 +79,7 @@ export function TasksPage() {
                     </td>
                     <td>{t.tokensGenerated !== null ? formatCount(t.tokensGenerated) : "—"}</td>
                     <td>{t.epoch ?? "—"}</td>
-                    <td>{formatAgo(t.settledAt ?? t.createdAt, now)}</td>
+                    <td>{formatAgo(t.judgedAt ?? t.createdAt, now)}</td>
                   </tr>
                 ))}
               </tbody>

@@ -1,15 +1,17 @@
-import { Kysely, PostgresDialect, sql } from "kysely";
+import { type AliasedRawBuilder, type Compilable, type CompiledQuery, Kysely, PostgresDialect, sql } from "kysely";
 import pg from "pg";
-import type { ColumnKind, Dialect } from "../dialect.ts";
+import { type Batch, type BatchRows, type Columns, type ColumnType, type Dialect, Slot, slotsOf } from "../dialect.ts";
 import { MIGRATIONS, MIGRATIONS_TABLE } from "../migrations.ts";
 import type { Database, Db } from "../schema.ts";
 import { SqlStore } from "../store.ts";
 
 /** Array types for `unnest`: a row-set parameter is one typed array per column. */
-const ARRAY_OF: Record<ColumnKind, string> = { text: "text[]", int: "int4[]", bigint: "int8[]", real: "float8[]" };
+const ARRAY_OF: Record<ColumnType, string> = { text: "text[]", int: "int4[]", bigint: "int8[]", real: "float8[]" };
 /** deadlock_detected, serialization_failure: PostgreSQL aborted the transaction; running it again is the fix. */
 const RETRYABLE = new Set(["40P01", "40001"]);
 const ATTEMPTS = 5;
+/** An UPDATE as `changed` extends it. */
+type Returning = { returning(column: AliasedRawBuilder<string, "ord">): Compilable<{ ord: string }> };
 
 /**
  * PostgreSQL, for several relayers sharing one database: Kysely's `PostgresDialect` over a `pg` pool. Same
@@ -52,12 +54,43 @@ export function postgresDialect(url: string): Dialect {
       await sql`SELECT pg_advisory_xact_lock(${sql.lit(key)})`.execute(trx);
     },
     inList: (column, values) => sql<boolean>`${sql.ref(column)} = ANY(${[...values]}::text[])`,
-    rows: (columns, rows) => {
+    batch: <C extends Columns, O>(columns: C, build: (rows: BatchRows<C>) => unknown): Batch<C, O> => {
+      // The whole batch as a table `r`: one array per column, `unnest`ed side by side, numbered from 1.
       const names = Object.keys(columns);
-      const arrays = names.map(
-        (name) => sql`${rows.map((row) => row[name])}::${sql.raw(ARRAY_OF[columns[name] as ColumnKind])}`,
-      );
-      return sql`(SELECT * FROM unnest(${sql.join(arrays)}) AS t(${sql.join(names.map((name) => sql.id(name)))}))`;
+      const arrays = names.map((name) => {
+        const type = ARRAY_OF[columns[name]?.replace("?", "") as ColumnType];
+        return sql`${new Slot(name)}::${sql.raw(type)}`;
+      });
+      const r = sql`(SELECT * FROM unnest(${sql.join(arrays)}) WITH ORDINALITY AS t(${sql.join(
+        [...names, "ord"].map((n) => sql.id(n)),
+      )}))`.as("r");
+      const rows: BatchRows<C> = {
+        col: (name) => sql.ref(`r.${name}`),
+        update: (query) => query.from(r) as never,
+        insert: (query, values) =>
+          query
+            .columns(Object.keys(values) as never)
+            .expression(db.selectFrom(r).select(Object.entries(values).map(([name, value]) => sql`${value}`.as(name)))),
+      };
+      const statement = build(rows) as Compilable<O>;
+      const compiled = statement.compile();
+      // `changed` (UPDATEs only): the same statement returning the number of each row it matched.
+      let numbered: CompiledQuery<{ ord: string }> | undefined;
+      const execute = async <R>(trx: Db, query: CompiledQuery<R>, list: ReadonlyArray<Record<string, unknown>>) => {
+        const parameters = [...query.parameters];
+        for (const { index, column } of slotsOf(query.parameters)) parameters[index] = list.map((row) => row[column]);
+        return (await trx.executeQuery<R>({ ...query, parameters })).rows;
+      };
+      return {
+        run: async (trx, list) => (list.length === 0 ? [] : execute(trx, compiled, list)),
+        async changed(trx, list) {
+          const changed = list.map(() => false);
+          if (list.length === 0) return changed;
+          numbered ??= (statement as unknown as Returning).returning(sql<string>`r.ord`.as("ord")).compile();
+          for (const { ord } of await execute(trx, numbered, list)) changed[Number(ord) - 1] = true;
+          return changed;
+        },
+      };
     },
     byteOrder: (text) => sql<string>`${text} COLLATE "C"`,
     close: () => db.destroy(),

@@ -1,5 +1,6 @@
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
 import {
+  type Compilable,
   CompiledQuery,
   type DatabaseConnection,
   type Driver,
@@ -11,7 +12,8 @@ import {
   type SqliteStatement,
   sql,
 } from "kysely";
-import type { Dialect } from "../dialect.ts";
+import { RelayerError } from "../../errors.ts";
+import { type Batch, type BatchRows, type Columns, type Dialect, Slot, slotsOf } from "../dialect.ts";
 import { MIGRATIONS, MIGRATIONS_TABLE } from "../migrations.ts";
 import type { Database } from "../schema.ts";
 import { SqlStore } from "../store.ts";
@@ -44,24 +46,65 @@ export function sqliteDialect(path: string, synchronous: "FULL" | "NORMAL" = "FU
   // Checkpoint less often than every 1000 pages: checkpoints run inside commits, on the event loop.
   raw.exec("PRAGMA wal_autocheckpoint = 8000");
   raw.exec("PRAGMA busy_timeout = 5000");
-  // Hot indexes stay in memory (64 MiB page cache, reads through mmap): settling touches many scattered pages.
+  // Hot indexes stay in memory (64 MiB page cache, reads through mmap): judging touches many scattered pages.
   raw.exec("PRAGMA cache_size = -65536");
   raw.exec("PRAGMA mmap_size = 268435456");
+  // A statement that writes many rows keeps a statement journal (to undo just that statement on a constraint
+  // error): in memory, not in a temporary file per statement. Batches are set-based, so every hot write is one.
+  raw.exec("PRAGMA temp_store = MEMORY");
   raw.exec("PRAGMA foreign_keys = ON");
   migrate(raw);
-  const db = new Kysely<Database>({ dialect: new NodeSqliteDialect({ database: nodeSqliteDatabase(raw) }) });
+  const statements = new Statements(raw);
+  const db = new Kysely<Database>({ dialect: new NodeSqliteDialect({ database: kyselyDatabase(raw, statements) }) });
   return {
     kind: "sqlite",
     db,
     rowLocks: false,
     transaction: (work) => db.transaction().execute(work),
     exclusive: async () => {},
-    inList: (column, values) => sql<boolean>`${sql.ref(column)} IN (SELECT value FROM json_each(${JSON.stringify(values)}))`,
-    rows: (columns, rows) => {
-      const names = Object.keys(columns);
-      const json = JSON.stringify(rows.map((row) => names.map((name) => row[name])));
-      const select = names.map((name, i) => sql`value ->> ${sql.lit(i)} AS ${sql.id(name)}`);
-      return sql`(SELECT ${sql.join(select)} FROM json_each(${json}))`;
+    inList: (column, values) =>
+      sql<boolean>`${sql.ref(column)} IN (SELECT value FROM json_each(${JSON.stringify(values)}))`,
+    batch: <C extends Columns, O>(_columns: C, build: (rows: BatchRows<C>) => unknown): Batch<C, O> => {
+      // One row's statement: each column a parameter; `update`/`insert` add nothing but the row's values.
+      const rows: BatchRows<C> = {
+        col: (name) => sql`${new Slot(name)}`,
+        update: (query) => query,
+        insert: (query, values) => query.values(values as never),
+      };
+      const compiled = (build(rows) as Compilable<O>).compile();
+      const slots = slotsOf(compiled.parameters);
+      const parameters = [...compiled.parameters] as SQLInputValue[];
+      const each = (list: ReadonlyArray<Record<string, unknown>>, step: (statement: Prepared) => void) => {
+        // The statement runs on the connection directly, which is only safe inside the store's transaction
+        // (the transaction holds the connection; nothing else can run in between these synchronous calls).
+        if (!raw.isTransaction) throw new RelayerError("a batch statement runs inside a transaction");
+        const statement = statements.get(compiled.sql);
+        for (const row of list) {
+          for (const { index, column } of slots) parameters[index] = row[column] as SQLInputValue;
+          step(statement);
+        }
+      };
+      return {
+        async run(_trx, list) {
+          const returned: O[] = [];
+          each(list, (statement) => {
+            if (statement.reader) for (const row of statement.raw.all(...parameters)) returned.push(row as O);
+            else statement.raw.run(...parameters);
+          });
+          return returned;
+        },
+        async changed(_trx, list) {
+          const changed: boolean[] = [];
+          each(list, (statement) => {
+            changed.push(
+              statement.reader
+                ? statement.raw.all(...parameters).length > 0
+                : Number(statement.raw.run(...parameters).changes) > 0,
+            );
+          });
+          return changed;
+        },
+      };
     },
     // BINARY, SQLite's default collation, already compares bytes.
     byteOrder: (text) => text,
@@ -99,34 +142,48 @@ function migrate(raw: DatabaseSync): void {
   }
 }
 
+interface Prepared {
+  raw: StatementSync;
+  /** A statement that returns columns (a SELECT, or a write with RETURNING) is read with `all`. */
+  reader: boolean;
+  /** The same statement as Kysely's SQLite driver calls it (better-sqlite3's shape). */
+  kysely: SqliteStatement;
+}
+
 /** Prepared statements kept per SQL text; the store's statements are a fixed set of shapes, so this stays small. */
-const STATEMENT_CACHE = 512;
+class Statements {
+  private static readonly LIMIT = 512;
+  private readonly db: DatabaseSync;
+  private readonly cache = new Map<string, Prepared>();
+  constructor(db: DatabaseSync) {
+    this.db = db;
+  }
+  get(text: string): Prepared {
+    let statement = this.cache.get(text);
+    if (!statement) {
+      if (this.cache.size >= Statements.LIMIT) this.cache.delete(this.cache.keys().next().value as string);
+      const raw = this.db.prepare(text);
+      const args = (parameters: ReadonlyArray<unknown>) => parameters as SQLInputValue[];
+      const reader = raw.columns().length > 0;
+      statement = {
+        raw,
+        reader,
+        kysely: {
+          reader,
+          all: (parameters) => raw.all(...args(parameters)),
+          run: (parameters) => raw.run(...args(parameters)),
+          iterate: (parameters) => raw.iterate(...args(parameters)),
+        },
+      };
+      this.cache.set(text, statement);
+    }
+    return statement;
+  }
+}
 
 /** `DatabaseSync` as the better-sqlite3-like object Kysely's SQLite driver expects. */
-function nodeSqliteDatabase(raw: DatabaseSync): SqliteDatabase {
-  const cache = new Map<string, SqliteStatement>();
-  const wrap = (statement: StatementSync): SqliteStatement => {
-    const args = (parameters: ReadonlyArray<unknown>) => parameters as SQLInputValue[];
-    return {
-      // A statement that returns columns (a SELECT, or a write with RETURNING) is read with `all`.
-      reader: statement.columns().length > 0,
-      all: (parameters) => statement.all(...args(parameters)),
-      run: (parameters) => statement.run(...args(parameters)),
-      iterate: (parameters) => statement.iterate(...args(parameters)),
-    };
-  };
-  return {
-    close: () => raw.close(),
-    prepare(text) {
-      let statement = cache.get(text);
-      if (!statement) {
-        if (cache.size >= STATEMENT_CACHE) cache.delete(cache.keys().next().value as string);
-        statement = wrap(raw.prepare(text));
-        cache.set(text, statement);
-      }
-      return statement;
-    },
-  };
+function kyselyDatabase(raw: DatabaseSync, statements: Statements): SqliteDatabase {
+  return { close: () => raw.close(), prepare: (text) => statements.get(text).kysely };
 }
 
 /** Kysely's SQLite driver, beginning write transactions `IMMEDIATE` (the write lock up front, never half-way). */

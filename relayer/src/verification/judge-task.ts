@@ -6,18 +6,18 @@ import {
   type LedgerEntry,
   NETWORK_ACCOUNT,
   type NodeRecord,
-  type TaskSettlement,
+  type TaskJudgement,
   type TaskSnapshot,
 } from "../store/types.ts";
 import { weightedConsensus } from "./consensus.ts";
 
-export interface SettlementParams {
+export interface JudgementParams {
   quorumBps: number;
   ratePerTokenWei: bigint;
   now: number;
 }
 
-/** What one node is told about a settled task. */
+/** What one node is told about a judged task. */
 export interface NodeVerdict {
   node: Address;
   /** On the wire a failed challenge reads "wrong", so challenges stay indistinguishable. */
@@ -30,7 +30,7 @@ export interface NodeVerdict {
   newlyBanned: boolean;
 }
 
-export interface SettlementDecision extends TaskSettlement {
+export interface Judgement extends TaskJudgement {
   verdicts: NodeVerdict[];
 }
 
@@ -43,21 +43,21 @@ const ASSIGNMENT_STATUS: Record<Outcome, AssignmentStatus> = {
 };
 
 /**
- * Decides a task's settlement from its snapshot: pure, so it is unit-tested alone and runs inside the store's
+ * Judges a task from its snapshot: pure, so it is unit-tested alone and runs inside the store's
  * transaction. Ordinary tasks: weighted consensus over every assigned node. Known-answer challenges: each result is
  * compared with the known answer. Correct nodes earn tokens × rate (75% node, 25% network, +10% bonus on the node's
  * share above 70% reputation, judged on the reputation the node had when it answered).
  */
-export function decideSettlement(snapshot: TaskSnapshot, params: SettlementParams): SettlementDecision {
+export function judgeTask(snapshot: TaskSnapshot, params: JudgementParams): Judgement {
   const { task, assignments, nodes, openEpoch } = snapshot;
   const node = (address: string): NodeRecord => {
     const record = nodes.get(address);
-    if (!record) throw new Error(`settlement snapshot lacks node ${address}`);
+    if (!record) throw new Error(`judgement snapshot lacks node ${address}`);
     return record;
   };
 
   let reference: Hex | null;
-  let status: TaskSettlement["task"]["status"];
+  let status: TaskJudgement["task"]["status"];
   if (task.kind === "challenge" && task.expectedHash) {
     reference = task.expectedHash.toLowerCase() as Hex;
     status = "validated";
@@ -88,7 +88,7 @@ export function decideSettlement(snapshot: TaskSnapshot, params: SettlementParam
   const ledger: LedgerEntry[] = [];
   const updatedNodes: NodeRecord[] = [];
   const verdicts: NodeVerdict[] = [];
-  const assignmentUpdates: TaskSettlement["assignments"] = [];
+  const assignmentUpdates: TaskJudgement["assignments"] = [];
   let networkWei = 0n;
   for (const { a, outcome } of outcomes) {
     const before = node(a.node);
@@ -143,7 +143,7 @@ export function decideSettlement(snapshot: TaskSnapshot, params: SettlementParam
       status,
       outputHash: reference,
       tokensGenerated,
-      settledAt: params.now,
+      judgedAt: params.now,
       epoch: status === "validated" ? openEpoch : null,
     },
     assignments: assignmentUpdates,

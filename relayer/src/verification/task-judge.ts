@@ -1,18 +1,18 @@
 import { PROTOCOL_VERSION } from "@gitblock/sdk";
 import type { Clock } from "../clock.ts";
 import type { RelayerEvents } from "../events.ts";
-import type { NodeRegistry } from "../presence/registry.ts";
 import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
+import type { NodeRegistry } from "../presence/registry.ts";
 import type { Store } from "../store/types.ts";
-import { decideSettlement, type SettlementDecision } from "./settle-task.ts";
+import { type Judgement, judgeTask } from "./judge-task.ts";
 
 /**
- * Settles tasks once every assigned node has answered or the deadline passed (silence becomes a timeout), then
+ * Judges tasks once every assigned node has answered or the deadline passed (silence becomes a timeout), then
  * tells each node its verdict and frees its capacity. The decision runs inside the store's transaction, so a
- * task is settled exactly once even when the sweep and a last result race.
+ * task is judged exactly once even when the sweep and a last result race.
  */
-export class TaskSettler {
+export class TaskJudge {
   private readonly store: Store;
   private readonly registry: NodeRegistry;
   private readonly clock: Clock;
@@ -48,7 +48,7 @@ export class TaskSettler {
   private queued = new Set<string>();
   private flushTimer: NodeJS.Timeout | null = null;
 
-  /** Settles soon, batched with other tasks completing in the same few ms (one commit for all of them). */
+  /** Judges soon, batched with other tasks completing in the same few ms (one commit for all of them). */
   enqueue(taskIds: readonly string[]): void {
     for (const id of taskIds) this.queued.add(id);
     if (this.flushTimer) return;
@@ -56,31 +56,31 @@ export class TaskSettler {
       this.flushTimer = null;
       const ids = [...this.queued];
       this.queued.clear();
-      this.settleMany(ids).catch((error: unknown) =>
-        this.log.error({ err: error, tasks: ids.length }, "settling tasks failed; the sweep will retry"),
+      this.judgeMany(ids).catch((error: unknown) =>
+        this.log.error({ err: error, tasks: ids.length }, "judging tasks failed; the sweep will retry"),
       );
     }, 3);
   }
 
-  async settle(taskId: string): Promise<SettlementDecision | undefined> {
-    return (await this.settleMany([taskId]))[0];
+  async judge(taskId: string): Promise<Judgement | undefined> {
+    return (await this.judgeMany([taskId]))[0];
   }
 
-  /** Settles several tasks in one transaction (one fsync), then notifies every node concerned. */
-  async settleMany(taskIds: readonly string[]): Promise<SettlementDecision[]> {
+  /** Judges several tasks in one transaction (one fsync), then notifies every node concerned. */
+  async judgeMany(taskIds: readonly string[]): Promise<Judgement[]> {
     if (taskIds.length === 0) return [];
     const now = this.clock.now();
     const models = new Map<string, string>();
-    const settled = await this.store.settleTasks(taskIds, (snapshot) => {
+    const judged = await this.store.judgeTasks(taskIds, (snapshot) => {
       models.set(snapshot.task.id, snapshot.task.model);
-      return decideSettlement(snapshot, { quorumBps: this.quorumBps, ratePerTokenWei: this.ratePerTokenWei, now });
+      return judgeTask(snapshot, { quorumBps: this.quorumBps, ratePerTokenWei: this.ratePerTokenWei, now });
     });
-    for (const { taskId, settlement } of settled) this.announce(taskId, settlement, models.get(taskId) ?? "", now);
-    if (settled.length > 0) this.onCapacityFreed();
-    return settled.map((s) => s.settlement);
+    for (const { taskId, judgement } of judged) this.announce(taskId, judgement, models.get(taskId) ?? "", now);
+    if (judged.length > 0) this.onCapacityFreed();
+    return judged.map((j) => j.judgement);
   }
 
-  private announce(taskId: string, decision: SettlementDecision, model: string, now: number): void {
+  private announce(taskId: string, decision: Judgement, model: string, now: number): void {
     for (const node of decision.nodes) this.registry.updateRecord(node);
     for (const verdict of decision.verdicts) {
       const presence = this.registry.get(verdict.node);
@@ -115,13 +115,13 @@ export class TaskSettler {
     this.events.emit("task", { taskId, status: decision.task.status, model });
   }
 
-  /** Settles every task whose deadline passed or whose answers are all in. */
+  /** Judges every task whose deadline passed or whose answers are all in. */
   async sweep(): Promise<number> {
-    let settled = 0;
+    let judged = 0;
     for (;;) {
       const due = await this.store.dueTasks(this.clock.now(), 500);
-      settled += (await this.settleMany(due)).length;
-      if (due.length < 500) return settled;
+      judged += (await this.judgeMany(due)).length;
+      if (due.length < 500) return judged;
     }
   }
 }

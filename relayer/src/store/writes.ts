@@ -1,0 +1,193 @@
+import { type Expression, sql } from "kysely";
+import type { Columns, Dialect } from "./dialect.ts";
+import type { Db } from "./schema.ts";
+
+const NODE = {
+  address: "text",
+  operator: "text",
+  country: "text?",
+  reputation_bps: "int",
+  strikes: "int",
+  active_strikes: "int",
+  tasks_validated: "bigint",
+  tasks_failed: "bigint",
+  banned_until: "bigint?",
+  confirmed_wei: "text",
+  last_seen_at: "bigint",
+} as const satisfies Columns;
+
+const TASK = {
+  id: "text",
+  kind: "text",
+  status: "text",
+  model: "text",
+  input: "text",
+  max_tokens: "int",
+  seed: "bigint",
+  expected_hash: "text?",
+  challenge_id: "text?",
+  redundancy: "int",
+  created_at: "bigint",
+  assigned_at: "bigint?",
+  deadline: "bigint?",
+  output_hash: "text?",
+  tokens_generated: "int?",
+  judged_at: "bigint?",
+  epoch: "int?",
+} as const satisfies Columns;
+
+const LEDGER = {
+  epoch: "int",
+  account: "text",
+  kind: "text",
+  ref: "text",
+  amount_wei: "text",
+  bonus_wei: "text",
+  created_at: "bigint",
+} as const satisfies Columns;
+
+/** Every column of a spec, as `col(…)` expressions: the values of an INSERT of whole rows. */
+function all<C extends Columns>(columns: C, col: (name: keyof C & string) => Expression<unknown>) {
+  return Object.fromEntries(Object.keys(columns).map((name) => [name, col(name)]));
+}
+
+/**
+ * The hot path's writes, each one statement built once through Kysely and run for a whole batch of rows
+ * (`Dialect.batch`): a dispatch pass, a result batch or a verdict batch costs no query building per row, and
+ * on PostgreSQL one round trip per statement.
+ */
+export function batchWrites(dialect: Dialect, db: Db) {
+  const { batch } = dialect;
+  return {
+    /** Tasks, whole rows (bulk submission). */
+    insertTasks: batch(TASK, (r) => r.insert(db.insertInto("tasks"), all(TASK, r.col))),
+
+    /** A challenge's use count, once per challenge per submission. */
+    countChallengeUses: batch({ id: "text", n: "int" }, (r) =>
+      r
+        .update(db.updateTable("challenges"))
+        .set((eb) => ({ uses: eb("challenges.uses", "+", r.col("n")) }))
+        .where("challenges.id", "=", r.col("id")),
+    ),
+
+    /** A queued task becomes assigned (the caller checked and, on PostgreSQL, locked it). */
+    assignTasks: batch({ id: "text", now: "bigint", deadline: "bigint", n: "int" }, (r) =>
+      r
+        .update(db.updateTable("tasks"))
+        .set({
+          status: "assigned",
+          assigned_at: r.col("now"),
+          deadline: r.col("deadline"),
+          open_assignments: r.col("n"),
+        })
+        .where("tasks.id", "=", r.col("id")),
+    ),
+
+    insertAssignments: batch({ task_id: "text", node: "text", assigned_at: "bigint" }, (r) =>
+      r.insert(db.insertInto("assignments"), {
+        task_id: r.col("task_id"),
+        node: r.col("node"),
+        status: sql.lit("assigned"),
+        assigned_at: r.col("assigned_at"),
+      }),
+    ),
+
+    /** A result, written only while its assignment and task are open and the deadline has not passed (`changed`). */
+    writeResults: batch(
+      {
+        task_id: "text",
+        node: "text",
+        output_hash: "text",
+        tokens_generated: "int",
+        queue_ms: "real",
+        inference_ms: "real",
+        submitted_at: "bigint",
+      },
+      (r) =>
+        r
+          .update(db.updateTable("assignments"))
+          .set({
+            status: "submitted",
+            output_hash: r.col("output_hash"),
+            tokens_generated: r.col("tokens_generated"),
+            queue_ms: r.col("queue_ms"),
+            inference_ms: r.col("inference_ms"),
+            submitted_at: r.col("submitted_at"),
+          })
+          .where("assignments.task_id", "=", r.col("task_id"))
+          .where("assignments.node", "=", r.col("node"))
+          .where("assignments.status", "=", "assigned")
+          .where((eb) =>
+            eb.exists(
+              eb
+                .selectFrom("tasks as t")
+                .select(sql.lit(1).as("one"))
+                .whereRef("t.id", "=", "assignments.task_id")
+                .where("t.status", "=", "assigned")
+                .where("t.deadline", ">=", r.col("submitted_at")),
+            ),
+          ),
+    ),
+
+    /** Moves a task's open-answer counter by the answers a batch stored for it. */
+    countAnswers: batch({ id: "text", n: "int" }, (r) =>
+      r
+        .update(db.updateTable("tasks"))
+        .set((eb) => ({ open_assignments: eb("tasks.open_assignments", "-", r.col("n")) }))
+        .where("tasks.id", "=", r.col("id"))
+        .returning(["tasks.id", "tasks.open_assignments"]),
+    ),
+
+    judgeTasks: batch(
+      {
+        id: "text",
+        status: "text",
+        output_hash: "text?",
+        tokens_generated: "int?",
+        judged_at: "bigint?",
+        epoch: "int?",
+      },
+      (r) =>
+        r
+          .update(db.updateTable("tasks"))
+          .set({
+            status: r.col("status"),
+            output_hash: r.col("output_hash"),
+            tokens_generated: r.col("tokens_generated"),
+            judged_at: r.col("judged_at"),
+            epoch: r.col("epoch"),
+            open_assignments: 0,
+          })
+          .where("tasks.id", "=", r.col("id")),
+    ),
+
+    judgeAssignments: batch({ task_id: "text", node: "text", status: "text", reward_wei: "text" }, (r) =>
+      r
+        .update(db.updateTable("assignments"))
+        .set({ status: r.col("status"), reward_wei: r.col("reward_wei") })
+        .where("assignments.task_id", "=", r.col("task_id"))
+        .where("assignments.node", "=", r.col("node")),
+    ),
+
+    insertLedger: batch(LEDGER, (r) => r.insert(db.insertInto("ledger"), all(LEDGER, r.col))),
+
+    /** A node's whole state, written back (once per node per batch). */
+    writeNodes: batch(NODE, (r) =>
+      r
+        .update(db.updateTable("nodes"))
+        .set({
+          operator: r.col("operator"),
+          country: r.col("country"),
+          reputation_bps: r.col("reputation_bps"),
+          strikes: r.col("strikes"),
+          active_strikes: r.col("active_strikes"),
+          tasks_validated: r.col("tasks_validated"),
+          tasks_failed: r.col("tasks_failed"),
+          banned_until: r.col("banned_until"),
+          confirmed_wei: r.col("confirmed_wei"),
+          last_seen_at: r.col("last_seen_at"),
+        })
+        .where("nodes.address", "=", r.col("address")),
+    ),
+  };
+}

@@ -1,0 +1,197 @@
+/**
+ * The connection loop: opens one session after another until the client stops. WebSocket first (HTTP polling when
+ * `transport: "http"`, when no WebSocket exists, or under `auto` when a socket cannot be opened), reconnecting after
+ * `initialMs` doubling up to `maxMs` (reset by every sign-in), resuming with the session token instead of signing
+ * again. A refused signature ends the loop: retrying cannot help.
+ */
+import type { Hex } from "viem";
+import { signInTypedData } from "../protocol/auth.ts";
+import type {
+  AuthMessage,
+  AuthOkMessage,
+  HelloMessage,
+  NodeMessage,
+  RelayerMessage,
+  ResultMessage,
+} from "../protocol/messages.ts";
+import { PROTOCOL_VERSION } from "../protocol/version.ts";
+import { httpSession } from "./http-session.ts";
+import { AuthRejectedError, type Session, type SessionEnd, type SessionHost } from "./session.ts";
+import type { Signer } from "./signer.ts";
+import type { NodeClientEvents, NodeClientOptions, Transport, WebSocketConstructor } from "./types.ts";
+import { webSocketSession } from "./ws-session.ts";
+
+/** What the loop reports to the client. */
+export interface ConnectionHooks {
+  /** A connection attempt begins. */
+  connecting(): void;
+  authenticated(ok: AuthOkMessage, transport: Transport): void;
+  /** A relayer frame other than the sign-in's. */
+  handle(message: RelayerMessage): void;
+  error(error: Error): void;
+  /** Results not acknowledged yet, sent again on every new session. */
+  unacked(): Iterable<ResultMessage>;
+  disconnected(info: NodeClientEvents["disconnected"][0]): void;
+  /** The relayer refused the wallet's signature; the loop has ended. */
+  rejected(error: AuthRejectedError): void;
+}
+
+export interface ConnectionLoopOptions
+  extends Pick<NodeClientOptions, "transport" | "reconnect" | "heartbeatMs" | "pollWaitMs" | "capacity" | "country"> {
+  /** The relayer's base URL, without a trailing slash. */
+  base: string;
+  socketUrl: string;
+  WebSocket: WebSocketConstructor | null;
+  fetch: typeof fetch;
+  signer: Signer;
+  /** Aborted when the client stops. */
+  signal: AbortSignal;
+}
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    if (signal.aborted || ms <= 0) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+
+export class ConnectionLoop implements SessionHost {
+  /** Session token: later connections resume with it instead of signing again. */
+  token: string | null = null;
+  readonly signal: AbortSignal;
+  private readonly options: ConnectionLoopOptions;
+  private readonly hooks: ConnectionHooks;
+  private models: string[] = [];
+  /** The signed-in session frames go out on; null between sessions. */
+  private current: Session | null = null;
+
+  constructor(options: ConnectionLoopOptions, hooks: ConnectionHooks) {
+    this.options = options;
+    this.hooks = hooks;
+    this.signal = options.signal;
+  }
+
+  /** Connects, and reconnects, until the signal aborts or the sign-in is refused. */
+  async run(models: string[]): Promise<void> {
+    this.models = models;
+    const { initialMs = 5_000, maxMs = 60_000 } = this.options.reconnect ?? {};
+    let delay = initialMs;
+    const preferred = this.options.transport ?? "auto";
+    const signal = this.signal;
+    while (!signal.aborted) {
+      this.hooks.connecting();
+      let end: SessionEnd;
+      let transport: Transport = preferred === "http" || !this.options.WebSocket ? "http" : "websocket";
+      try {
+        end = transport === "websocket" ? await this.webSocketSession() : await this.httpSession();
+        if (end.fatal) throw end.fatal;
+        if (!end.opened && transport === "websocket" && preferred === "auto" && !signal.aborted) {
+          transport = "http";
+          end = await this.httpSession();
+        }
+      } catch (error) {
+        if (error instanceof AuthRejectedError) {
+          this.current = null;
+          this.hooks.rejected(error);
+          break;
+        }
+        end = { opened: false, authenticated: false, reason: (error as Error).message };
+      }
+      this.current = null;
+      if (signal.aborted) break;
+      if (end.authenticated) delay = initialMs;
+      const wait = end.retryNow ? 0 : delay;
+      this.hooks.disconnected({ transport, reason: end.reason, retryInMs: wait });
+      await sleep(wait, signal);
+      if (!end.retryNow) delay = Math.min(maxMs, delay * 2);
+    }
+  }
+
+  /** Sends a frame on the current session (dropped between sessions: every new session resends what matters). */
+  send(message: NodeMessage): void {
+    this.current?.send(message);
+  }
+
+  /** Announces models and capacity again (e.g. when a ban ends). */
+  announceReady(): void {
+    this.send(this.readyMessage());
+  }
+
+  /** Closes the current session; the loop reconnects unless the client is stopping. */
+  close(reason: string): void {
+    this.current?.close(reason);
+  }
+
+  // --- SessionHost ---
+
+  async signIn(hello: HelloMessage): Promise<AuthMessage> {
+    const challenge = {
+      relayer: hello.relayer,
+      chainId: hello.chainId,
+      account: this.options.signer.address,
+      nonce: hello.nonce as Hex,
+      issuedAt: hello.issuedAt,
+      expiresAt: hello.expiresAt,
+    };
+    const signature = await this.options.signer.signTypedData(signInTypedData(challenge));
+    return { type: "auth", v: PROTOCOL_VERSION, signIn: { ...challenge, signature } };
+  }
+
+  authenticated(ok: AuthOkMessage, session: Session): void {
+    if (ok.session) this.token = ok.session;
+    this.current = session;
+    this.hooks.authenticated(ok, session.transport);
+  }
+
+  unacked(): Iterable<ResultMessage> {
+    return this.hooks.unacked();
+  }
+
+  handle(message: RelayerMessage): void {
+    this.hooks.handle(message);
+  }
+
+  error(error: Error): void {
+    this.hooks.error(error);
+  }
+
+  // --- sessions ---
+
+  private readyMessage(): NodeMessage {
+    return {
+      type: "ready",
+      v: PROTOCOL_VERSION,
+      models: this.models,
+      capacity: this.options.capacity ?? 1,
+      ...(this.options.country ? { country: this.options.country } : {}),
+    };
+  }
+
+  private webSocketSession(): Promise<SessionEnd> {
+    const WebSocket = this.options.WebSocket;
+    if (!WebSocket) return Promise.resolve({ opened: false, authenticated: false, reason: "no WebSocket available" });
+    return webSocketSession(this, {
+      url: this.options.socketUrl,
+      WebSocket,
+      heartbeatMs: this.options.heartbeatMs ?? 15_000,
+      ready: () => this.readyMessage(),
+    });
+  }
+
+  private httpSession(): Promise<SessionEnd> {
+    return httpSession(this, {
+      base: this.options.base,
+      fetch: this.options.fetch,
+      account: this.options.signer.address,
+      models: this.models,
+      capacity: this.options.capacity ?? 1,
+      ...(this.options.country ? { country: this.options.country } : {}),
+      pollWaitMs: this.options.pollWaitMs ?? 20_000,
+    });
+  }
+}

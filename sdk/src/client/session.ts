@@ -1,0 +1,54 @@
+/**
+ * One connection to the relayer, WebSocket (./ws-session.ts) or HTTP polling (./http-session.ts), and what it needs
+ * from the connection loop that opens it (./connection-loop.ts). A session signs in (or resumes with the session
+ * token), hands every relayer frame to its host, and resolves with a `SessionEnd` when it is over.
+ */
+import type {
+  AuthMessage,
+  AuthOkMessage,
+  HelloMessage,
+  NodeMessage,
+  RelayerMessage,
+  ResultMessage,
+} from "../protocol/messages.ts";
+import type { Transport } from "./types.ts";
+
+/** Thrown out of `start()` when the relayer refuses the wallet's sign-in (not retried). */
+export class AuthRejectedError extends Error {
+  override name = "AuthRejectedError";
+}
+
+export interface Session {
+  transport: Transport;
+  /** Sends a node frame; results are POSTed on HTTP and their reply handled as a frame. */
+  send(message: NodeMessage): void;
+  close(reason: string): void;
+}
+
+export interface SessionEnd {
+  /** The relayer answered at all (a WebSocket that never opens makes `auto` fall back to HTTP polling). */
+  opened: boolean;
+  authenticated: boolean;
+  reason: string;
+  /** Reconnect at once (the session token was refused: sign in again). */
+  retryNow?: boolean;
+  /** The relayer refused the wallet's signature: retrying cannot help. */
+  fatal?: AuthRejectedError;
+}
+
+/** What a session gets from the connection loop. */
+export interface SessionHost {
+  /** Aborted when the client stops. */
+  readonly signal: AbortSignal;
+  /** The session token: resumed instead of signing again; a session clears it when the relayer refuses it. */
+  token: string | null;
+  /** Answers a challenge with the wallet's signed `auth` frame. */
+  signIn(hello: HelloMessage): Promise<AuthMessage>;
+  /** Signed in: `session` is now the one frames go out on. */
+  authenticated(ok: AuthOkMessage, session: Session): void;
+  /** Results not acknowledged yet: every new session sends them again (the relayer acks duplicates). */
+  unacked(): Iterable<ResultMessage>;
+  /** A relayer frame other than the sign-in's. */
+  handle(message: RelayerMessage): void;
+  error(error: Error): void;
+}
