@@ -1,7 +1,7 @@
 // `npm run bench:integrity`: verification integrity with R = 3 and known-answer challenges on, for 10%, 20% and 33%
 // dishonest nodes (random liars; colluders that always lie; colluders that lie only where they hold a quorum), then
 // the settings that push accepted-wrong below 0.1% at 20% colluders. Every node is a real client on a real socket
-// to an in-process relayer; inference is the simulation engine. Writes node/bench/results/integrity.json.
+// to an in-process relayer; inference is the simulation engine. Writes sim/bench/results/integrity.json.
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";

@@ -7,11 +7,12 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { type DeployTaskArguments, deploy } from "@gitblock/deploy/task";
+import { deploy } from "@gitblock/deploy/task";
 import type { Deployment } from "@gitblock/sdk/deployments";
 import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
 import { network } from "hardhat";
 import ts from "typescript";
+import { TEST_DEPLOY_ARGUMENTS as defaults } from "./task-arguments.ts";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const deploymentsDir = path.join(root, "deployments");
@@ -30,21 +31,6 @@ interface SchemaNode {
 const schema = JSON.parse(await readFile(schemaFile, "utf8")) as SchemaNode & {
   $schema: string;
   $defs: Record<string, SchemaNode>;
-};
-
-const defaults: DeployTaskArguments = {
-  challengeWindow: 3600,
-  maxEmission: "250000",
-  treasury: "",
-  timelockDelay: 0,
-  relayers: "",
-  guardians: "",
-  teamBeneficiary: "",
-  vestingYears: 4,
-  cliffDays: 365,
-  airdropFile: "",
-  airdropDays: 90,
-  outDir: "",
 };
 
 const explain = (errors: ErrorObject[] | null | undefined) =>

@@ -4,7 +4,7 @@ import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { type DeployTaskArguments, deploy } from "@gitblock/deploy/task";
+import { deploy } from "@gitblock/deploy/task";
 import { rewardsVaultAbi } from "@gitblock/sdk";
 import type { Deployment } from "@gitblock/sdk/deployments";
 import { runToEnd, spawnHardhat, stop, waitForRpc } from "@gitblock/testkit";
@@ -12,21 +12,7 @@ import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { network } from "hardhat";
 import { type Address, createPublicClient, createWalletClient, http, keccak256, parseEther, toHex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-
-const defaults: DeployTaskArguments = {
-  challengeWindow: 3600,
-  maxEmission: "250000",
-  treasury: "",
-  timelockDelay: 0,
-  relayers: "",
-  guardians: "",
-  teamBeneficiary: "",
-  vestingYears: 4,
-  cliffDays: 365,
-  airdropFile: "",
-  airdropDays: 90,
-  outDir: "",
-};
+import { TEST_DEPLOY_ARGUMENTS as defaults } from "./task-arguments.ts";
 
 /** Hardhat's first development account (public; funds the local node's accounts). */
 const HARDHAT_ACCOUNT_0 = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";

@@ -4,7 +4,7 @@
  * built dApp served by `vite preview` (proxying /api, /ws and the chain RPC), a simulated fleet of protocol clients,
  * and Debian's Chromium driven by playwright-core with the injected test wallet.
  *
- * The fleet: small protocol clients from relayer/test/helpers (a `gitblock-sim` fleet can replace them once it is
+ * The fleet: small protocol clients from @gitblock/testkit (a `gitblock-sim` fleet can replace them once it is
  * usable from here); one of them signs with the test wallet's key, so the wallet's node does real, validated work.
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";

@@ -13,6 +13,16 @@ import type { Store, TaskRecord } from "../../src/store/types.ts";
 const task = (id: string): TaskRecord =>
   queuedTask({ model: "m", input: "x", maxTokens: 4, seed: 0 }, { id, kind: "job", redundancy: 2, createdAt: 1 });
 
+/** Two signed-in nodes on fresh wallets. */
+async function twoNodes(store: Store): Promise<[Address, Address]> {
+  const nodes: [Address, Address] = [
+    privateKeyToAddress(generatePrivateKey()),
+    privateKeyToAddress(generatePrivateKey()),
+  ];
+  for (const node of nodes) await store.touchNode(node, 1);
+  return nodes;
+}
+
 // One store, two dialects: the same contract on each, in one run.
 for (const driver of ["sqlite", "postgres"] as const) {
   describe(`store contract (${driver})`, () => {
@@ -35,12 +45,7 @@ for (const driver of ["sqlite", "postgres"] as const) {
     });
 
     it("writes results once, reports duplicates, late and unknown results, and judges a task exactly once", async () => {
-      const [a, b] = [
-        privateKeyToAddress(generatePrivateKey()),
-        privateKeyToAddress(generatePrivateKey()),
-      ] as Address[];
-      await store.touchNode(a as Address, 1);
-      await store.touchNode(b as Address, 1);
+      const [a, b] = await twoNodes(store);
       await store.insertTasks([task("t1"), task("t2")]);
       await store.assignTasks([{ taskId: "t1", nodes: [a as Address, b as Address], now: 10, deadline: 100 }]);
       const hash = `0x${"ab".repeat(32)}` as const;
@@ -117,12 +122,7 @@ for (const driver of ["sqlite", "postgres"] as const) {
     });
 
     it("judges a batch in one call: answers arriving together, a node carried from task to task, repeats once", async () => {
-      const [a, b] = [
-        privateKeyToAddress(generatePrivateKey()),
-        privateKeyToAddress(generatePrivateKey()),
-      ] as Address[];
-      await store.touchNode(a as Address, 1);
-      await store.touchNode(b as Address, 1);
+      const [a, b] = await twoNodes(store);
       await store.insertTasks([task("u1"), task("u2")]);
       await store.assignTasks(
         ["u1", "u2"].map((taskId) => ({ taskId, nodes: [a as Address, b as Address], now: 10, deadline: 100 })),
@@ -164,12 +164,7 @@ for (const driver of ["sqlite", "postgres"] as const) {
       assert.equal((await store.getNode(a as Address))?.confirmedWei, before + 10n);
     });
     it("assigns a dispatch pass all or nothing, and resends open assignments with their tasks", async () => {
-      const [a, b] = [
-        privateKeyToAddress(generatePrivateKey()),
-        privateKeyToAddress(generatePrivateKey()),
-      ] as Address[];
-      await store.touchNode(a as Address, 1);
-      await store.touchNode(b as Address, 1);
+      const [a, b] = await twoNodes(store);
       await store.insertTasks([task("v1"), task("v2")]);
       const pass = (taskId: string) => ({ taskId, nodes: [a as Address, b as Address], now: 10, deadline: 100 });
       await assert.rejects(store.assignTasks([pass("v1"), pass("v1")]), /Task v1 is not queued/);
@@ -195,12 +190,7 @@ for (const driver of ["sqlite", "postgres"] as const) {
     });
 
     it("credits a passive window once per account, capped per day", async () => {
-      const [a, b] = [
-        privateKeyToAddress(generatePrivateKey()),
-        privateKeyToAddress(generatePrivateKey()),
-      ] as Address[];
-      await store.touchNode(a as Address, 1);
-      await store.touchNode(b as Address, 1);
+      const [a, b] = await twoNodes(store);
       const credit = (window: string, accounts: Address[]) =>
         store.creditPassive(accounts, window, 0, 60n, 100n, 1_000);
       assert.deepEqual(await credit("w1", [a as Address, b as Address, a as Address]), [a, b]);
