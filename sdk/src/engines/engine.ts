@@ -1,9 +1,10 @@
 /**
- * What a node runs tasks on. Three kinds implement it: web-llm in a browser Web Worker (WebGPU), an
- * OpenAI-compatible HTTP server on a GPU box (llama.cpp, vLLM, Ollama), and a deterministic simulation for local
- * networks, tests and benchmarks — the only one that runs without a GPU, and named as a simulation wherever it shows.
+ * What a node runs tasks on. Four kinds implement it: web-llm in a browser Web Worker (WebGPU), an
+ * OpenAI-compatible HTTP server on a GPU box (llama.cpp, vLLM, Ollama), llama.cpp embedded in the headless node
+ * through node-llama-cpp (a GGUF file; CPU, CUDA, Vulkan or Metal), and a deterministic simulation for local networks,
+ * tests and benchmarks, named as a simulation wherever it shows.
  */
-export type EngineKind = "webllm" | "openai-http" | "simulation";
+export type EngineKind = "webllm" | "openai-http" | "llama-cpp" | "simulation";
 
 /** A task as the engine sees it: fixed by model id, input, max tokens and seed, decoded greedily. */
 export interface GenerateRequest {
@@ -29,6 +30,49 @@ export interface LoadProgress {
   text: string;
 }
 
+/**
+ * Teacher-forced scoring (verification): the task (model, input) plus the token ids a generator claims it produced.
+ * The verifier feeds input and claimed tokens through the model in one prefill and reports, at every claimed
+ * position, how the claimed token ranks in its own next-token distribution.
+ */
+export interface ScoreRequest {
+  model: string;
+  input: string;
+  tokenIds: number[];
+  /** The task's max tokens: when the claim is shorter, the scorer also checks that the end token was due (`end`). */
+  maxTokens?: number;
+  /** Also list the scorer's `topK` most probable tokens at each position (for disputes and calibration). */
+  topK?: number;
+}
+
+export interface TokenScore {
+  /** The claimed token at this position. */
+  tokenId: number;
+  /** The scorer's own greedy choice here, and whether the claimed token is it. */
+  topTokenId: number;
+  top1: boolean;
+  /** 0 when the claimed token is the scorer's top-1, 1 when second, … */
+  rank: number;
+  /** Natural-log probabilities (greedy, temperature 0: the softmax of the raw logits) of the claimed and top tokens. */
+  logprob: number;
+  topLogprob: number;
+  /** topLogprob − logprob, ≥ 0; 0 when top-1. What a verifier compares with the artifact's δ. */
+  gap: number;
+  /** With `topK`: the scorer's most probable tokens here, best first. */
+  top?: Array<{ tokenId: number; logprob: number }>;
+}
+
+export interface TokenScores {
+  /** One entry per claimed token, in order. */
+  tokens: TokenScore[];
+  /** Claimed tokens that are not the scorer's top-1, and the largest gap among all. */
+  nonTop1: number;
+  maxGap: number;
+  /** With `maxTokens` and a shorter claim: how the end-of-sequence token ranks after the last claimed token. */
+  end?: TokenScore;
+  timings: { queueMs: number; inferenceMs: number };
+}
+
 export interface Engine {
   readonly kind: EngineKind;
   /** Human-readable name shown in UIs and logs; a simulation says so. */
@@ -36,6 +80,11 @@ export interface Engine {
   /** Models this engine can serve now. */
   models(): Promise<string[]>;
   generate(request: GenerateRequest, signal?: AbortSignal): Promise<GenerateResult>;
+  /**
+   * Teacher-forced scoring of claimed tokens, where the engine can do it in one batched prefill (the embedded
+   * llama.cpp engine can; web-llm and the simulation cannot). Absent: this engine cannot verify.
+   */
+  score?(request: ScoreRequest, signal?: AbortSignal): Promise<TokenScores>;
   /** Releases GPU memory, workers and connections. */
   dispose(): Promise<void>;
 }
