@@ -34,6 +34,25 @@ export interface Judgement extends TaskJudgement {
   verdicts: NodeVerdict[];
 }
 
+/**
+ * The token count a validated task pays for. The same hash means the same token ids, so honest nodes report the
+ * same count, but the relayer sees only the hash and cannot count the tokens itself: it takes the count reported
+ * by the most agreeing voting weight (a tie goes to the smaller count), so one agreeing node cannot zero everyone's
+ * pay (as the minimum let it) nor raise it (as the maximum would), and never more than the task's `maxTokens`.
+ */
+export function paidTokenCount(reports: ReadonlyArray<{ tokens: number; weight: number }>, maxTokens: number): number {
+  const weightByCount = new Map<number, number>();
+  for (const { tokens, weight } of reports) {
+    const count = Math.max(0, Math.min(Math.trunc(tokens), maxTokens));
+    weightByCount.set(count, (weightByCount.get(count) ?? 0) + weight);
+  }
+  let best: { count: number; weight: number } | null = null;
+  for (const [count, weight] of weightByCount) {
+    if (!best || weight > best.weight || (weight === best.weight && count < best.count)) best = { count, weight };
+  }
+  return best?.count ?? 0;
+}
+
 const ASSIGNMENT_STATUS: Record<Outcome, AssignmentStatus> = {
   correct: "correct",
   wrong: "wrong",
@@ -82,8 +101,13 @@ export function judgeTask(snapshot: TaskSnapshot, params: JudgementParams): Judg
   });
   const correct = outcomes.filter((o) => o.outcome === "correct");
   if (task.kind === "challenge" && correct.length === 0) status = "rejected";
-  // Same hash means same token ids, so honest counts agree; the minimum keeps a liar from inflating its own.
-  const tokensGenerated = correct.length > 0 ? Math.min(...correct.map((o) => o.a.tokensGenerated ?? 0)) : null;
+  const tokensGenerated =
+    correct.length > 0
+      ? paidTokenCount(
+          correct.map((o) => ({ tokens: o.a.tokensGenerated ?? 0, weight: votingWeight(node(o.a.node)) })),
+          task.maxTokens,
+        )
+      : null;
 
   const ledger: LedgerEntry[] = [];
   const updatedNodes: NodeRecord[] = [];

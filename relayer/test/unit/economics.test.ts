@@ -13,7 +13,7 @@ import {
 import { potentialReward, taskReward } from "../../src/economics/rewards.ts";
 import type { AssignmentRecord, NodeRecord, TaskRecord } from "../../src/store/types.ts";
 import { weightedConsensus } from "../../src/verification/consensus.ts";
-import { judgeTask } from "../../src/verification/judge-task.ts";
+import { judgeTask, paidTokenCount } from "../../src/verification/judge-task.ts";
 
 const fresh = (): ReputationState => ({
   reputationBps: INITIAL_REPUTATION_BPS,
@@ -138,7 +138,7 @@ describe("judgeTask", () => {
     status: "assigned",
     model: "m",
     input: "x",
-    maxTokens: 8,
+    maxTokens: 16,
     seed: 0,
     expectedHash: null,
     challengeId: null,
@@ -183,7 +183,7 @@ describe("judgeTask", () => {
       { quorumBps: 5_100, ratePerTokenWei: 1_000n, now: 5 },
     );
     assert.equal(decision.task.status, "validated");
-    assert.equal(decision.task.tokensGenerated, 10, "the smallest agreeing count is paid");
+    assert.equal(decision.task.tokensGenerated, 10, "the count of the most agreeing weight is paid, not b's 99");
     const outcome = Object.fromEntries(decision.verdicts.map((v) => [v.node, v.internalOutcome]));
     assert.deepEqual(outcome, { a: "correct", b: "correct", c: "wrong", d: "timeout" });
     const reward = Object.fromEntries(decision.verdicts.map((v) => [v.node, v.rewardWei]));
@@ -192,6 +192,61 @@ describe("judgeTask", () => {
     const total = decision.ledger.reduce((sum, e) => sum + e.amountWei, 0n);
     assert.equal(total, 2n * 10_000n + 750n);
     assert.ok(decision.ledger.every((e) => e.epoch === 7));
+  });
+
+  it("pays the count the most agreeing weight reported, never above maxTokens: one node can neither zero nor inflate it", () => {
+    const nodes = new Map([
+      ["a", node("a")],
+      ["b", node("b")],
+      ["c", node("c")],
+    ]);
+    const judge = (tokens: [number, number, number]) =>
+      judgeTask(
+        {
+          task,
+          assignments: [
+            assignment("a", good, tokens[0]),
+            assignment("b", good, tokens[1]),
+            assignment("c", good, tokens[2]),
+          ],
+          nodes,
+          openEpoch: 1,
+        },
+        { quorumBps: 6_600, ratePerTokenWei: 1_000n, now: 5 },
+      );
+    assert.equal(judge([12, 12, 0]).task.tokensGenerated, 12, "an agreeing node reporting 0 does not zero the pay");
+    assert.equal(judge([12, 12, 1_000_000]).task.tokensGenerated, 12, "nor does one reporting a million raise it");
+    const inflated = judge([1_000_000, 1_000_000, 1_000_000]);
+    assert.equal(inflated.task.tokensGenerated, 16, "three agreeing wallets are paid for maxTokens at most");
+    assert.ok(inflated.verdicts.every((v) => v.rewardWei === (16_000n * 75n) / 100n + (16_000n * 75n) / 1_000n));
+  });
+
+  it("paidTokenCount: the heaviest count wins, a tie goes to the smaller, negative or fractional counts are clamped", () => {
+    assert.equal(
+      paidTokenCount(
+        [
+          { tokens: 5, weight: 3 },
+          { tokens: 7, weight: 2 },
+          { tokens: 7, weight: 2 },
+        ],
+        10,
+      ),
+      7,
+    );
+    assert.equal(
+      paidTokenCount(
+        [
+          { tokens: 5, weight: 2 },
+          { tokens: 7, weight: 2 },
+        ],
+        10,
+      ),
+      5,
+    );
+    assert.equal(paidTokenCount([{ tokens: -3, weight: 1 }], 10), 0);
+    assert.equal(paidTokenCount([{ tokens: 4.9, weight: 1 }], 10), 4);
+    assert.equal(paidTokenCount([{ tokens: 50, weight: 1 }], 10), 10);
+    assert.equal(paidTokenCount([], 10), 0);
   });
 
   it("judges known-answer challenges against the known answer, −15 for a wrong one", () => {
