@@ -4,6 +4,7 @@
  * bigints. Browser-safe.
  */
 import type { Address } from "viem";
+import { ApiError } from "../errors.ts";
 import { type JsonObject, readApiParsers, toJson } from "./json.ts";
 import { type ApiRoute, apiPath } from "./routes.ts";
 import type {
@@ -20,18 +21,7 @@ import type {
   TaskSubmitted,
 } from "./types.ts";
 
-/** A non-2xx answer of the relayer's API: its HTTP status and the relayer's `error` text. */
-export class ApiError extends Error {
-  override name = "ApiError";
-  readonly status: number;
-  /** The request, e.g. `GET /api/nodes/0x…`. */
-  readonly request: string;
-  constructor(status: number, message: string, request = "") {
-    super(message);
-    this.status = status;
-    this.request = request;
-  }
-}
+export { ApiError };
 
 /** Null for a 404 (the relayer does not know the thing); other errors pass. */
 async function orNull<T>(answer: Promise<T>): Promise<T | null> {

@@ -5,6 +5,7 @@
  * again. A refused signature ends the loop: retrying cannot help.
  */
 import type { Hex } from "viem";
+import { AuthRejectedError } from "../errors.ts";
 import { signInTypedData } from "../protocol/auth.ts";
 import type {
   AuthMessage,
@@ -16,7 +17,7 @@ import type {
 } from "../protocol/messages.ts";
 import { PROTOCOL_VERSION } from "../protocol/version.ts";
 import { httpSession } from "./http-session.ts";
-import { AuthRejectedError, type Session, type SessionEnd, type SessionHost } from "./session.ts";
+import type { Session, SessionEnd, SessionHost } from "./session.ts";
 import type { Signer } from "./signer.ts";
 import type { NodeClientEvents, NodeClientOptions, Transport, WebSocketConstructor } from "./types.ts";
 import { webSocketSession } from "./ws-session.ts";

@@ -4,9 +4,10 @@
  * so it doubles as `ready` and heartbeat) and POSTs results, handling each reply as a frame.
  */
 import { NODE_HTTP_ROUTES } from "../api/routes.ts";
+import { AuthRejectedError } from "../errors.ts";
 import { type AuthOkMessage, relayerMessage } from "../protocol/messages.ts";
 import { PROTOCOL_VERSION } from "../protocol/version.ts";
-import { AuthRejectedError, type Session, type SessionEnd, type SessionHost } from "./session.ts";
+import type { Session, SessionEnd, SessionHost } from "./session.ts";
 
 export interface HttpSessionOptions {
   /** The relayer's base URL, without a trailing slash. */

@@ -2,11 +2,11 @@ import type { Address } from "viem";
 import { RelayerApi } from "../api/client.ts";
 import type { NodeProfile } from "../api/types.ts";
 import type { Engine } from "../engines/engine.ts";
+import type { AuthRejectedError } from "../errors.ts";
 import type { AuthOkMessage, RelayerMessage } from "../protocol/messages.ts";
 import { NODE_SOCKET_PATH } from "../protocol/version.ts";
 import { ConnectionLoop } from "./connection-loop.ts";
 import { Emitter } from "./emitter.ts";
-import type { AuthRejectedError } from "./session.ts";
 import { type Signer, toSigner } from "./signer.ts";
 import { TaskPump } from "./task-pump.ts";
 import type {
@@ -20,7 +20,7 @@ import type {
 } from "./types.ts";
 import { Verdicts } from "./verdicts.ts";
 
-export { AuthRejectedError } from "./session.ts";
+export { AuthRejectedError } from "../errors.ts";
 export type {
   ClientState,
   NodeClientEvents,

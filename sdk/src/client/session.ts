@@ -3,6 +3,8 @@
  * from the connection loop that opens it (./connection-loop.ts). A session signs in (or resumes with the session
  * token), hands every relayer frame to its host, and resolves with a `SessionEnd` when it is over.
  */
+
+import type { AuthRejectedError } from "../errors.ts";
 import type {
   AuthMessage,
   AuthOkMessage,
@@ -12,11 +14,6 @@ import type {
   ResultMessage,
 } from "../protocol/messages.ts";
 import type { Transport } from "./types.ts";
-
-/** Thrown out of `start()` when the relayer refuses the wallet's sign-in (not retried). */
-export class AuthRejectedError extends Error {
-  override name = "AuthRejectedError";
-}
 
 export interface Session {
   transport: Transport;

@@ -3,9 +3,11 @@
  * announces `ready`, sends results again that were not acknowledged, and heartbeats; a socket silent for three
  * heartbeats is treated as dropped.
  */
+
+import { AuthRejectedError } from "../errors.ts";
 import { decodeRelayerMessage, type NodeMessage } from "../protocol/messages.ts";
 import { PROTOCOL_VERSION } from "../protocol/version.ts";
-import { AuthRejectedError, type Session, type SessionEnd, type SessionHost } from "./session.ts";
+import type { Session, SessionEnd, SessionHost } from "./session.ts";
 import type { WebSocketConstructor } from "./types.ts";
 
 export interface WebSocketSessionOptions {

@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Hex } from "viem";
-import { KeyError } from "./errors.ts";
+import { KeyError } from "../errors.ts";
 import { encryptKeystore, type KeystoreV3 } from "./keystore.ts";
 
 /** geth's "light KDF" (scrypt n = 4096): fast, weaker; for throwaway keys and tests. */

@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes, randomUUID, scryptSync, timingSafeEqual } from "node:crypto";
 import { bytesToHex, type Hex, hexToBytes, keccak256 } from "viem";
 import { privateKeyToAddress } from "viem/accounts";
-import { KeyError } from "./errors.ts";
+import { KeyError } from "../errors.ts";
 
 /**
  * Ethereum keystore v3 (Web3 Secret Storage) with scrypt and aes-128-ctr, from node:crypto: the format geth,

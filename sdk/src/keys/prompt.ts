@@ -1,5 +1,5 @@
 import { createInterface } from "node:readline";
-import { KeyError } from "./errors.ts";
+import { KeyError } from "../errors.ts";
 
 /** Lines of a piped stdin, read once and handed out in order (several prompts read one pipe). */
 let pipedLines: { lines: string[]; waiters: Array<(line: string | null) => void>; closed: boolean } | null = null;
