@@ -14,6 +14,13 @@ const deployTask = task("deploy", "Deploy GitBlock and write deployments/<networ
     defaultValue: 0,
   })
   .addOption({
+    name: "unbondingDelay",
+    description:
+      "Seconds before a NodeBond unbond can be withdrawn (0: 2× the challenge window, ≥ 7 days off local chains)",
+    type: ArgumentType.INT,
+    defaultValue: 0,
+  })
+  .addOption({
     name: "maxEmission",
     description: "Cap per epoch in GBT (node increase + network share)",
     defaultValue: "1000000",

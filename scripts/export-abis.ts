@@ -4,7 +4,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 
 const root = path.resolve(import.meta.dirname, "..");
-const contracts = ["GitBlockToken", "RewardsVault", "GitBlockAirdrop", "TeamVesting", "GitBlockTreasury"];
+const contracts = ["GitBlockToken", "RewardsVault", "GitBlockAirdrop", "TeamVesting", "GitBlockTreasury", "NodeBond"];
 
 const lowerFirst = (name: string) => name.charAt(0).toLowerCase() + name.slice(1);
 

@@ -4,10 +4,11 @@ import type { LoadProgress } from "@gitblock/sdk";
 import { outputHash } from "@gitblock/sdk";
 import { SimulationEngine, simulatedTokens } from "@gitblock/sdk/engines/simulation";
 import {
-  type MlcChatRequest,
+  defaultBosText,
+  type MlcCompletionRequest,
   type MlcEngineLike,
   type MlcInitProgress,
-  toChatRequest,
+  toCompletionRequest,
   toLoadProgress,
   utf8Canonical,
   WebLlmEngine,
@@ -31,7 +32,7 @@ describe("gitblock-node --engine", () => {
 });
 
 describe("simulation engine", () => {
-  it("is deterministic per task, names itself a simulation, and varies with every task field", async () => {
+  it("is deterministic per task, names itself a simulation, and varies with model, input and length", async () => {
     const a = new SimulationEngine();
     const b = new SimulationEngine();
     assert.match(a.name, /simulation/);
@@ -41,9 +42,11 @@ describe("simulation engine", () => {
     assert.ok(ra.tokenIds.length >= 24 && ra.tokenIds.length <= 32, "75–100% of max tokens");
     assert.ok(ra.tokenIds.every((id) => Number.isInteger(id) && id >= 0 && id < 32_000));
     const base = outputHash(ra.tokenIds);
-    for (const change of [{ model: "other" }, { input: "hello!" }, { seed: 10 }, { maxTokens: 33 }]) {
+    for (const change of [{ model: "other" }, { input: "hello!" }, { maxTokens: 33 }]) {
       assert.notEqual(outputHash(simulatedTokens({ ...task, ...change })), base, JSON.stringify(change));
     }
+    // Greedy decoding, as in the real engines: the seed does not change the output.
+    assert.equal(outputHash((await a.generate({ ...task, seed: 10 })).tokenIds), base);
     await assert.rejects(a.generate({ ...task, model: "unknown" }), /does not serve/);
   });
 
@@ -77,7 +80,7 @@ describe("simulation engine", () => {
 /** Test double of web-llm's engine (no GPU, no model download): records calls, answers with fixed text. */
 class FakeMlcEngine implements MlcEngineLike {
   readonly calls: string[] = [];
-  readonly requests: MlcChatRequest[] = [];
+  readonly requests: MlcCompletionRequest[] = [];
   progress: ((r: MlcInitProgress) => void) | null = null;
   reply = "Bonjour ☕";
   hold: Promise<void> | null = null;
@@ -94,21 +97,19 @@ class FakeMlcEngine implements MlcEngineLike {
   setInitProgressCallback(callback: (r: MlcInitProgress) => void) {
     this.progress = callback;
   }
-  chat = {
-    completions: {
-      create: async (request: MlcChatRequest) => {
-        this.requests.push(request);
-        if (this.hold) await this.hold;
-        return { choices: [{ message: { content: this.reply }, finish_reason: "stop" }] };
-      },
+  completions = {
+    create: async (request: MlcCompletionRequest) => {
+      this.requests.push(request);
+      if (this.hold) await this.hold;
+      return { choices: [{ text: this.reply, finish_reason: "stop" }] };
     },
   };
 }
 
 describe("web-llm engine (pure parts, with test doubles for the worker and web-llm)", () => {
-  it("maps a task to a greedy chat request and progress reports to [0, 1]", () => {
-    assert.deepEqual(toChatRequest(task), {
-      messages: [{ role: "user", content: "hello" }],
+  it("maps a task to a greedy raw text completion (BOS text + input, no template) and progress to [0, 1]", () => {
+    assert.deepEqual(toCompletionRequest(task), {
+      prompt: "hello",
       max_tokens: 32,
       seed: 9,
       temperature: 0,
@@ -120,6 +121,10 @@ describe("web-llm engine (pure parts, with test doubles for the worker and web-l
       progress: 1,
       text: "x",
     });
+    assert.equal(toCompletionRequest(task, "<|begin_of_text|>").prompt, "<|begin_of_text|>hello");
+    assert.equal(defaultBosText("Llama-3.2-1B-Instruct-q4f16_1-MLC"), "<|begin_of_text|>");
+    assert.equal(defaultBosText("gemma-2-2b-it-q4f16_1-MLC"), "<bos>");
+    assert.equal(defaultBosText("Qwen2.5-0.5B-Instruct-q4f16_1-MLC"), "");
     assert.equal(toLoadProgress("m", { progress: Number.NaN, timeElapsed: 0, text: "" }).progress, 0);
     assert.deepEqual(utf8Canonical("é☕"), [0xc3, 0xa9, 0xe2, 0x98, 0x95]);
   });
@@ -146,7 +151,7 @@ describe("web-llm engine (pure parts, with test doubles for the worker and web-l
     const first = await engine.generate({ ...task, model: "m-a-MLC" });
     assert.equal(first.text, "Bonjour ☕");
     assert.deepEqual(first.tokenIds, utf8Canonical("Bonjour ☕"));
-    assert.deepEqual(fake.requests[0], toChatRequest({ ...task, model: "m-a-MLC" }));
+    assert.deepEqual(fake.requests[0], toCompletionRequest({ ...task, model: "m-a-MLC" }));
     await engine.generate({ ...task, model: "m-a-MLC", seed: 2 });
     await engine.generate({ ...task, model: "m-b-MLC" });
     assert.equal(workers, 1, "one worker for the engine's lifetime");
@@ -174,6 +179,7 @@ describe("web-llm engine (pure parts, with test doubles for the worker and web-l
       models: ["m-MLC"],
       createWorker: () => ({ terminate() {} }),
       create: async () => fake,
+      bosText: (model) => (model === "m-MLC" ? "<s>" : ""),
     });
     const controller = new AbortController();
     const running = engine.generate({ ...task, model: "m-MLC" }, controller.signal);
@@ -182,6 +188,7 @@ describe("web-llm engine (pure parts, with test doubles for the worker and web-l
     release();
     await assert.rejects(running, /deadline passed/);
     assert.ok(fake.calls.includes("interrupt"));
+    assert.equal(fake.requests[0]?.prompt, "<s>hello", "the model's BOS text before the raw input");
   });
 
   it("the worker entry routes messages to web-llm's handler and reports a throwing one", () => {

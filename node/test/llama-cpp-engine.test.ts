@@ -1,6 +1,10 @@
 // The embedded engine on a real model: llama.cpp (node-llama-cpp's prebuilt CPU binary) on a tiny seeded GGUF that
 // the testkit writes to a temp folder. Generation, teacher-forced scoring, and what scoring tells apart: the same
-// model under other threads/batch sizes, a Q8_0 copy of it, another model, and one steered token.
+// model under other threads/batch sizes, a Q8_0 copy of it, another model, and one steered token. Then verification
+// end to end on the real engine: a generator commits to its output and reveals it, a second engine instance scores
+// the revealed ids teacher-forced, and the agreement rule (at the δ the calibration recommends for the fixture) passes
+// honest claims under other threads, batch and context sizes, and fails a substituted model, steered tokens and an
+// early end of sequence.
 //
 // Threads: at most 2, and 2 only where the test is about threads: llama.cpp's worker threads spin at their barriers,
 // so on a busy 2-core machine a 2-thread context is ~100× slower than a 1-thread one (measured: 24 tokens in 3.4 s
@@ -10,8 +14,22 @@ import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import type { GenerateRequest } from "@gitblock/sdk";
+import {
+  type AgreementRule,
+  allowedNonTop1,
+  commitmentHash,
+  type GenerateRequest,
+  judgeScores,
+  outputHash,
+  passesAt,
+  revealedCommitment,
+  type TokenScores,
+} from "@gitblock/sdk";
 import { TINY_VOCAB, tinyVocabulary, writeTinyGguf } from "@gitblock/testkit";
+import type { Token } from "node-llama-cpp";
+import { type Hex, toHex } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { ggufCalibration, measureAgreement } from "../src/calibration/index.ts";
 import { LlamaCppEngine, type LlamaCppEngineOptions } from "../src/engines/llama-cpp.ts";
 import { embeddedEngine, engineFromSpec } from "../src/engines.ts";
 
@@ -215,5 +233,266 @@ describe("llama.cpp engine (node-llama-cpp, CPU)", () => {
     t.diagnostic(
       `Q8_0 vs F32: ${sameOutputs}/${prompts.length} identical outputs; scoring F32's: ${nonTop1}/${claimed} not top-1, max gap ${maxGap.toFixed(4)}`,
     );
+  });
+});
+
+/**
+ * A steering generator: greedy output, except at each position `pick` names it puts the verifier's second-best token
+ * and continues greedily from there (what a node that wants to push the output somewhere would do).
+ */
+async function steer(
+  steerer: LlamaCppEngine,
+  verifier: LlamaCppEngine,
+  request: GenerateRequest,
+  pick: (scores: TokenScores, after: number) => number | null,
+  count: number,
+): Promise<{ claim: number[]; positions: number[] } | null> {
+  let claim = (await steerer.generate(request)).tokenIds;
+  const positions: number[] = [];
+  while (positions.length < count) {
+    const scores = await verifier.score({ model: request.model, input: request.input, tokenIds: claim, topK: 2 });
+    const p = pick(scores, positions.at(-1) ?? -1);
+    if (p === null) return null;
+    const second = scores.tokens[p]?.top?.[1]?.tokenId;
+    assert.ok(second !== undefined);
+    claim = await continueGreedily(steerer, request, [...claim.slice(0, p), second]);
+    positions.push(p);
+  }
+  return { claim, positions };
+}
+
+/** Greedy continuation of `prefix` (output token ids) on the engine's own sequence. */
+async function continueGreedily(e: LlamaCppEngine, request: GenerateRequest, prefix: number[]): Promise<number[]> {
+  const { sequence } = await e.load();
+  const prompt = await e.promptTokens(request.input);
+  await sequence.clearHistory();
+  const out = [...prefix];
+  if (out.length >= request.maxTokens) return out.slice(0, request.maxTokens);
+  for await (const token of sequence.evaluate([...prompt, ...prefix] as Token[], { temperature: 0 })) {
+    out.push(token);
+    if (out.length >= request.maxTokens) break;
+  }
+  return out;
+}
+
+describe("verification on the embedded engine: commit, reveal, score teacher-forced, judge", () => {
+  const maxTokens = 48;
+  let rule: AgreementRule;
+  const M = allowedNonTop1(maxTokens, {});
+
+  before(async () => {
+    // δ as `gitblock-node calibrate` recommends it for this fixture (F32 generator; batch, context, Q8_0). The threads
+    // pairing is left out here: it changes nothing on one CPU (test/calibration.test.ts measures it), and a 2-thread
+    // context crawls on a busy machine.
+    const setup = await ggufCalibration({
+      modelPath: files.tiny,
+      referencePath: files.q8,
+      gpu: false,
+      prompts,
+      maxTokens,
+    });
+    try {
+      const m = await measureAgreement({
+        model: "tiny",
+        prompts,
+        maxTokens,
+        generator: setup.generator,
+        pairings: setup.pairings.filter((p) => !p.name.startsWith("threads")),
+      });
+      rule = { delta: m.delta };
+    } finally {
+      await setup.dispose();
+    }
+    assert.ok(rule.delta > 0 && rule.delta < 1, `calibrated δ ${rule.delta}`);
+  });
+
+  it("a generator commits to its output, reveals it, and a second engine on the same file passes it", async () => {
+    const generator = engine(files.tiny);
+    const verifier = engine(files.tiny);
+    const node = privateKeyToAccount(generatePrivateKey()).address;
+    for (const [i, input] of prompts.entries()) {
+      const taskId = `task-${i}`;
+      const output = await generator.generate(task(input, maxTokens));
+      const salt: Hex = toHex(crypto.getRandomValues(new Uint8Array(32)));
+      const commitment = commitmentHash({
+        taskId,
+        node,
+        outputHash: outputHash(output.tokenIds),
+        tokenCount: output.tokenIds.length,
+        salt,
+      });
+      // The reveal opens the commitment; any other ids (or salt) do not.
+      const revealed = [...output.tokenIds];
+      assert.equal(revealedCommitment(taskId, node, revealed, salt), commitment);
+      const altered = [...revealed];
+      altered[0] = ((altered[0] as number) + 1) % 226;
+      assert.notEqual(revealedCommitment(taskId, node, altered, salt), commitment);
+      assert.notEqual(revealedCommitment(taskId, node, revealed, toHex(new Uint8Array(32))), commitment);
+
+      const scores = await verifier.score({ model: "tiny", input, tokenIds: revealed, maxTokens });
+      const report = judgeScores(scores, rule);
+      assert.deepEqual(report, {
+        pass: true,
+        firstFailingPosition: null,
+        nonTop1: 0,
+        maxGap: 0,
+        scored: revealed.length + (revealed.length < maxTokens ? 1 : 0),
+      });
+      assert.equal(passesAt(report, rule), true);
+    }
+  });
+
+  it("passes the same task under threads 1/2, batch 512/8 and context 256/128, in both directions", async () => {
+    const a = engine(files.tiny, { threads: 1, batchSize: 512, contextSize: 256 });
+    const b = engine(files.tiny, { threads: 2, batchSize: 8, contextSize: 128 });
+    assert.deepEqual(
+      [await a.backend(), await b.backend()].map((x) => [x.batchSize, x.contextSize]),
+      [
+        [512, 256],
+        [8, 128],
+      ],
+    );
+    for (const input of prompts.slice(0, 2)) {
+      for (const [generator, verifier] of [
+        [a, b],
+        [b, a],
+      ] as const) {
+        const output = await generator.generate(task(input, maxTokens));
+        const scores = await verifier.score({ model: "tiny", input, tokenIds: output.tokenIds, maxTokens });
+        const report = judgeScores(scores, rule);
+        assert.equal(report.pass, true, `${input}: ${JSON.stringify(report)}`);
+      }
+    }
+  });
+
+  it("passes a Q8_0 verifier's honest near-tie flips at the calibrated δ, which an exact rule (δ = 0) would strike", async () => {
+    const f32 = engine(files.tiny);
+    const q8 = engine(files.q8);
+    let flipped = 0;
+    for (const input of prompts) {
+      const output = await f32.generate(task(input, maxTokens));
+      const scores = await q8.score({ model: "tiny", input, tokenIds: output.tokenIds, maxTokens });
+      assert.equal(judgeScores(scores, rule).pass, true, input);
+      if (scores.nonTop1 > 0) {
+        flipped++;
+        assert.equal(judgeScores(scores, { delta: 0 }).pass, false);
+      }
+    }
+    assert.ok(flipped > 0, "some prompt puts a near-tie where the Q8_0 copy rounds the other way");
+  });
+
+  it("fails a substituted model (another seed) on every task, early in the output", async () => {
+    const substitute = engine(files.other); // claims to serve "tiny"
+    const verifier = engine(files.tiny);
+    for (const input of prompts) {
+      const output = await substitute.generate(task(input, maxTokens));
+      const report = judgeScores(
+        await verifier.score({ model: "tiny", input, tokenIds: output.tokenIds, maxTokens }),
+        rule,
+      );
+      assert.equal(report.pass, false, input);
+      assert.ok(report.maxGap > rule.delta);
+      assert.ok(
+        (report.firstFailingPosition ?? Number.POSITIVE_INFINITY) <= 2,
+        `${input}: ${report.firstFailingPosition}`,
+      );
+    }
+  });
+
+  it("fails one steered token where the second-best is a clear choice away, at its position", async (t) => {
+    const steerer = engine(files.tiny);
+    const verifier = engine(files.tiny);
+    const request = task(prompts[1] as string, maxTokens);
+    // The position whose second-best is furthest from the best.
+    const widest = (scores: TokenScores) => {
+      let best = 0;
+      scores.tokens.forEach((t, i) => {
+        const gap = (t.top?.[0]?.logprob ?? 0) - (t.top?.[1]?.logprob ?? 0);
+        const bestGap = (scores.tokens[best]?.top?.[0]?.logprob ?? 0) - (scores.tokens[best]?.top?.[1]?.logprob ?? 0);
+        if (gap > bestGap) best = i;
+      });
+      return best;
+    };
+    const steered = await steer(steerer, verifier, request, widest, 1);
+    assert.ok(steered);
+    const [p] = steered.positions as [number];
+    const scores = await verifier.score({ model: "tiny", input: request.input, tokenIds: steered.claim, maxTokens });
+    const report = judgeScores(scores, rule);
+    assert.equal(report.pass, false);
+    assert.equal(report.firstFailingPosition, p);
+    assert.equal(report.nonTop1, 1, "one non-top-1 position, within M: the gap is what fails it");
+    assert.ok((scores.tokens[p]?.gap ?? 0) > rule.delta, `gap ${scores.tokens[p]?.gap} at ${p}`);
+    assert.equal(scores.tokens[p]?.rank, 1);
+    t.diagnostic(`steered at ${p}: gap ${scores.tokens[p]?.gap.toFixed(3)} > δ ${rule.delta}`);
+  });
+
+  it("fails M + 1 steered near-ties within δ on the count alone; M of them pass", async (t) => {
+    const steerer = engine(files.tiny);
+    const verifier = engine(files.tiny);
+    // The next position after `after` whose second-best is within δ of the best: a steer the gap rule cannot see.
+    const nearTie = (scores: TokenScores, after: number) => {
+      const i = scores.tokens.findIndex(
+        (t, j) => j > after && (t.top?.[0]?.logprob ?? 0) - (t.top?.[1]?.logprob ?? 0) <= rule.delta,
+      );
+      return i === -1 ? null : i;
+    };
+    let found: { request: GenerateRequest; claim: number[]; positions: number[] } | null = null;
+    for (const input of [...prompts, "Once upon a time", "a", "x"]) {
+      const request = task(input, maxTokens);
+      const steered = await steer(steerer, verifier, request, nearTie, M + 1);
+      if (steered) {
+        found = { request, ...steered };
+        break;
+      }
+    }
+    assert.ok(found, `some prompt has ${M + 1} near-ties within δ ${rule.delta} to steer`);
+    const { request, claim, positions } = found;
+    const scores = await verifier.score({ model: "tiny", input: request.input, tokenIds: claim, maxTokens });
+    const report = judgeScores(scores, rule);
+    assert.deepEqual(
+      scores.tokens.flatMap((t, i) => (t.top1 ? [] : [i])),
+      positions,
+      "exactly the steered positions are non-top-1",
+    );
+    assert.ok(report.maxGap <= rule.delta, "every steered token is within δ");
+    assert.equal(report.pass, false);
+    assert.equal(report.nonTop1, M + 1);
+    assert.equal(report.firstFailingPosition, positions[M]);
+
+    // The first M steers alone (and the honest continuation after the M-th) pass: the most a steerer gets.
+    const upToM = await continueGreedily(steerer, request, claim.slice(0, (positions[M - 1] as number) + 1));
+    const fewer = judgeScores(
+      await verifier.score({ model: "tiny", input: request.input, tokenIds: upToM, maxTokens }),
+      rule,
+    );
+    assert.equal(fewer.pass, true, JSON.stringify(fewer));
+    assert.equal(fewer.nonTop1, M);
+    t.diagnostic(
+      `"${request.input}": steered at ${positions.join(", ")} (M = ${M}), gaps ≤ ${report.maxGap.toFixed(4)} ≤ δ ${rule.delta}`,
+    );
+  });
+
+  it("fails an early end of sequence where the model would continue; passes one where it stops", async () => {
+    const generator = engine(files.tiny);
+    const verifier = engine(files.tiny);
+    const input = prompts[0] as string;
+    const output = await generator.generate(task(input, maxTokens));
+    assert.equal(output.tokenIds.length, maxTokens, "this prompt runs to max tokens");
+    const cut = output.tokenIds.slice(0, 20);
+    const scores = await verifier.score({ model: "tiny", input, tokenIds: cut, maxTokens });
+    const report = judgeScores(scores, rule);
+    assert.equal(report.pass, false);
+    assert.equal(report.firstFailingPosition, cut.length, "the end-of-sequence position");
+    assert.equal(report.nonTop1, 1);
+    assert.ok((scores.end?.gap ?? 0) > rule.delta);
+
+    // "a" stops by itself before max tokens (measured: after 20 tokens on seed 1): its end is due.
+    const stops = await generator.generate(task("a", maxTokens));
+    assert.ok(stops.tokenIds.length < maxTokens);
+    const due = judgeScores(
+      await verifier.score({ model: "tiny", input: "a", tokenIds: stops.tokenIds, maxTokens }),
+      rule,
+    );
+    assert.deepEqual([due.pass, due.scored], [true, stops.tokenIds.length + 1]);
   });
 });

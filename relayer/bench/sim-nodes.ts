@@ -1,8 +1,11 @@
 // Simulated nodes for the benchmark, in a process of their own so the relayer keeps its core.
-// Modes: "work" signs in N wallets, takes tasks and answers at once, timing result → ack;
-// "hold" opens N sockets with session tokens and heartbeats on each.
+// Modes: "work" signs in N wallets (each naming a session key), generates the tasks it gets (signed commit, then
+// reveal once the commit is acked) and verifies the claims it is drawn for (a signed passing report), timing each
+// frame → ack; "hold" opens N sockets with session tokens and heartbeats on each.
 
-import { outputHash, PROTOCOL_VERSION, signInTypedData } from "@gitblock/sdk";
+import { randomBytes } from "node:crypto";
+import { commitmentHash, gapMicros, outputHash, PROTOCOL_VERSION, reportHash, signInTypedData } from "@gitblock/sdk";
+import type { Hex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import WebSocket from "ws";
 
@@ -26,64 +29,113 @@ async function work(job: Job): Promise<void> {
   const sentAt = new Map<string, number>();
   let acks = 0;
   const sockets: WebSocket[] = [];
-  const hashes = new Map<string, string>();
+  /** The bench "model": token ids are the input's bytes, so every node agrees. */
+  const tokensOf = new Map<string, { tokenIds: number[]; hash: Hex }>();
+  const tokens = (input: string) => {
+    let entry = tokensOf.get(input);
+    if (!entry) {
+      const tokenIds = [...Buffer.from(input)];
+      entry = { tokenIds, hash: outputHash(tokenIds) };
+      tokensOf.set(input, entry);
+    }
+    return entry;
+  };
   await Promise.all(
     Array.from({ length: job.count }, async () => {
       const account = privateKeyToAccount(generatePrivateKey());
+      const sessionKey = privateKeyToAccount(generatePrivateKey());
+      const reveals = new Map<string, { tokenIds: number[]; salt: Hex }>();
       const ws = new WebSocket(job.wsUrl, { perMessageDeflate: false });
       sockets.push(ws);
+      const timed = (key: string, frame: unknown) => {
+        sentAt.set(key, performance.now());
+        ws.send(JSON.stringify(frame));
+      };
       await new Promise<void>((resolve, reject) => {
         ws.on("message", async (data) => {
           const m = JSON.parse(data.toString());
           if (m.type === "hello") {
-            const challenge = { ...m, account: account.address };
+            const challenge = {
+              relayer: m.relayer,
+              chainId: m.chainId,
+              account: account.address,
+              nonce: m.nonce,
+              issuedAt: m.issuedAt,
+              expiresAt: m.expiresAt,
+              sessionKey: sessionKey.address,
+            };
             const signature = await account.signTypedData(signInTypedData(challenge));
-            ws.send(
-              JSON.stringify({
-                type: "auth",
-                v: PROTOCOL_VERSION,
-                signIn: {
-                  relayer: m.relayer,
-                  chainId: m.chainId,
-                  account: account.address,
-                  nonce: m.nonce,
-                  issuedAt: m.issuedAt,
-                  expiresAt: m.expiresAt,
-                  signature,
-                },
-              }),
-            );
+            ws.send(JSON.stringify({ type: "auth", v: PROTOCOL_VERSION, signIn: { ...challenge, signature } }));
           } else if (m.type === "auth_ok") {
             ws.send(
-              JSON.stringify({ type: "ready", v: PROTOCOL_VERSION, models: ["bench"], capacity: job.capacity ?? 32 }),
+              JSON.stringify({
+                type: "ready",
+                v: PROTOCOL_VERSION,
+                models: ["bench"],
+                capacity: job.capacity ?? 32,
+                verify: true,
+              }),
             );
             resolve();
           } else if (m.type === "task") {
-            let hash = hashes.get(m.input);
-            if (!hash) {
-              hash = outputHash([...Buffer.from(m.input)]);
-              hashes.set(m.input, hash);
-            }
-            const key = `${account.address}:${m.taskId}`;
-            sentAt.set(key, performance.now());
-            ws.send(
-              JSON.stringify({
-                type: "result",
-                v: PROTOCOL_VERSION,
-                taskId: m.taskId,
-                outputHash: hash,
-                tokensGenerated: 32,
-                timings: { queueMs: 0, inferenceMs: 1 },
-              }),
-            );
+            const { tokenIds, hash } = tokens(m.input);
+            const salt = `0x${randomBytes(32).toString("hex")}` as Hex;
+            reveals.set(m.taskId, { tokenIds, salt });
+            const commitment = commitmentHash({
+              taskId: m.taskId,
+              node: account.address,
+              outputHash: hash,
+              tokenCount: tokenIds.length,
+              salt,
+            });
+            const signature = await sessionKey.signMessage({ message: { raw: commitment } });
+            timed(`commit:${m.taskId}`, {
+              type: "commit",
+              v: PROTOCOL_VERSION,
+              taskId: m.taskId,
+              commitment,
+              signature,
+            });
+          } else if (m.type === "verify") {
+            const fields = {
+              taskId: m.taskId,
+              node: account.address,
+              claimHash: outputHash(m.tokenIds),
+              pass: true,
+              firstFailingPosition: -1,
+              nonTop1: 0,
+              maxGapMicros: gapMicros(0),
+              scored: m.tokenIds.length,
+            };
+            const signature = await sessionKey.signMessage({ message: { raw: reportHash(fields) } });
+            const { node: _node, ...frame } = fields;
+            timed(`report:${m.taskId}`, {
+              type: "report",
+              v: PROTOCOL_VERSION,
+              ...frame,
+              signature,
+              timings: { queueMs: 0, inferenceMs: 1 },
+            });
           } else if (m.type === "ack") {
-            const key = `${account.address}:${m.taskId}`;
+            const key = `${m.of}:${m.taskId}`;
             const started = sentAt.get(key);
             if (started !== undefined) {
               latencies.push(performance.now() - started);
               sentAt.delete(key);
             }
             acks++;
+            const reveal = m.of === "commit" ? reveals.get(m.taskId) : undefined;
+            if (reveal) {
+              reveals.delete(m.taskId);
+              timed(`reveal:${m.taskId}`, {
+                type: "reveal",
+                v: PROTOCOL_VERSION,
+                taskId: m.taskId,
+                tokenIds: reveal.tokenIds,
+                salt: reveal.salt,
+                timings: { queueMs: 0, inferenceMs: 1 },
+              });
+            }
           } else if (m.type === "error") {
             send({ type: "error", error: m });
           }

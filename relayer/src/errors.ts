@@ -34,3 +34,19 @@ export class SettlementError extends RelayerError {
 export class NotFoundError extends RelayerError {
   override name = "NotFoundError";
 }
+
+/** NodeBond's chain did not answer (RPC down, refused or timed out): retry later. Bond reads keep their last values. */
+export class ChainUnavailableError extends RelayerError {
+  override name = "ChainUnavailableError";
+}
+
+/** NodeBond refused a call (it reverts, or no NodeBond answers at the address): the same call will not succeed later. */
+export class NodeBondCallError extends RelayerError {
+  override name = "NodeBondCallError";
+  /** The contract's error as `Name(args)` when it reverted, otherwise viem's short message. */
+  readonly reason: string;
+  constructor(message: string, reason: string, options?: ErrorOptions) {
+    super(message, options);
+    this.reason = reason;
+  }
+}

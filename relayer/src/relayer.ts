@@ -1,30 +1,33 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { API_BASE, PROTOCOL_VERSION } from "@gitblock/sdk";
+import { API_BASE, PROTOCOL_VERSION, SERVICE_ROUTES } from "@gitblock/sdk";
 import express, { type NextFunction, type Request, type Response } from "express";
-import type { LocalAccount } from "viem";
+import { keccak256, type LocalAccount, stringToHex } from "viem";
 import { DashboardChannel } from "./api/dashboard.ts";
 import { sendJson } from "./api/json.ts";
 import { nodeProfile } from "./api/profile.ts";
 import { apiRouter } from "./api/routes.ts";
 import { AuthService } from "./auth/sign-in.ts";
+import { BondBook } from "./bonds/bond-book.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import type { RelayerConfig } from "./config/schema.ts";
 import { RelayerEvents } from "./events.ts";
 import { httpPollingRouter } from "./gateway/http-polling.ts";
 import { NodeProtocol } from "./gateway/node-protocol.ts";
-import { ResultIngest } from "./gateway/result-ingest.ts";
+import { WorkIngest } from "./gateway/work-ingest.ts";
 import { WsGateway } from "./gateway/ws-gateway.ts";
 import { PassiveRewards } from "./ledger/passive.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
 import { NodeRegistry } from "./presence/registry.ts";
+import type { ChallengeInputs } from "./scheduler/challenge-inputs.ts";
 import { Scheduler } from "./scheduler/scheduler.ts";
 import { type ChainClients, connectChain } from "./settlement/chain.ts";
 import { EpochSettler } from "./settlement/settler.ts";
 import { openStore } from "./store/index.ts";
 import type { Store } from "./store/types.ts";
-import { TaskJudge } from "./verification/task-judge.ts";
+import { agreementRule, type BondOf, TaskJudge } from "./verification/task-judge.ts";
+import type { TrustPolicy } from "./verification/weight.ts";
 
 export interface RelayerOptions {
   config: RelayerConfig;
@@ -36,6 +39,23 @@ export interface RelayerOptions {
   chain?: ChainClients | null;
   store?: Store;
   random?: () => number;
+  /** Where challenge and probe inputs come from (default: the built-in corpus; the simulator passes its own). */
+  challengeInputs?: ChallengeInputs;
+  /** Bonds as last read from NodeBond (default: none known). */
+  bondOf?: BondOf;
+  /** Called when a node is proven wrong (slash its bond). */
+  onProvenWrong?: (node: `0x${string}`, taskId: string) => void;
+}
+
+/** The trust policy the config describes (weight.ts); bonds are required by default wherever NodeBond is known. */
+export function trustPolicy(config: RelayerConfig["verification"], nodeBondKnown = false): TrustPolicy {
+  return {
+    tenureTasks: config.tenureTasks,
+    tenureFloor: config.tenureFloor,
+    bond: { required: config.bond.required ?? nodeBondKnown, minWei: config.bond.minWei },
+    trustedReputationBps: config.trustedReputationBps,
+    verifiers: config.verifiers,
+  };
 }
 
 /**
@@ -52,7 +72,7 @@ export class Relayer {
   readonly registry = new NodeRegistry();
   readonly auth: AuthService;
   readonly scheduler: Scheduler;
-  readonly ingest: ResultIngest;
+  readonly ingest: WorkIngest;
   readonly taskJudge: TaskJudge;
   readonly protocol: NodeProtocol;
   readonly gateway: WsGateway;
@@ -60,6 +80,8 @@ export class Relayer {
   readonly settler: EpochSettler;
   readonly dashboard: DashboardChannel;
   readonly chain: ChainClients | null;
+  /** Bonds from NodeBond (null: no NodeBond known, bonds play no part). */
+  readonly bonds: BondBook | null;
   private server: Server | null = null;
   private timers: NodeJS.Timeout[] = [];
   private pollingSweep: () => void = () => {};
@@ -80,20 +102,38 @@ export class Relayer {
       sessionTtlSec: config.gateway.sessionTtlSec,
     });
     const common = { store: this.store, clock: this.clock, events: this.events, metrics: this.metrics, log: this.log };
+    this.bonds = this.chain?.nodeBond
+      ? new BondBook({
+          publicClient: this.chain.publicClient,
+          nodeBond: this.chain.nodeBond,
+          walletClient: this.chain.walletClient,
+          cacheTtlMs: config.verification.bond.cacheTtlMs,
+          confirmations: config.chain?.confirmations ?? 1,
+          clock: this.clock,
+        })
+      : null;
+    const trust = trustPolicy(config.verification, this.bonds !== null);
+    const bonds = this.bonds;
     this.scheduler = new Scheduler({
       ...common,
       registry: this.registry,
       config: config.verification,
+      trust,
       ...(options.random ? { random: options.random } : {}),
+      ...(options.challengeInputs ? { challengeInputs: options.challengeInputs } : {}),
     });
     this.taskJudge = new TaskJudge({
       ...common,
       registry: this.registry,
-      quorumBps: config.verification.quorumBps,
+      config: config.verification,
+      trust,
       ratePerTokenWei: config.rewards.ratePerTokenWei,
+      bondOf: options.bondOf ?? bonds?.knownBondOf ?? (() => 0n),
+      ...(options.random ? { random: options.random } : {}),
+      onProvenWrong: options.onProvenWrong ?? ((node, taskId) => this.slash(node, taskId)),
       onCapacityFreed: () => this.scheduler.kick(),
     });
-    this.ingest = new ResultIngest({
+    this.ingest = new WorkIngest({
       store: this.store,
       clock: this.clock,
       metrics: this.metrics,
@@ -105,6 +145,7 @@ export class Relayer {
       registry: this.registry,
       scheduler: this.scheduler,
       ingest: this.ingest,
+      deltaOf: (model) => agreementRule(config.verification, model).delta,
     });
     this.gateway = new WsGateway({
       auth: this.auth,
@@ -117,6 +158,7 @@ export class Relayer {
     this.passive = new PassiveRewards({
       ...common,
       registry: this.registry,
+      probe: (node, model) => this.scheduler.probe(node, model),
       config: config.rewards,
       heartbeatTimeoutMs: config.gateway.heartbeatTimeoutMs,
     });
@@ -131,7 +173,6 @@ export class Relayer {
             registry: this.registry,
             clock: this.clock,
             chain: this.chain,
-            ratePerTokenWei: config.rewards.ratePerTokenWei,
           },
           address,
         ),
@@ -152,11 +193,11 @@ export class Relayer {
     await this.store.openEpoch(this.clock.now());
     const app = express();
     app.disable("x-powered-by");
-    app.get("/healthz", async (_req, res) => {
+    app.get(SERVICE_ROUTES.health, async (_req, res) => {
       const epoch = await this.store.openEpoch(this.clock.now());
       sendJson(res, { ok: true, store: this.store.kind, openEpoch: epoch.epoch, connectedNodes: this.registry.size });
     });
-    app.get("/metrics", async (_req, res) => {
+    app.get(SERVICE_ROUTES.metrics, async (_req, res) => {
       this.metrics.connectedNodes.set(this.registry.size);
       res.type(this.metrics.registry.contentType).send(await this.metrics.registry.metrics());
     });
@@ -263,6 +304,7 @@ export class Relayer {
       "node refresh",
     );
     this.every(rewards.passiveIntervalMs, () => this.passive.tick(), "passive rewards");
+    if (this.bonds) this.every(verification.bond.cacheTtlMs, () => this.refreshBonds(), "bond refresh");
     if (epochs.intervalMs > 0) {
       this.every(epochs.intervalMs, () => this.closeAndSettle(), "epoch close");
     }
@@ -280,6 +322,32 @@ export class Relayer {
     if ((await this.store.stats(this.clock.now())).nodes === 0) return; // nothing to settle yet
     await this.settler.close();
     if (this.config.epochs.autoPropose) await this.settler.advance();
+  }
+
+  /**
+   * A node proven wrong: propose slashing `bond.slashWei` of its bond (never more than it holds). The guardian may
+   * veto the slash during the challenge window; the chain being down only costs this one proposal (logged).
+   */
+  private slash(node: `0x${string}`, taskId: string): void {
+    const bonds = this.bonds;
+    const perOffence = this.config.verification.bond.slashWei;
+    if (!bonds || perOffence <= 0n) return;
+    const held = bonds.knownBondOf(node);
+    if (held <= 0n) return;
+    // biome-ignore lint/complexity/useMathMinMax: bigints (Math.min takes numbers)
+    const amount = held < perOffence ? held : perOffence;
+    bonds
+      .proposeSlash(node, amount, keccak256(stringToHex(taskId)))
+      .then((slash) =>
+        this.log.warn({ node, taskId, amount: amount.toString(), id: slash.id.toString() }, "slash proposed"),
+      )
+      .catch((error: unknown) => this.log.error({ err: error, node, taskId }, "proposing a slash failed"));
+  }
+
+  private async refreshBonds(): Promise<void> {
+    if (!this.bonds) return;
+    const addresses = [...this.registry.all()].map((p) => p.address);
+    if (addresses.length > 0) await this.bonds.refresh(addresses);
   }
 
   private async refreshNodes(): Promise<void> {

@@ -15,8 +15,12 @@ export interface ProtocolParameters {
   timelockProposers: Address[];
   relayers: Address[];
   guardians: Address[];
-  /** Seconds between a proposal and its finality; 0 makes epochs final at once (local networks). */
+  /** Seconds between a proposal and its finality; 0 makes epochs final at once (local networks). NodeBond's slashes
+   * wait the same window. */
   challengeWindow: bigint;
+  /** Seconds a node's unbond waits before it can be withdrawn; must exceed `challengeWindow`. Default:
+   * `defaultUnbondingDelay(challengeWindow)`. */
+  unbondingDelay?: bigint;
   maxEmissionPerEpoch: bigint;
   team: { beneficiary: Address; start: bigint; duration: bigint; cliff: bigint };
   airdrop: { root: Hex; deadline: bigint };
@@ -28,6 +32,7 @@ export interface ProtocolAddresses {
   airdrop: Address;
   teamVesting: Address;
   treasury: Address;
+  nodeBond: Address;
 }
 
 export interface DeployedProtocol {
@@ -44,6 +49,12 @@ async function loadArtifact(name: string): Promise<{ abi: Abi; bytecode: Hex }> 
 }
 
 export type DeployProgress = (step: string) => void;
+
+/** Twice the challenge window (one second on a zero window): strictly longer, as NodeBond requires, with room for the
+ * relayer to notice a fault and propose its slash before a node that unbonded right after it could leave. */
+export function defaultUnbondingDelay(challengeWindow: bigint): bigint {
+  return challengeWindow === 0n ? 1n : 2n * challengeWindow;
+}
 
 export async function deployProtocol(
   publicClient: PublicClient,
@@ -92,8 +103,19 @@ export async function deployProtocol(
     );
   }
 
+  // After the token, so the nonce prediction above is untouched. Slashes go to the treasury, which also administers it.
+  const nodeBond = await deploy("NodeBond", [
+    token,
+    treasury,
+    params.relayers,
+    params.guardians,
+    treasury,
+    params.challengeWindow,
+    params.unbondingDelay ?? defaultUnbondingDelay(params.challengeWindow),
+  ]);
+
   return {
-    addresses: { token, rewardsVault, airdrop, teamVesting, treasury },
+    addresses: { token, rewardsVault, airdrop, teamVesting, treasury, nodeBond },
     deployBlock: deployBlock ?? 0n,
   };
 }

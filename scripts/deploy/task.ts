@@ -7,10 +7,12 @@ import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { type Address, getAddress, parseEther } from "viem";
 import { developmentAccount } from "./development-accounts.ts";
-import { deployProtocol } from "./protocol.ts";
+import { defaultUnbondingDelay, deployProtocol } from "./protocol.ts";
 
 export interface DeployTaskArguments {
   challengeWindow: number;
+  /** Seconds before an unbond can be withdrawn (0 or absent: 2× the challenge window, at least 7 days on real chains). */
+  unbondingDelay?: number;
   maxEmission: string;
   treasury: string;
   timelockDelay: number;
@@ -25,6 +27,13 @@ export interface DeployTaskArguments {
 }
 
 const LOCAL_CHAIN_ID = 31337;
+const DAY = 86_400n;
+/** Least default unbonding delay on a real chain: a week for operators to notice a bad slash and for a node to be
+ * disputed, whatever the challenge window. */
+const REAL_CHAIN_MIN_UNBONDING_DELAY = 7n * DAY;
+/** NodeBond's `MAX_UNBONDING_DELAY`: checked here so that a bad delay fails before anything is deployed. */
+const MAX_UNBONDING_DELAY = 365n * DAY;
+const larger = (a: bigint, b: bigint) => (a > b ? a : b);
 /** Hardhat's well-known development accounts: public keys, never acceptable on a real chain. */
 const developmentAccounts = Array.from({ length: 20 }, (_, addressIndex) => developmentAccount(addressIndex));
 
@@ -101,8 +110,20 @@ export async function deploy(args: DeployTaskArguments, connection: Connection):
 
   const latest = await publicClient.getBlock();
   const now = latest.timestamp;
-  const DAY = 86_400n;
   const challengeWindow = BigInt(args.challengeWindow);
+  const unbondingDelay = args.unbondingDelay
+    ? BigInt(args.unbondingDelay)
+    : local
+      ? defaultUnbondingDelay(challengeWindow)
+      : larger(defaultUnbondingDelay(challengeWindow), REAL_CHAIN_MIN_UNBONDING_DELAY);
+  if (unbondingDelay <= challengeWindow) {
+    throw new DeployConfigError(
+      `--unbonding-delay (${unbondingDelay} s) must be longer than --challenge-window (${challengeWindow} s), or a node could withdraw before a slash against it can be executed`,
+    );
+  }
+  if (unbondingDelay > MAX_UNBONDING_DELAY) {
+    throw new DeployConfigError(`--unbonding-delay (${unbondingDelay} s) is longer than NodeBond's limit of 365 days`);
+  }
   const maxEmissionPerEpoch = parseEther(args.maxEmission);
   const airdropDeadline = now + BigInt(args.airdropDays) * DAY;
 
@@ -117,6 +138,7 @@ export async function deploy(args: DeployTaskArguments, connection: Connection):
       relayers,
       guardians,
       challengeWindow,
+      unbondingDelay,
       maxEmissionPerEpoch,
       team: {
         beneficiary: teamBeneficiary,
@@ -129,6 +151,15 @@ export async function deploy(args: DeployTaskArguments, connection: Connection):
     (step) => console.log(`  → ${step}`),
   );
 
+  const parameters = {
+    challengeWindow: Number(challengeWindow),
+    unbondingDelay: Number(unbondingDelay),
+    maxEmissionPerEpoch: maxEmissionPerEpoch.toString(),
+    airdropRoot: airdropTree.root as `0x${string}`,
+    airdropDeadline: Number(airdropDeadline),
+    relayers,
+    guardians,
+  };
   const deployment: Deployment = {
     network: networkName,
     chainId,
@@ -136,14 +167,7 @@ export async function deploy(args: DeployTaskArguments, connection: Connection):
     deployedAt: new Date(Number(now) * 1000).toISOString(),
     abis: "@gitblock/sdk (sdk/src/abi.ts, generated from artifacts/ by scripts/export-abis.ts)",
     contracts: addresses,
-    parameters: {
-      challengeWindow: Number(challengeWindow),
-      maxEmissionPerEpoch: maxEmissionPerEpoch.toString(),
-      airdropRoot: airdropTree.root as `0x${string}`,
-      airdropDeadline: Number(airdropDeadline),
-      relayers,
-      guardians,
-    },
+    parameters,
   };
   const outDir = path.resolve(args.outDir);
   await mkdir(outDir, { recursive: true });

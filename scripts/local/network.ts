@@ -25,6 +25,12 @@ export class PortInUseError extends Error {
 }
 
 export interface LocalNetworkOptions {
+  /**
+   * Compile the contracts first (default true). The end-to-end test, run inside `hardhat test --coverage`, passes
+   * false: the artifacts are built (and instrumented) already, and rebuilding them mid-run would strip the coverage
+   * instrumentation from the contract tests running beside it.
+   */
+  compile?: boolean;
   chainPort: number;
   relayerPort: number;
   /** Port of the dApp's dev server; 0 leaves the dApp out. */
@@ -97,9 +103,11 @@ export async function startLocalNetwork(options: LocalNetworkOptions): Promise<L
     await rm(dataDir, { recursive: true, force: true });
     await mkdir(dataDir, { recursive: true });
 
-    step("compiling contracts");
-    const build = await runToEnd(spawnHardhat(["build", "--no-tests"]));
-    if (build.code !== 0) throw new Error(`compilation failed:\n${build.output}`);
+    if (options.compile !== false) {
+      step("compiling contracts");
+      const build = await runToEnd(spawnHardhat(["build", "--no-tests"]));
+      if (build.code !== 0) throw new Error(`compilation failed:\n${build.output}`);
+    }
 
     const rpcUrl = `http://127.0.0.1:${chainPort}`;
     step(`starting a fresh Hardhat chain on ${rpcUrl}`);
@@ -163,6 +171,10 @@ export async function startLocalNetwork(options: LocalNetworkOptions): Promise<L
           String(options.jobEveryMs ?? 1_500),
           "--max-tokens",
           "16",
+          // The dispute tier: one reference verifier, whose address (`referenceAccounts(1, 1)`, fleet seed 1)
+          // scripts/local/relayer.config.json names in `verification.referenceVerifiers`.
+          "--references",
+          "1",
         ],
         { ...process.env, GITBLOCK_ADMIN_TOKEN: adminToken },
       );

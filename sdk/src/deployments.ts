@@ -16,9 +16,11 @@ export interface Deployment {
     airdrop: Address;
     teamVesting: Address;
     treasury: Address;
+    nodeBond: Address;
   };
   parameters: {
     challengeWindow: number;
+    unbondingDelay: number;
     maxEmissionPerEpoch: string;
     airdropRoot: `0x${string}`;
     airdropDeadline: number;

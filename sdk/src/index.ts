@@ -5,3 +5,4 @@ export * from "./api/index.ts";
 export * from "./engines/engine.ts";
 export * from "./leaf.ts";
 export * from "./protocol/index.ts";
+export * from "./verification/index.ts";

@@ -1,26 +1,58 @@
-import type { GenerateRequest } from "@gitblock/sdk";
-import { outputHash, type TaskMessage, type VerdictMessage } from "@gitblock/sdk";
+import type { GenerateRequest, TaskMessage, TaskStatus, VerdictMessage, VerifyMessage } from "@gitblock/sdk";
+import { judgeScores, outputHash, RelayerApi } from "@gitblock/sdk";
 import { NodeClient } from "@gitblock/sdk/client";
-import { type SimulationBehaviour, SimulationEngine, simulatedTokens } from "@gitblock/sdk/engines/simulation";
+import {
+  type HardwareClass,
+  type SimulationBehaviour,
+  SimulationEngine,
+  simulatedScores,
+} from "@gitblock/sdk/engines/simulation";
 import { type Address, type Hex, keccak256, stringToBytes } from "viem";
-import { privateKeyToAccount } from "viem/accounts";
+import { type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
 
 /**
  * The simulated fleet: N nodes, each with its own wallet and a NodeClient over a real connection, running the
- * simulation engine with a behaviour:
- * - honest: answers every task correctly, promptly;
- * - slow: misses the deadline on a share of its tasks (timeouts);
- * - liar: a random liar, a wrong answer of its own on a share of its tasks;
- * - colluder: a member of a group that answers every task with the group's shared wrong answer;
- * - flaky: honest, but drops its connection every few seconds and reconnects.
+ * simulation engine on one of a few hardware classes (honest nodes of different classes sometimes generate different
+ * ids: honest disagreement), with a behaviour:
+ * - honest; slow (misses the deadline on a share of its tasks); flaky (honest, drops its connection and reconnects);
+ * - liar (a wrong claim of its own on a share of its tasks); colluder (the group's wrong claim on every task, and
+ *   passes the group's claims as a verifier); challenge-aware (a colluder lying on a share of its tasks and not at
+ *   all once two strikes are active); selection-gaming (a colluder answering instantly);
+ * - steerer (replaces near-ties by the runner-up within δ); cheap-model (runs a cheaper model);
+ * - lazy-verifier (passes every claim without scoring); griefer (fails every claim);
+ * - whitewasher (a colluder that comes back as a new wallet when banned).
+ * Besides them the fleet runs the operator's reference verifiers (the dispute tier) when the relayer names them.
  */
-export const BEHAVIOURS = ["honest", "slow", "liar", "colluder", "flaky"] as const;
+export const BEHAVIOURS = [
+  "honest",
+  "slow",
+  "flaky",
+  "liar",
+  "colluder",
+  "challenge-aware",
+  "selection-gaming",
+  "steerer",
+  "cheap-model",
+  "lazy-verifier",
+  "griefer",
+  "whitewasher",
+] as const;
 export type Behaviour = (typeof BEHAVIOURS)[number];
 export type FleetMix = Record<Behaviour, number>;
 
-export const DISHONEST: ReadonlySet<Behaviour> = new Set(["liar", "colluder"]);
+export const HONEST: ReadonlySet<Behaviour> = new Set(["honest", "slow", "flaky"]);
+export const DISHONEST: ReadonlySet<Behaviour> = new Set(BEHAVIOURS.filter((b) => !HONEST.has(b)));
 
 const SIMULATED_COUNTRIES = ["DE", "US", "BR", "IN", "JP", "NG", "FR", "CA"] as const;
+
+const emptyMix = (): FleetMix => Object.fromEntries(BEHAVIOURS.map((b) => [b, 0])) as FleetMix;
+
+/** The operator's reference verifiers for a fleet seed: the local relayer names these addresses in its config. */
+export function referenceAccounts(seed: number, count: number): PrivateKeyAccount[] {
+  return Array.from({ length: count }, (_, i) =>
+    privateKeyToAccount(keccak256(stringToBytes(`gitblock-sim reference verifier ${seed} ${i}`))),
+  );
+}
 
 export interface FleetOptions {
   relayerUrl: string;
@@ -31,21 +63,19 @@ export interface FleetOptions {
   model?: string;
   maxTokens?: number;
   capacity?: number;
-  /** Share of tasks a liar lies on (default 1). */
+  /** Hardware classes the nodes are spread over (default 4) and the noise each adds to the logits (default 0.001). */
+  classes?: number;
+  noise?: number;
+  /** The relayer's δ for the model (default 0.05): steerers steer within it; accepted-wrong is judged at it. */
+  delta?: number;
+  /** Reference verifiers to run (default 0: a remote relayer runs its own); their wallets: `referenceAccounts`. */
+  references?: number;
+  /** Share of tasks a liar (and a challenge-aware colluder) lies on (default 1 and 0.25). */
   lieRate?: number;
   /** Share of tasks a slow node misses the deadline on (default 0.5). */
   slowRate?: number;
   /** Number of colluding groups the colluders are split into (default 1). */
   colluderGroups?: number;
-  /**
-   * `always`: colluders answer every task with the group's wrong answer. `majority`: the group coordinates out of
-   * band and lies only on tasks where enough members were assigned to reach the quorum (the hardest case: caught
-   * only by known-answer challenges).
-   */
-  colluderStrategy?: "always" | "majority";
-  /** The relayer's R and quorum, for `majority` colluders (default 3 and 6 600 bps). */
-  redundancy?: number;
-  quorumBps?: number;
   /** Honest inference time per task (ms, default 10) and the relayer's task timeout (for slow nodes). */
   latencyMs?: number;
   taskTimeoutMs: number;
@@ -56,7 +86,7 @@ export interface FleetOptions {
   seed?: number;
   /** Gives up when nothing settles for this long (e.g. too few nodes left unbanned), default 15 s. */
   stallMs?: number;
-  /** Queued + assigned tasks at the relayer; the run ends when it reaches 0. */
+  /** Queued + in-flight tasks at the relayer; the run ends when it reaches 0. */
   pending: () => Promise<number>;
   onProgress?: (progress: FleetProgress) => void;
   progressEveryMs?: number;
@@ -74,9 +104,12 @@ export interface FleetProgress {
 
 export interface NodeSummary {
   address: Address;
-  behaviour: Behaviour;
+  behaviour: Behaviour | "reference";
+  hardware: string;
   group: string | null;
+  /** Tasks to generate and claims to verify this node received. */
   tasks: number;
+  verifications: number;
   correct: number;
   wrong: number;
   timeouts: number;
@@ -94,22 +127,21 @@ export interface FleetReport {
   mix: FleetMix;
   /** Jobs the simulation submitted. */
   submitted: number;
-  /** Distinct tasks the fleet received (jobs plus the relayer's hidden known-answer challenges). */
+  /** Distinct tasks generated by the fleet (jobs plus the relayer's hidden challenges). */
   tasks: number;
   validated: number;
   inconclusive: number;
-  /** Tasks that got verdicts but were neither validated nor inconclusive (failed challenges). */
+  /** Tasks whose claim was rejected (the generator's verdict was wrong). */
   rejected: number;
   /** Submitted jobs with no verdict when the run ended. */
   unfinished: number;
-  /** Validated tasks whose accepted answer was a lie. */
+  /** Validated tasks whose claim the true model (no hardware noise) fails at δ. */
   acceptedWrong: number;
   acceptedWrongShare: number;
-  /** Honest (honest + flaky) nodes that got at least one wrong verdict. */
+  /** Honest (honest, slow, flaky) nodes that got at least one wrong verdict. */
   honestWronglyStruck: number;
   honestNodes: number;
   honestWronglyStruckShare: number;
-  /** Slow nodes' timeouts (strikes they earned, not wrong strikes). */
   timeouts: number;
   wrongVerdicts: number;
   strikes: number;
@@ -137,9 +169,6 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-const taskKey = (t: Pick<GenerateRequest, "model" | "input" | "seed" | "maxTokens">) =>
-  `${t.model}\n${t.seed}\n${t.maxTokens}\n${t.input}`;
-
 const median = (values: number[]) => {
   if (values.length === 0) return null;
   const sorted = [...values].sort((a, b) => a - b);
@@ -147,18 +176,19 @@ const median = (values: number[]) => {
 };
 
 interface Member {
-  behaviour: Behaviour;
+  behaviour: Behaviour | "reference";
   group: string | null;
   client: NodeClient;
   summary: NodeSummary;
   startedAt: number | null;
   dropTimer: ReturnType<typeof setInterval> | null;
-  /** The task id of each task this node is working on, by task content (what its engine sees). */
-  taskIds: Map<string, string>;
+  /** Whitewashers: how many wallets this identity has used. */
+  wallet: number;
+  index: number;
 }
 
 export function parseMix(spec: string): FleetMix {
-  const mix: FleetMix = { honest: 0, slow: 0, liar: 0, colluder: 0, flaky: 0 };
+  const mix = emptyMix();
   for (const part of spec.split(",").filter(Boolean)) {
     const [name, count] = part.split("=");
     if (!BEHAVIOURS.includes(name as Behaviour) || !/^\d+$/.test(count ?? "")) {
@@ -174,13 +204,16 @@ export class Fleet {
   private readonly options: FleetOptions;
   private readonly random: () => number;
   readonly mix: FleetMix;
-  /** Per task: what each node answered (lie or not) and the verdicts. */
-  private readonly answers = new Map<string, Map<Address, boolean>>();
+  private readonly hardware: HardwareClass[];
+  /** Per task: its generator (the latest one sent it), the claim its engine produced, the task's fields, verdicts. */
+  private readonly generators = new Map<string, Address>();
+  private readonly claims = new Map<string, { tokenIds: number[]; node: Address }>();
+  /** Final statuses read from the relayer's task API, for tasks whose generator's verdict does not tell. */
+  private readonly published = new Map<string, TaskStatus>();
+  private readonly claimsByHash = new Map<Hex, number[]>();
   private readonly verdicts = new Map<string, Array<{ node: Address; verdict: VerdictMessage }>>();
   private readonly taskSpecs = new Map<string, TaskMessage>();
   private readonly submittedInputs = new Set<string>();
-  /** Colluding groups' shared notes: how many members received each task. */
-  private readonly groupSightings = new Map<string, Map<string, number>>();
   private started = 0;
   /** Jobs submitted so far (`tasks` for a run, growing in `feed`). */
   private submitted = 0;
@@ -189,117 +222,166 @@ export class Fleet {
   constructor(options: FleetOptions) {
     this.options = options;
     this.random = seededRandom(options.seed ?? 1);
-    this.mix = { honest: 0, slow: 0, liar: 0, colluder: 0, flaky: 0, ...options.mix };
+    this.mix = { ...emptyMix(), ...options.mix };
+    const noise = options.noise ?? 0.001;
+    this.hardware = Array.from({ length: Math.max(1, options.classes ?? 4) }, (_, i) => ({
+      name: `gpu-${String.fromCharCode(97 + i)}`,
+      noise,
+    }));
+  }
+
+  /** The fleet's own nodes (not the reference verifiers), whitewashers' new wallets included. */
+  get nodeCount(): number {
+    return this.members.filter((m) => m.behaviour !== "reference").length;
   }
 
   get model(): string {
     return this.options.model ?? "sim-llm";
   }
 
-  private behaviourOf(
-    kind: Behaviour,
-    index: number,
-    taskIds: Map<string, string>,
-  ): { engine: SimulationBehaviour; group: string | null } {
+  private get delta(): number {
+    return this.options.delta ?? 0.05;
+  }
+
+  private behaviourOf(kind: Behaviour, index: number, summary: NodeSummary): SimulationBehaviour {
+    const group = `group-${index % Math.max(1, this.options.colluderGroups ?? 1)}`;
     switch (kind) {
       case "liar":
-        return { engine: { kind: "liar", rate: this.options.lieRate ?? 1 }, group: null };
-      case "colluder": {
-        const group = `group-${index % Math.max(1, this.options.colluderGroups ?? 1)}`;
-        if (this.options.colluderStrategy !== "majority") return { engine: { kind: "colluder", group }, group };
-        const needed = Math.ceil(((this.options.redundancy ?? 3) * (this.options.quorumBps ?? 6_600)) / 10_000);
-        // The group's shared notes are per task id: a known-answer challenge's input recurs under new task ids.
-        const decide = (request: GenerateRequest) => {
-          const taskId = taskIds.get(taskKey(request));
-          return taskId !== undefined && (this.groupSightings.get(group)?.get(taskId) ?? 0) >= needed;
-        };
-        return { engine: { kind: "colluder", group, decide }, group };
-      }
+        return { kind: "liar", rate: this.options.lieRate ?? 1 };
+      case "colluder":
+      case "whitewasher":
+        return { kind: "colluder", group };
+      case "challenge-aware":
+        // Its own count of strikes (wrong verdicts) stands in for the active ones: it stops lying at two.
+        return { kind: "challenge-aware", group, rate: this.options.lieRate ?? 0.25, decide: () => summary.wrong < 2 };
+      case "selection-gaming":
+        return { kind: "selection-gaming", group };
+      case "steerer":
+        return { kind: "steerer", delta: this.delta };
+      case "cheap-model":
+        return { kind: "cheap-model" };
+      case "lazy-verifier":
+        return { kind: "lazy-verifier" };
+      case "griefer":
+        return { kind: "griefer" };
       default:
-        return { engine: { kind: "honest" }, group: null };
+        return { kind: "honest" };
     }
   }
 
   /** Creates every node's wallet and client and signs them all in. */
   async start(): Promise<void> {
     this.started = Date.now();
+    let index = 0;
+    for (const kind of BEHAVIOURS) {
+      for (let i = 0; i < this.mix[kind]; i++) this.addMember(kind, i, index++, 0);
+    }
+    referenceAccounts(this.options.seed ?? 1, this.options.references ?? 0).forEach((account, i) => {
+      this.addMember("reference", i, index++, 0, account);
+    });
+    await Promise.all(this.members.map((m) => m.client.start()));
+    for (const member of this.members) this.startFlaky(member);
+  }
+
+  private startFlaky(member: Member): void {
+    if (member.behaviour !== "flaky") return;
+    member.dropTimer = setInterval(() => member.client.dropConnection(), this.options.flakyEveryMs ?? 3_000);
+  }
+
+  private addMember(
+    kind: Behaviour | "reference",
+    i: number,
+    index: number,
+    wallet: number,
+    reference?: PrivateKeyAccount,
+  ): Member {
     const o = this.options;
     const latency = o.latencyMs ?? 10;
-    for (const kind of BEHAVIOURS) {
-      for (let i = 0; i < this.mix[kind]; i++) {
-        const taskIds = new Map<string, string>();
-        const { engine: behaviour, group } = this.behaviourOf(kind, i, taskIds);
-        const rng = seededRandom(Math.floor(this.random() * 2 ** 32));
-        const slowRate = o.slowRate ?? 0.5;
-        const engine = new SimulationEngine({
-          models: [this.model],
-          behaviour,
-          random: rng,
-          latencyMs: () => (kind === "slow" && rng() < slowRate ? o.taskTimeoutMs * 2 : latency * (0.5 + rng())),
-        });
-        // Wallets derive from the seed, so a run's node selection (ranked by address on ties) is reproducible.
-        const account = privateKeyToAccount(
-          keccak256(stringToBytes(`gitblock-sim wallet ${o.seed ?? 1} ${kind} ${i}`)),
-        );
-        const client = new NodeClient({
-          relayer: o.relayerUrl,
-          signer: account,
-          engine,
-          // Spread over a few countries, so the network map of a simulated network is not empty.
-          country: SIMULATED_COUNTRIES[this.members.length % SIMULATED_COUNTRIES.length],
-          capacity: o.capacity ?? 2,
-          reconnect: { initialMs: o.reconnectMs ?? 500, maxMs: (o.reconnectMs ?? 500) * 4 },
-        });
-        const summary: NodeSummary = {
-          address: account.address,
-          behaviour: kind,
-          group,
-          tasks: 0,
-          correct: 0,
-          wrong: 0,
-          timeouts: 0,
-          inconclusive: 0,
-          strikes: 0,
-          creditedWei: 0n,
-          bannedAt: null,
-          tasksBeforeBan: null,
-          msToBan: null,
-        };
-        const member: Member = { behaviour: kind, group, client, summary, startedAt: null, dropTimer: null, taskIds };
-        this.wire(member);
-        this.members.push(member);
-      }
-    }
-    await Promise.all(this.members.map((m) => m.client.start()));
-    for (const member of this.members) {
-      if (member.behaviour !== "flaky") continue;
-      member.dropTimer = setInterval(() => member.client.dropConnection(), o.flakyEveryMs ?? 3_000);
-    }
+    const rng = seededRandom(Math.floor(this.random() * 2 ** 32));
+    const slowRate = o.slowRate ?? 0.5;
+    const hardware: HardwareClass =
+      kind === "reference"
+        ? { name: "reference", noise: o.noise ?? 0.001 }
+        : (this.hardware[index % this.hardware.length] as HardwareClass);
+    // Wallets derive from the seed, so a run is reproducible up to timing.
+    const account =
+      reference ??
+      privateKeyToAccount(keccak256(stringToBytes(`gitblock-sim wallet ${o.seed ?? 1} ${kind} ${i} ${wallet}`)));
+    const summary: NodeSummary = {
+      address: account.address,
+      behaviour: kind,
+      hardware: hardware.name,
+      group: null,
+      tasks: 0,
+      verifications: 0,
+      correct: 0,
+      wrong: 0,
+      timeouts: 0,
+      inconclusive: 0,
+      strikes: 0,
+      creditedWei: 0n,
+      bannedAt: null,
+      tasksBeforeBan: null,
+      msToBan: null,
+    };
+    const behaviour: SimulationBehaviour =
+      kind === "reference" ? { kind: "honest" } : this.behaviourOf(kind, i, summary);
+    summary.group = "group" in behaviour ? behaviour.group : null;
+    const engine = new SimulationEngine({
+      models: [this.model],
+      behaviour,
+      hardware,
+      random: rng,
+      latencyMs: () => (kind === "slow" && rng() < slowRate ? o.taskTimeoutMs * 2 : latency * (0.5 + rng())),
+      observe: (event) => {
+        if (event.type !== "generate") return;
+        const taskId = this.taskIdOf(account.address, event.request.input);
+        if (taskId === undefined) return;
+        this.claims.set(taskId, { tokenIds: event.tokenIds, node: account.address });
+        this.claimsByHash.set(outputHash(event.tokenIds), event.tokenIds);
+      },
+    });
+    const client = new NodeClient({
+      relayer: o.relayerUrl,
+      signer: account,
+      engine,
+      // Spread over a few countries, so the network map of a simulated network is not empty.
+      country: SIMULATED_COUNTRIES[index % SIMULATED_COUNTRIES.length],
+      capacity: o.capacity ?? 2,
+      reconnect: { initialMs: o.reconnectMs ?? 500, maxMs: (o.reconnectMs ?? 500) * 4 },
+    });
+    const member: Member = {
+      behaviour: kind,
+      group: summary.group,
+      client,
+      summary,
+      startedAt: null,
+      dropTimer: null,
+      wallet,
+      index,
+    };
+    this.wire(member);
+    this.members.push(member);
+    return member;
+  }
+
+  /** Which task a node's engine is working on, from the task frames it received (inputs are unique per job). */
+  private readonly working = new Map<string, string>();
+  private taskIdOf(node: Address, input: string): string | undefined {
+    return this.working.get(`${node}\n${input}`);
   }
 
   private wire(member: Member): void {
     const { client, summary } = member;
-    client.on("task", (task) => {
-      summary.tasks++;
-      if (member.group) {
-        let sightings = this.groupSightings.get(member.group);
-        if (!sightings) {
-          sightings = new Map();
-          this.groupSightings.set(member.group, sightings);
-        }
-        sightings.set(task.taskId, (sightings.get(task.taskId) ?? 0) + 1);
-        member.taskIds.set(taskKey(task), task.taskId);
+    client.on("task", (work: TaskMessage | VerifyMessage) => {
+      if (work.type === "verify") summary.verifications++;
+      else {
+        summary.tasks++;
+        this.generators.set(work.taskId, client.address);
+        this.taskSpecs.set(work.taskId, work);
+        this.working.set(`${client.address}\n${work.input}`, work.taskId);
       }
       member.startedAt ??= Date.now();
-      this.taskSpecs.set(task.taskId, task);
-    });
-    client.on("result", ({ task, output }) => {
-      let answers = this.answers.get(task.taskId);
-      if (!answers) {
-        answers = new Map();
-        this.answers.set(task.taskId, answers);
-      }
-      answers.set(client.address, Boolean((output as { lied?: boolean }).lied));
     });
     client.on("verdict", (verdict) => {
       let list = this.verdicts.get(verdict.taskId);
@@ -318,13 +400,39 @@ export class Fleet {
         summary.bannedAt = Date.now();
         summary.tasksBeforeBan = summary.tasks;
         summary.msToBan = summary.bannedAt - (member.startedAt ?? this.started);
+        if (member.behaviour === "whitewasher" && !this.stopped) void this.whitewash(member);
       }
     });
   }
 
-  /** The honest output hash of a task: what the simulation engine answers without lying. */
-  truth(task: Pick<TaskMessage, "model" | "input" | "maxTokens" | "seed">): Hex {
-    return outputHash(simulatedTokens(task));
+  /** A banned whitewasher leaves and comes back at once with a new wallet (tenure starts over at the relayer). */
+  private async whitewash(member: Member): Promise<void> {
+    if (member.dropTimer) clearInterval(member.dropTimer);
+    await member.client.stop().catch(() => {});
+    const next = this.addMember("whitewasher", member.index, member.index, member.wallet + 1);
+    await next.client.start();
+  }
+
+  /**
+   * Whether the claim a task was validated with (found by the output hash the relayer stored) is one the true model
+   * fails at δ; undefined when this fleet did not generate it. The relayer erases inputs once a task is final, so
+   * the task's fields come from the frame the fleet received.
+   */
+  acceptedWrongClaim(taskId: string, hash: Hex): boolean | undefined {
+    const claim = this.claimsByHash.get(hash);
+    const task = this.taskSpecs.get(taskId);
+    return claim && task ? this.wrongByTruth(task, claim) : undefined;
+  }
+
+  /** Whether the true model (exact hardware) fails a claim for this task at δ: what accepted-wrong counts. */
+  wrongByTruth(task: Pick<TaskMessage, "model" | "input" | "maxTokens">, tokenIds: readonly number[]): boolean {
+    const scores = simulatedScores({
+      model: task.model,
+      input: task.input,
+      maxTokens: task.maxTokens,
+      tokenIds: [...tokenIds],
+    });
+    return !judgeScores(scores, { delta: this.delta }).pass;
   }
 
   /** Submits the jobs, waits until the relayer has settled them (or the run stalls), returns the report. */
@@ -364,6 +472,7 @@ export class Fleet {
       );
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
+    await this.resolve();
     return this.report();
   }
 
@@ -380,33 +489,61 @@ export class Fleet {
     }
   }
 
+  /** A job's input: what the relayer's challenges are drawn from too (`jobInput`), so they look alike. */
+  jobInput(random: () => number = this.random): string {
+    return `sim task: ${Math.floor(random() * 1e12).toString(36)}`;
+  }
+
   private job(i: number): GenerateRequest {
-    const input = `sim task ${i}: ${Math.floor(this.random() * 1e9).toString(36)}`;
+    const input = this.jobInput();
     this.submittedInputs.add(input);
     this.submitted++;
     return { model: this.model, input, maxTokens: this.options.maxTokens ?? 16, seed: i };
   }
 
+  /**
+   * A task's fate, from its generator's verdict (the latest generator: one banned before it revealed is replaced).
+   * A generator banned after it revealed is told "inconclusive" whatever became of its claim: then the relayer's
+   * public task API says (`resolve`).
+   */
   private classify(taskId: string): "validated" | "inconclusive" | "rejected" | null {
-    const list = this.verdicts.get(taskId);
-    if (!list || list.length === 0) return null;
-    if (list.some((v) => v.verdict.outcome === "correct")) return "validated";
-    if (list.some((v) => v.verdict.outcome === "inconclusive")) return "inconclusive";
-    return "rejected";
+    const published = this.published.get(taskId);
+    if (published === "validated" || published === "rejected" || published === "inconclusive") return published;
+    const generator = this.generators.get(taskId);
+    const verdict = this.verdicts.get(taskId)?.find((v) => v.node === generator)?.verdict;
+    if (!verdict) return null;
+    if (verdict.outcome === "correct") return "validated";
+    if (verdict.outcome === "wrong") return "rejected";
+    return "inconclusive";
   }
 
-  /** A validated task whose accepted answer (the nodes judged correct) was a lie. */
+  /** Reads the final status of every task the verdicts leave open (inconclusive or missing) from the task API. */
+  private async resolve(): Promise<void> {
+    const api = new RelayerApi(this.options.relayerUrl);
+    for (const taskId of this.generators.keys()) {
+      const kind = this.classify(taskId);
+      if (kind === "validated" || kind === "rejected" || this.published.has(taskId)) continue;
+      const task = await api.task(taskId).catch(() => null);
+      if (task) this.published.set(taskId, task.status);
+    }
+  }
+
   private acceptedWrong(taskId: string): boolean {
-    const list = this.verdicts.get(taskId) ?? [];
-    const answers = this.answers.get(taskId);
-    return list.some((v) => v.verdict.outcome === "correct" && answers?.get(v.node) === true);
+    const claim = this.claims.get(taskId);
+    const task = this.taskSpecs.get(taskId);
+    return (
+      claim !== undefined &&
+      task !== undefined &&
+      claim.node === this.generators.get(taskId) &&
+      this.wrongByTruth(task, claim.tokenIds)
+    );
   }
 
   progress(): FleetProgress {
     let settled = 0;
     let validated = 0;
     let acceptedWrong = 0;
-    for (const taskId of this.verdicts.keys()) {
+    for (const taskId of this.generators.keys()) {
       const kind = this.classify(taskId);
       if (kind) settled++;
       if (kind === "validated") {
@@ -428,7 +565,7 @@ export class Fleet {
   report(): FleetReport {
     const counts = { validated: 0, inconclusive: 0, rejected: 0 };
     let acceptedWrong = 0;
-    for (const taskId of this.verdicts.keys()) {
+    for (const taskId of this.generators.keys()) {
       const kind = this.classify(taskId);
       if (!kind) continue;
       counts[kind]++;
@@ -438,18 +575,19 @@ export class Fleet {
     for (const [taskId, task] of this.taskSpecs) {
       if (this.submittedInputs.has(task.input) && this.classify(taskId)) submittedSettled++;
     }
-    const honest = this.members.filter((m) => m.behaviour === "honest" || m.behaviour === "flaky");
-    const dishonest = this.members.filter((m) => DISHONEST.has(m.behaviour));
-    const bansByBehaviour: FleetMix = { honest: 0, slow: 0, liar: 0, colluder: 0, flaky: 0 };
-    for (const m of this.members) if (m.summary.bannedAt !== null) bansByBehaviour[m.behaviour]++;
+    const nodes = this.members.filter((m) => m.behaviour !== "reference");
+    const honest = nodes.filter((m) => HONEST.has(m.behaviour as Behaviour));
+    const dishonest = nodes.filter((m) => DISHONEST.has(m.behaviour as Behaviour));
+    const bansByBehaviour = emptyMix();
+    for (const m of nodes) if (m.summary.bannedAt !== null) bansByBehaviour[m.behaviour as Behaviour]++;
     const bannedDishonest = dishonest.filter((m) => m.summary.bannedAt !== null);
     const perNode = this.members.map((m) => ({ ...m.summary }));
     const honestStruck = honest.filter((m) => m.summary.wrong > 0).length;
     return {
-      nodes: this.members.length,
+      nodes: nodes.length,
       mix: this.mix,
       submitted: this.submitted,
-      tasks: this.verdicts.size,
+      tasks: this.generators.size,
       ...counts,
       unfinished: Math.max(0, this.submitted - submittedSettled),
       acceptedWrong,

@@ -23,7 +23,7 @@ export function formatReport(r: FleetReport): string {
     ["tasks (incl. hidden challenges)", String(r.tasks)],
     ["validated", String(r.validated)],
     ["inconclusive", String(r.inconclusive)],
-    ["rejected (failed challenges)", String(r.rejected)],
+    ["rejected (claims proven wrong)", String(r.rejected)],
     ["unfinished jobs", String(r.unfinished)],
     ["accepted-wrong results", `${r.acceptedWrong} (${pct(r.acceptedWrongShare)} of validated)`],
     [

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { runCli, SIM_CLI } from "@gitblock/testkit";
 import type { Address } from "viem";
-import { Fleet, type FleetReport } from "../src/fleet.ts";
+import { Fleet, type FleetReport, referenceAccounts } from "../src/fleet.ts";
 import { type LocalRelayer, startLocalRelayer } from "../src/local-relayer.ts";
 import { formatReport } from "../src/report.ts";
 
@@ -11,12 +11,19 @@ describe("fleet simulator", () => {
   let fleet: Fleet;
   let report: FleetReport;
   before(async () => {
-    local = await startLocalRelayer({ redundancy: 3, challengeRate: 0.2, challenges: 10, taskTimeoutMs: 800 });
+    local = await startLocalRelayer({
+      challengeRate: 0.2,
+      taskTimeoutMs: 800,
+      referenceVerifiers: referenceAccounts(7, 2).map((a) => a.address),
+      challengeInput: (random) => fleet.jobInput(random),
+    });
     fleet = new Fleet({
       relayerUrl: local.url,
       submit: local.submit,
       pending: local.pending,
       mix: { honest: 7, slow: 1, liar: 1, colluder: 2, flaky: 1 },
+      references: 2,
+      delta: local.delta,
       tasks: 60,
       taskTimeoutMs: local.taskTimeoutMs,
       flakyEveryMs: 700,
@@ -32,18 +39,22 @@ describe("fleet simulator", () => {
   });
 
   it("every behaviour shows in the run", () => {
-    assert.equal(report.nodes, 12);
+    assert.equal(report.nodes, 12, "the reference verifiers are not counted as the fleet's nodes");
     assert.equal(report.unfinished, 0, formatReport(report));
     assert.ok(report.validated >= 45, formatReport(report));
     assert.ok(report.tasks > report.submitted, "hidden challenges were mixed in");
     const by = (b: string) => report.perNode.filter((n) => n.behaviour === b);
     assert.ok(
       by("liar").every((n) => n.wrong > 0),
-      "the liar was outvoted",
+      "the liar's claims were rejected",
     );
     assert.ok(
       by("colluder").every((n) => n.wrong > 0),
-      "colluders were caught at least once",
+      "colluders were caught at least once (two of them never hold both verifier seats of each other's claim)",
+    );
+    assert.ok(
+      by("reference").every((n) => n.verifications > 0),
+      "the dispute tier decided disputes and challenges",
     );
     assert.ok(
       by("slow").every((n) => n.timeouts > 0),
@@ -70,7 +81,12 @@ describe("fleet simulator", () => {
     const [validated = [], inconclusive = []] = settled;
     assert.equal(report.inconclusive, inconclusive.length, "inconclusive");
     assert.equal(report.tasks, settled.flat().length, "tasks settled");
-    const wrongAccepted = validated.filter((t) => t.outputHash !== fleet.truth(t)).length;
+    // Accepted-wrong: validated tasks whose claim (found by the stored output hash) the true model fails at δ.
+    const wrongAccepted = validated.filter((t) => {
+      const wrong = t.outputHash ? fleet.acceptedWrongClaim(t.id, t.outputHash) : undefined;
+      assert.ok(wrong !== undefined, `the fleet generated validated task ${t.id}`);
+      return wrong;
+    }).length;
     assert.equal(report.acceptedWrong, wrongAccepted, "accepted-wrong");
     let credited = 0n;
     for (const n of report.perNode) {
@@ -94,7 +110,8 @@ describe("fleet simulator", () => {
     assert.match(run.stderr, /6 nodes signed in/);
     const json = JSON.parse(run.stdout);
     assert.equal(json.submitted, 20);
-    assert.equal(json.validated, 20);
+    assert.equal(json.validated + json.rejected, 20, "the liar's claims are rejected, the others validated");
+    assert.ok(json.rejected > 0);
     assert.equal(json.acceptedWrong, 0);
     assert.equal(json.honestWronglyStruck, 0);
     assert.equal(json.bansByBehaviour.liar, 1, "the liar is banned after three strikes");

@@ -56,6 +56,8 @@ describe("npm start: the local network", () => {
   before(async () => {
     dataDir = await mkdtemp(path.join(tmpdir(), "gitblock-local-"));
     network = await startLocalNetwork({
+      // `npm test` built the contracts before this run (under coverage, instrumented): do not rebuild them here.
+      compile: false,
       chainPort: await freePort(),
       relayerPort: await freePort(),
       webPort: await freePort(),

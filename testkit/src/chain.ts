@@ -22,6 +22,7 @@ export interface TestChain {
   chainId: number;
   vault: Address;
   token: Address;
+  nodeBond: Address;
   publicClient: PublicClient;
   chain: Chain;
   stop(): Promise<void>;
@@ -79,6 +80,7 @@ export async function startTestChain(challengeWindow = 0n): Promise<TestChain> {
       chainId: 31_337,
       vault: addresses.rewardsVault,
       token: addresses.token,
+      nodeBond: addresses.nodeBond,
       publicClient,
       chain,
       stop,

@@ -1,7 +1,7 @@
-import type { TaskMessage } from "@gitblock/sdk";
+import { type AgreementReport, FINAL_TASK_STATUSES, type TaskMessage, type VerifyMessage } from "@gitblock/sdk";
 import type { Address } from "viem";
 import { TestNode } from "./protocol-client.ts";
-import { waitForReadyNodes } from "./readiness.ts";
+import { until, waitForReadyNodes } from "./readiness.ts";
 import type { TestRelayer } from "./relayer.ts";
 
 /** The deterministic "model" test nodes run: token ids derived from the input, so honest nodes agree. */
@@ -24,21 +24,68 @@ export async function fleet(t: TestRelayer, count: number, options: { capacity?:
   return nodes;
 }
 
+/** What a generator answers (null: stays silent). */
 export type Behaviour = (node: TestNode, task: TaskMessage) => number[] | null;
-export const honest: Behaviour = (_node, task) => engine(task.input);
+export const honest: Behaviour = (_node, task) => engine(task.input).slice(0, task.maxTokens);
 export const liar: Behaviour = (_node, task) => [...engine(task.input), 1];
 
-/** Every node in `nodes` answers its copy of `taskId` per `behaviour` (null: stays silent) and waits for its ack. */
-export async function answer(nodes: TestNode[], taskId: string, behaviour: (node: TestNode) => Behaviour) {
-  await Promise.all(
-    nodes.map(async (node) => {
-      const task = await node.next("task", { where: (m) => m.taskId === taskId });
-      const tokens = behaviour(node)(node, task);
-      if (tokens === null) return;
-      node.result(task.taskId, tokens);
-      await node.next("ack", { where: (m) => m.taskId === taskId });
-    }),
-  );
+/** What a verifier reports on a claim (null: stays silent). */
+export type VerifierBehaviour = (
+  node: TestNode,
+  claim: VerifyMessage,
+) => (Pick<AgreementReport, "pass"> & Partial<AgreementReport>) | null;
+/** An honest verifier of the test "model": passes the claim when it is exactly `engine(input)`. */
+export const honestVerifier: VerifierBehaviour = (_node, claim) => {
+  const expected = engine(claim.input).slice(0, claim.maxTokens);
+  const same = expected.length === claim.tokenIds.length && expected.every((id, i) => id === claim.tokenIds[i]);
+  return same ? { pass: true } : { pass: false, firstFailingPosition: 0, nonTop1: claim.tokenIds.length, maxGap: 5 };
+};
+
+export interface Roles {
+  generate?: (node: TestNode) => Behaviour;
+  verify?: (node: TestNode) => VerifierBehaviour;
+}
+
+export interface Played {
+  generator: TestNode;
+  /** Every node that got the claim (verifiers, traps, the dispute tier), in order of arrival. */
+  verifiers: TestNode[];
+}
+
+/**
+ * Plays one task through to its verdict: whichever node gets the task generates (commit, ack, reveal) per
+ * `generate`, every node sent the claim reports per `verify`; returns once the relayer holds the task as final.
+ */
+export async function play(t: TestRelayer, nodes: TestNode[], taskId: string, roles: Roles = {}): Promise<Played> {
+  const generate = roles.generate ?? (() => honest);
+  const verify = roles.verify ?? (() => honestVerifier);
+  let generator: TestNode | null = null;
+  const verifiers: TestNode[] = [];
+  const work: Promise<void>[] = [];
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    for (const node of nodes) {
+      const task = node.take("task", (m) => m.taskId === taskId);
+      if (task) {
+        generator = node;
+        const tokens = generate(node)(node, task);
+        if (tokens !== null) work.push(node.generate(taskId, tokens));
+      }
+      const claim = node.take("verify", (m) => m.taskId === taskId);
+      if (claim) {
+        verifiers.push(node);
+        const report = verify(node)(node, claim);
+        if (report !== null) work.push(node.report(taskId, claim.tokenIds, report));
+      }
+    }
+    const stored = await t.relayer.store.getTask(taskId);
+    if (stored && (FINAL_TASK_STATUSES as readonly string[]).includes(stored.status)) break;
+    if (Date.now() > deadline) throw new Error(`task ${taskId} is still ${stored?.status} after 15 s`);
+    await Promise.race(nodes.map((node) => node.arrival(50)));
+  }
+  await Promise.all(work);
+  if (!generator) throw new Error(`no node got task ${taskId}`);
+  return { generator, verifiers };
 }
 
 export async function verdicts(nodes: TestNode[], taskId: string, timeoutMs = 5_000) {
@@ -46,6 +93,14 @@ export async function verdicts(nodes: TestNode[], taskId: string, timeoutMs = 5_
     nodes.map((node) => node.next("verdict", { where: (m) => m.taskId === taskId, timeoutMs })),
   );
   return new Map(nodes.map((node, i) => [node.address as Address, all[i]]));
+}
+
+/** Resolves once the relayer holds the task as final (validated, rejected or inconclusive). */
+export async function untilFinal(t: TestRelayer, taskId: string): Promise<void> {
+  await until(`task ${taskId} to be final`, async () => {
+    const stored = await t.relayer.store.getTask(taskId);
+    return stored && (FINAL_TASK_STATUSES as readonly string[]).includes(stored.status) ? true : undefined;
+  });
 }
 
 export function closeAll(nodes: TestNode[]): void {

@@ -25,6 +25,8 @@ type Overrides = Omit<RelayerConfigInput, "verification" | "gateway" | "rewards"
   store?: TestStoreDriver;
   /** Settle epochs on this test chain's vault, signing with Hardhat's relayer key (which holds the relayer role). */
   settleOn?: TestChain;
+  /** Also read bonds from (and propose slashes to) the chain's NodeBond: bonds are then required to verify. */
+  bonds?: boolean;
   verification?: Partial<NonNullable<RelayerConfigInput["verification"]>>;
   gateway?: Partial<NonNullable<RelayerConfigInput["gateway"]>>;
   rewards?: Partial<NonNullable<RelayerConfigInput["rewards"]>>;
@@ -33,13 +35,19 @@ type Overrides = Omit<RelayerConfigInput, "verification" | "gateway" | "rewards"
 
 /** A relayer on a free port with a fresh SQLite file, silent logs, a clock tests can move, no automatic epochs. */
 export async function startTestRelayer(
-  { settleOn, store = testStoreDriver(), ...overrides }: Overrides = {},
+  { settleOn, bonds = false, store = testStoreDriver(), ...overrides }: Overrides = {},
   options: Partial<RelayerOptions> = {},
 ): Promise<TestRelayer> {
   const dir = mkdtempSync(path.join(tmpdir(), "gitblock-relayer-"));
   const pgDatabase = store === "postgres" ? await createPgDatabase() : null;
   const chainConfig = settleOn
-    ? { rpcUrl: settleOn.rpcUrl, chainId: settleOn.chainId, rewardsVault: settleOn.vault, confirmations: 1 }
+    ? {
+        rpcUrl: settleOn.rpcUrl,
+        chainId: settleOn.chainId,
+        rewardsVault: settleOn.vault,
+        ...(bonds ? { nodeBond: settleOn.nodeBond } : {}),
+        confirmations: 1,
+      }
     : undefined;
   const config = makeConfig({
     port: 0,
@@ -49,7 +57,16 @@ export async function startTestRelayer(
     store: pgDatabase
       ? { driver: "postgres", url: pgDatabase.url }
       : { driver: "sqlite", path: path.join(dir, "relayer.db") },
-    verification: { challengeRate: 0, taskTimeoutMs: 5_000, sweepIntervalMs: 50, ...overrides.verification },
+    // Deterministic by default: no challenges, traps or tenure ramp unless a test asks for them.
+    verification: {
+      challengeRate: 0,
+      trapRate: 0,
+      tenureTasks: 0,
+      taskTimeoutMs: 5_000,
+      verifyTimeoutMs: 5_000,
+      sweepIntervalMs: 50,
+      ...overrides.verification,
+    },
     gateway: { ...overrides.gateway },
     rewards: { passiveIntervalMs: 3_600_000, ...overrides.rewards },
     epochs: { intervalMs: 0, autoPropose: false, ...overrides.epochs },

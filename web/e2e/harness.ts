@@ -12,7 +12,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import {
   honest,
+  honestVerifier,
   liar,
+  play,
   startTestChain,
   startTestRelayer,
   type TestChain,
@@ -52,6 +54,8 @@ export interface Harness {
   page: Page;
   walletNode: TestNode;
   nodes: TestNode[];
+  /** The dispute tier: the relayer's one reference verifier (decides failing reports, checks every challenge). */
+  reference: TestNode;
   /** Console errors and uncaught page errors seen so far. */
   consoleErrors: string[];
   /** When the relayer emitted each verdict for the wallet's node (ms), by task id. */
@@ -79,7 +83,11 @@ export async function startHarness(options: { countries?: string[] } = {}): Prom
     const chain = await startTestChain();
     cleanups.push(() => chain.stop());
 
-    const relayer = await startTestRelayer({ settleOn: chain, verification: { taskTimeoutMs: 120_000 } });
+    const reference = new TestNode();
+    const relayer = await startTestRelayer({
+      settleOn: chain,
+      verification: { taskTimeoutMs: 120_000, referenceVerifiers: [reference.address] },
+    });
     cleanups.push(() => relayer.stop());
     const verdictAt = new Map<string, number>();
     relayer.relayer.events.on("verdict", (event) => {
@@ -126,12 +134,14 @@ export async function startHarness(options: { countries?: string[] } = {}): Prom
       await node.connect(relayer.wsUrl);
       node.ready(["tiny-llm"], 8, countries[i % countries.length]);
     }
+    await reference.connect(relayer.wsUrl);
+    reference.ready(["tiny-llm"], 8, countries[0]);
     cleanups.push(() => {
-      for (const node of nodes) node.close();
+      for (const node of [...nodes, reference]) node.close();
     });
     await waitForReadyNodes(
       relayer,
-      nodes.map((n) => n.address),
+      [...nodes, reference].map((n) => n.address),
       "tiny-llm",
     );
 
@@ -166,7 +176,7 @@ export async function startHarness(options: { countries?: string[] } = {}): Prom
     watch(page);
     context.on("page", watch);
 
-    return { chain, relayer, webUrl, context, page, walletNode, nodes, consoleErrors, verdictAt, stop };
+    return { chain, relayer, webUrl, context, page, walletNode, nodes, reference, consoleErrors, verdictAt, stop };
   } catch (error) {
     await stop();
     throw error;
@@ -174,8 +184,9 @@ export async function startHarness(options: { countries?: string[] } = {}): Prom
 }
 
 /**
- * Submits a task (to `redundancy` nodes, default the relayer's 3), lets every assigned node answer (`liarNode` lies),
- * and waits for the acks. Returns its id.
+ * Submits a task and plays it to its verdict: whichever node generates commits and reveals, every node sent the
+ * claim (verifiers, the reference verifier) reports. `liarNode` lies in both roles: a wrong output as generator, a
+ * failing report on an honest claim as verifier; either way the dispute tier proves it wrong. Returns the task's id.
  */
 export async function runTask(h: Harness, i: number, liarNode?: TestNode): Promise<string> {
   const task = await h.relayer.relayer.scheduler.submit({
@@ -184,23 +195,11 @@ export async function runTask(h: Harness, i: number, liarNode?: TestNode): Promi
     maxTokens: 16,
     seed: i,
   });
-  const assigned = await Promise.all(
-    h.nodes.map(async (node) => {
-      const message = await node
-        .next("task", { where: (m) => m.taskId === task.id, timeoutMs: 10_000 })
-        .catch(() => null);
-      return message ? { node, message } : null;
-    }),
-  );
-  for (const entry of assigned) {
-    if (!entry) continue;
-    const behaviour = entry.node === liarNode ? liar : honest;
-    const tokens = behaviour(entry.node, entry.message);
-    if (tokens) entry.node.result(task.id, tokens);
-  }
-  await Promise.all(
-    assigned.map((entry) => entry?.node.next("ack", { where: (m) => m.taskId === task.id }).catch(() => null)),
-  );
+  await play(h.relayer, [...h.nodes, h.reference], task.id, {
+    generate: (node) => (node === liarNode ? liar : honest),
+    verify: (node) =>
+      node === liarNode ? () => ({ pass: false, firstFailingPosition: 0, maxGap: 5 }) : honestVerifier,
+  });
   return task.id;
 }
 

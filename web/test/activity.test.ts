@@ -40,7 +40,6 @@ describe("live profile updates", () => {
   const profile: NodeProfile = {
     address: "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc",
     connected: true,
-    pendingWei: 0n,
     confirmedWei: 100n,
     claimedWei: null,
     reputationBps: 9_000,

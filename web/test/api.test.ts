@@ -1,4 +1,4 @@
-import { answer, closeAll, fleet, honest, startTestRelayer, type TestRelayer } from "@gitblock/testkit";
+import { closeAll, fleet, play, startTestRelayer, type TestRelayer } from "@gitblock/testkit";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { dashboardSocketUrl, type FeedEvent, LiveFeed } from "../src/lib/feed.ts";
 import { ApiError, parseClaimProof, RelayerApi } from "../src/lib/sdk.ts";
@@ -16,12 +16,13 @@ describe("RelayerApi (fake fetch)", () => {
       if (url.includes("/api/claims/")) return json({ error: "no final epoch" }, 404);
       if (url.includes("/api/epochs"))
         return json({ epochs: [{ epoch: 1, status: "final", cumulativeTotal: "123", networkShare: null }] });
-      return json({ address: "0x1", pendingWei: "5", confirmedWei: "10", claimedWei: null, tasksValidated: 2 });
+      return json({ address: "0x1", confirmedWei: "10", claimedWei: null, tasksValidated: 2 });
     });
     expect(await api.profile("0xdead" as `0x${string}`)).toBeNull();
     expect(await api.claim("0x1" as `0x${string}`)).toBeNull();
     const profile = await api.profile("0x1" as `0x${string}`);
-    expect(profile).toMatchObject({ pendingWei: 5n, confirmedWei: 10n, claimedWei: null, tasksValidated: 2 });
+    expect(profile).toMatchObject({ confirmedWei: 10n, claimedWei: null, tasksValidated: 2 });
+    expect(profile).not.toHaveProperty("pendingWei");
     const [epoch] = await api.epochs();
     expect(epoch).toMatchObject({ cumulativeTotal: 123n, networkShare: null });
     expect(calls[0]).toBe("http://relayer/api/nodes/0xdead");
@@ -77,7 +78,7 @@ describe("against a real relayer", () => {
     await vi.waitFor(() => expect(feed.status).toBe("live"), { timeout: 10_000, interval: 20 });
 
     const task = await t.relayer.scheduler.submit({ model: "tiny-llm", input: "hello", maxTokens: 8, seed: 1 });
-    await answer(nodes, task.id, () => honest);
+    await play(t, nodes, task.id);
     await vi.waitFor(
       () => expect(events.some((e) => e.type === "profile" && Number(e.profile.tasksValidated) === 1)).toBe(true),
       { timeout: 10_000, interval: 20 },

@@ -4,17 +4,19 @@ import { act, type ReactNode } from "react";
 import { createRoot } from "react-dom/client";
 import type { Address } from "viem";
 import { afterEach, describe, expect, it } from "vitest";
+import { TaskAssignments } from "../src/components/TaskAssignments.tsx";
 import { AppProvider } from "../src/context.tsx";
 import { useClaimProof, useProfile, useStats } from "../src/hooks/data.ts";
 import type { FeedStatus } from "../src/lib/feed.ts";
-import type { ClaimProof, EpochRow, NetworkStats, NodeProfile, RelayerApi } from "../src/lib/sdk.ts";
+import type { ClaimProof, EpochRow, NetworkStats, NodeProfile, RelayerApi, TaskDetail } from "../src/lib/sdk.ts";
+import { TASK_FILTERS, taskStatusLabel } from "../src/lib/task-labels.ts";
 import { LiveContext } from "../src/live.tsx";
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 
 const ADDRESS = "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc" as Address;
 
-function fakeApi(options: { epochs?: EpochRow[]; profile?: NodeProfile | null } = {}) {
+function fakeApi(options: { epochs?: EpochRow[]; profile?: NodeProfile | null; task?: TaskDetail | null } = {}) {
   const calls: string[] = [];
   const api = {
     base: "",
@@ -33,6 +35,10 @@ function fakeApi(options: { epochs?: EpochRow[]; profile?: NodeProfile | null } 
     async claim() {
       calls.push("claim");
       return { epoch: 1 } as ClaimProof;
+    },
+    async task(id: string) {
+      calls.push(`task ${id}`);
+      return options.task ?? null;
     },
   } as unknown as RelayerApi;
   return { api, calls };
@@ -155,5 +161,86 @@ describe("useStats", () => {
     const { container } = await render(<Stats />, api, "live");
     await untilQueriesIdle();
     expect(container.textContent).toBe("7");
+  });
+});
+
+describe("the task pages", () => {
+  const assignment = {
+    taskId: "t1",
+    assignedAt: 1,
+    submittedAt: 2,
+    queueMs: 1,
+    inferenceMs: 10,
+  };
+  const task: TaskDetail = {
+    id: "t1",
+    model: "tiny-llm",
+    maxTokens: 8,
+    seed: 0,
+    status: "validated",
+    createdAt: 0,
+    assignedAt: 1,
+    deadline: 5,
+    outputHash: "0xabc",
+    tokensGenerated: 6,
+    judgedAt: 3,
+    epoch: 1,
+    assignments: [
+      {
+        ...assignment,
+        node: ADDRESS,
+        role: "generate",
+        status: "correct",
+        outputHash: "0xabc",
+        tokensGenerated: 6,
+        rewardWei: 10n ** 15n,
+      },
+      {
+        ...assignment,
+        node: "0x1111111111111111111111111111111111111111",
+        role: "verify",
+        status: "correct",
+        outputHash: null,
+        tokensGenerated: null,
+        rewardWei: 0n,
+      },
+      {
+        ...assignment,
+        node: "0x2222222222222222222222222222222222222222",
+        role: "verify",
+        status: "wrong",
+        outputHash: null,
+        tokensGenerated: null,
+        rewardWei: 0n,
+      },
+    ],
+  };
+
+  it("filter the feed by final statuses only (the relayer lists nothing in flight)", () => {
+    expect(TASK_FILTERS.map((f) => f.value)).toEqual(["", "validated", "rejected", "inconclusive"]);
+    expect(taskStatusLabel("disputed")).toBe("in dispute");
+  });
+
+  it("show who generated a final task and who verified it, with each verdict", async () => {
+    const { api, calls } = fakeApi({ task });
+    const { container } = await render(<TaskAssignments taskId="t1" />, api, "live");
+    await untilQueriesIdle();
+    expect(calls).toEqual(["task t1"]);
+    const rows = [...container.querySelectorAll("tbody tr")].map((row) =>
+      [...row.querySelectorAll("td")].map((cell) => cell.textContent),
+    );
+    expect(rows.map((cells) => cells.slice(1, 4))).toEqual([
+      ["generated", "correct", "6"],
+      ["verified", "correct", "—"],
+      ["verified", "wrong", "—"],
+    ]);
+    expect(rows[0]?.[4]).toBe("0.001 GBT");
+  });
+
+  it("say so when the relayer has no such final task", async () => {
+    const { api } = fakeApi({ task: null });
+    const { container } = await render(<TaskAssignments taskId="t2" />, api, "live");
+    await untilQueriesIdle();
+    expect(container.textContent).toBe("This task is not available.");
   });
 });

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // gitblock-node: the headless node. `start` serves tasks from a relayer on an inference server (or the simulation),
-// `status` asks the relayer about a node, `keys` manages the encrypted keystore.
-import { existsSync } from "node:fs";
+// `status` asks the relayer about a node, `calibrate` measures the agreement rule's δ for a GGUF model, `keys` manages
+// the encrypted keystore.
+import { existsSync, readFileSync } from "node:fs";
 import { RelayerApi, toJson } from "@gitblock/sdk";
 import { NodeClient } from "@gitblock/sdk/client";
 import {
@@ -15,6 +16,14 @@ import {
 import { Command, Option } from "commander";
 import { type Address, formatEther, getAddress, isAddress } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import {
+  calibrationConfig,
+  DEFAULT_CALIBRATION_PROMPTS,
+  formatAgreementTable,
+  ggufCalibration,
+  measureAgreement,
+  parsePrompts,
+} from "../calibration/index.ts";
 import { embeddedEngine, engineFromSpec } from "../engines.ts";
 import { DEFAULT_KEYSTORE, KEY_ENV, keystorePassword, loadNodeAccount } from "../keys.ts";
 
@@ -150,8 +159,13 @@ program
       refreshProfile();
     });
     client.on("task", (task) => json && line("task", { taskId: task.taskId, model: task.model }));
-    client.on("result", ({ task, result }) => {
-      if (json) line("result", { taskId: task.taskId, outputHash: result.outputHash, tokens: result.tokensGenerated });
+    client.on("result", ({ task, output, outputHash }) => {
+      if (json) line("result", { taskId: task.taskId, outputHash, tokens: output.tokenIds.length });
+      show();
+    });
+    client.on("report", ({ claim, report }) => {
+      if (json)
+        line("report", { taskId: claim.taskId, pass: report.pass, nonTop1: report.nonTop1, maxGap: report.maxGap });
       show();
     });
     client.on("verdict", (v) => {
@@ -227,7 +241,6 @@ program
       ["tasks validated / failed", `${p.tasksValidated} / ${p.tasksFailed}`],
       ["strikes (active)", `${p.strikes} (${p.activeStrikes})`],
       ["banned", p.banned ? `until ${new Date(Number(p.bannedUntil)).toISOString()}` : "no"],
-      ["pending", gbt(p.pendingWei)],
       ["confirmed", gbt(p.confirmedWei)],
       ["claimed on-chain", gbt(p.claimedWei)],
       [
@@ -252,6 +265,68 @@ function statusAddress(opts: { address?: string; keystore?: string }): Address {
   if (!existsSync(file)) throw new KeyError(`no keystore at ${file}; pass --address or --keystore`);
   return getAddress(keystoreAddress(readKeystore(file)));
 }
+
+program
+  .command("calibrate")
+  .description(
+    "measure how far honest configurations of a GGUF model disagree, and print the δ to configure in the relayer",
+  )
+  .requiredOption("--model <file.gguf>", "the model artifact to calibrate (it generates every task)")
+  .option("--reference <file.gguf>", "the same weights in another artifact (e.g. F32 beside Q8_0), scored as honest")
+  .option("--substitute <file.gguf>", "another model, as a control the rule must reject")
+  .option("--model-id <id>", "the model id in the config (default: the file's name without .gguf)")
+  .option("--prompts <file>", "prompts: one per line, or a JSON array of strings (default: a built-in set of 8)")
+  .option("--max-tokens <n>", "tokens per task", "48")
+  .option("--threads <n>", "the generator's CPU threads (a pairing uses another count)", "1")
+  .option("--context-size <n>", "the generator's context size (a pairing uses half of it)")
+  .addOption(
+    new Option("--gpu <kind>", "the generator's backend")
+      .choices(["auto", "cpu", "cuda", "vulkan", "metal"])
+      .default("auto"),
+  )
+  .option("--json", "print only the config entry, as JSON")
+  .action(async (opts) => {
+    const count = (flag: string, value: unknown) => {
+      const n = Number(value);
+      if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} must be a positive integer, got "${value}"`);
+      return n;
+    };
+    const prompts = opts.prompts
+      ? parsePrompts(readFileSync(String(opts.prompts), "utf8"))
+      : DEFAULT_CALIBRATION_PROMPTS;
+    const maxTokens = count("--max-tokens", opts.maxTokens);
+    const setup = await ggufCalibration({
+      modelPath: String(opts.model),
+      ...(opts.reference ? { referencePath: String(opts.reference) } : {}),
+      ...(opts.substitute ? { substitutePath: String(opts.substitute) } : {}),
+      ...(opts.modelId ? { modelId: String(opts.modelId) } : {}),
+      gpu: opts.gpu === "cpu" ? false : opts.gpu,
+      threads: count("--threads", opts.threads),
+      ...(opts.contextSize ? { contextSize: count("--context-size", opts.contextSize) } : {}),
+      prompts,
+      maxTokens,
+    });
+    try {
+      const measurement = await measureAgreement({
+        model: setup.model,
+        prompts,
+        maxTokens,
+        generator: setup.generator,
+        pairings: setup.pairings,
+      });
+      const config = calibrationConfig(measurement);
+      if (opts.json) {
+        console.log(JSON.stringify(config, null, 2));
+        return;
+      }
+      console.log(formatAgreementTable(measurement));
+      for (const reason of setup.skipped) console.log(`not measured: ${reason}`);
+      console.log("\nrelayer config, under verification.models:");
+      console.log(JSON.stringify(config, null, 2));
+    } finally {
+      await setup.dispose();
+    }
+  });
 
 const keys = program.command("keys").description("the node's encrypted keystore (Ethereum keystore v3)");
 

@@ -7,9 +7,13 @@ import type { RelayerEventMap, RelayerEvents } from "../events.ts";
 import type { Logger } from "../log.ts";
 
 /**
- * Push channel for the dApp: `/ws/dashboard?address=0x…` streams that node's verdicts and, after every change,
- * its fresh profile (balances, reputation); without an address it streams the network's task verdicts.
+ * Push channel for the dApp: `/ws/dashboard?address=0x…` streams that node's verdicts and its fresh profile
+ * (balances, reputation) whenever one changed it; without an address it streams the network's task verdicts.
  * Pushes are sent as events happen (well under a second), never polled.
+ *
+ * Anyone may subscribe to any address, so the channel carries final verdicts, final credits and epochs only: a
+ * `verdict` event is emitted once a task is final (TaskJudgement), and a profile is pushed only when it differs from
+ * the last one this socket got, so not even the timing of a push tells that a node committed, revealed or reported.
  */
 export class DashboardChannel {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 1024 });
@@ -40,10 +44,17 @@ export class DashboardChannel {
     const send = (payload: DashboardMessage) => {
       if (ws.readyState === WebSocket.OPEN) ws.send(toJson(payload));
     };
+    let lastProfile: string | null = null;
     const pushProfile = () => {
       if (!address) return;
       this.profile(address)
-        .then((profile) => profile && send({ type: "profile", profile }))
+        .then((profile) => {
+          if (!profile) return;
+          const json = toJson(profile);
+          if (json === lastProfile) return;
+          lastProfile = json;
+          send({ type: "profile", profile });
+        })
         .catch((error: unknown) => this.log.warn({ err: error }, "dashboard profile failed"));
     };
     const onVerdict = (event: RelayerEventMap["verdict"][0]) => {

@@ -3,13 +3,16 @@ import { rewardsVaultAbi } from "@gitblock/sdk";
 import type { Address } from "viem";
 import type { Clock } from "../clock.ts";
 import { isBanned } from "../economics/reputation.ts";
-import { potentialReward } from "../economics/rewards.ts";
 import type { NodeRegistry } from "../presence/registry.ts";
 import type { ChainClients } from "../settlement/chain.ts";
 import type { Store } from "../store/types.ts";
 
+/**
+ * A node's profile: final verdicts and credits only. There is no "pending" amount: valuing submitted work before its
+ * verdict showed anyone who watched an honest node's profile its token count and when it answered.
+ */
 export async function nodeProfile(
-  deps: { store: Store; registry: NodeRegistry; clock: Clock; chain: ChainClients | null; ratePerTokenWei: bigint },
+  deps: { store: Store; registry: NodeRegistry; clock: Clock; chain: ChainClients | null },
   address: Address,
 ): Promise<NodeProfile | undefined> {
   const node = await deps.store.getNode(address);
@@ -25,7 +28,6 @@ export async function nodeProfile(
   return {
     address,
     connected: deps.registry.get(address) !== undefined,
-    pendingWei: potentialReward(activity.pendingTokens, deps.ratePerTokenWei),
     confirmedWei: node.confirmedWei,
     claimedWei,
     reputationBps: node.reputationBps,

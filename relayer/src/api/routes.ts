@@ -1,5 +1,12 @@
 import { timingSafeEqual } from "node:crypto";
-import { type ReadApi, routerPath, type TaskStatus, type TaskSubmitted } from "@gitblock/sdk";
+import {
+  FINAL_TASK_STATUSES,
+  type FinalTaskStatus,
+  isFinalTaskStatus,
+  type ReadApi,
+  routerPath,
+  type TaskSubmitted,
+} from "@gitblock/sdk";
 import express, { type NextFunction, type Request, type Response, type Router } from "express";
 import { type Address, getAddress, isAddress } from "viem";
 import * as z from "zod/v4";
@@ -12,13 +19,13 @@ import type { EpochSettler } from "../settlement/settler.ts";
 import type { Store } from "../store/types.ts";
 import { sendJson } from "./json.ts";
 import { nodeProfile } from "./profile.ts";
+import { epochRow, type FinalTask, isFinalTask, nodeRow, TASK_NOT_FOUND, taskDetail, taskRow } from "./views.ts";
 
 export const taskSubmission = z.strictObject({
   model: z.string().min(1).max(128),
   input: z.string().max(8_192),
   maxTokens: z.number().int().min(1).max(8_192),
   seed: z.number().int().nonnegative().default(0),
-  redundancy: z.number().int().min(1).max(16).optional(),
 });
 
 const limitOf = (req: Request, fallback = 50, max = 500) =>
@@ -31,6 +38,26 @@ function addressParam(req: Request, res: Response): Address | undefined {
     return undefined;
   }
   return getAddress(raw);
+}
+
+/**
+ * Final tasks, newest first: in-flight ones are never listed. The store lists one status at a time, so each final
+ * status is asked for and the lists merged; the filter is applied here again whatever the store answers.
+ */
+async function finalTasks(
+  store: Store,
+  options: { limit: number; statuses: readonly FinalTaskStatus[]; node?: Address },
+): Promise<FinalTask[]> {
+  const lists = await Promise.all(
+    options.statuses.map((status) =>
+      store.listTasks({ limit: options.limit, status, ...(options.node ? { node: options.node } : {}) }),
+    ),
+  );
+  const byId = new Map<string, FinalTask>();
+  for (const task of lists.flat()) {
+    if (isFinalTask(task) && options.statuses.includes(task.status)) byId.set(task.id, task);
+  }
+  return [...byId.values()].sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : -1)).slice(0, options.limit);
 }
 
 /** The dApp's read API, plus admin writes (task submission) behind the admin bearer token. */
@@ -60,59 +87,46 @@ export function apiRouter(deps: {
   router.get(routerPath("/api/nodes"), async (req, res) => {
     const nodes = await store.listNodes({ limit: limitOf(req), offset: Number(req.query.offset ?? 0) || 0 });
     sendJson(res, {
-      nodes: nodes.map((n) => ({ ...n, connected: registry.get(n.address) !== undefined })),
+      nodes: nodes.map((n) => nodeRow(n, registry.get(n.address) !== undefined)),
     } satisfies ReadApi["/api/nodes"]);
   });
 
   router.get(routerPath("/api/nodes/:address"), async (req, res) => {
     const address = addressParam(req, res);
     if (!address) return;
-    const profile = await nodeProfile({ ...deps, ratePerTokenWei: config.rewards.ratePerTokenWei }, address);
+    const profile = await nodeProfile(deps, address);
     if (!profile) return sendJson(res, { error: `no node ${address}` }, 404);
     sendJson(res, profile satisfies ReadApi["/api/nodes/:address"]);
   });
 
+  // Final tasks only: nothing about a task in flight is visible to anyone but its assigned nodes (./PRIVACY.md).
   router.get(routerPath("/api/tasks"), async (req, res) => {
-    const status = req.query.status ? (String(req.query.status) as TaskStatus) : undefined;
+    const status = req.query.status === undefined ? undefined : String(req.query.status);
+    if (status !== undefined && !isFinalTaskStatus(status)) {
+      return sendJson(res, { error: `status must be one of ${FINAL_TASK_STATUSES.join(", ")}` }, 400);
+    }
     const node =
       req.query.node && isAddress(String(req.query.node), { strict: false })
         ? getAddress(String(req.query.node))
         : undefined;
-    const tasks = await store.listTasks({
+    const tasks = await finalTasks(store, {
       limit: limitOf(req),
-      ...(status ? { status } : {}),
+      statuses: status ? [status] : FINAL_TASK_STATUSES,
       ...(node ? { node } : {}),
     });
-    // The feed never reveals which tasks were challenges, or inputs of tasks still being verified.
-    sendJson(res, {
-      tasks: tasks.map((t) => ({
-        id: t.id,
-        model: t.model,
-        status: t.status,
-        createdAt: t.createdAt,
-        judgedAt: t.judgedAt,
-        tokensGenerated: t.tokensGenerated,
-        outputHash: t.outputHash,
-        epoch: t.epoch,
-      })),
-    } satisfies ReadApi["/api/tasks"]);
+    sendJson(res, { tasks: tasks.map(taskRow) } satisfies ReadApi["/api/tasks"]);
   });
 
   router.get(routerPath("/api/tasks/:id"), async (req, res) => {
     const task = await store.getTask(String(req.params.id));
-    if (!task) return sendJson(res, { error: "no such task" }, 404);
-    const { kind: _kind, expectedHash: _expected, challengeId: _challenge, ...visible } = task;
-    sendJson(res, {
-      ...visible,
-      assignments: task.judgedAt ? await store.getAssignments(task.id) : [],
-    } satisfies ReadApi["/api/tasks/:id"]);
+    if (!task || !isFinalTask(task)) return sendJson(res, TASK_NOT_FOUND, 404);
+    sendJson(res, taskDetail(task, await store.getAssignments(task.id)) satisfies ReadApi["/api/tasks/:id"]);
   });
 
   router.post(routerPath("/api/tasks"), requireAdmin, async (req, res) => {
     const parsed = taskSubmission.safeParse(req.body);
     if (!parsed.success) return sendJson(res, { error: parsed.error.issues.map((i) => i.message).join("; ") }, 400);
-    const { redundancy, ...spec } = parsed.data;
-    const task = await scheduler.submit(spec, redundancy);
+    const task = await scheduler.submit(parsed.data);
     sendJson(res, { id: task.id, status: task.status } satisfies TaskSubmitted, 201);
   });
 
@@ -120,19 +134,28 @@ export function apiRouter(deps: {
     const stats = await store.stats(clock.now());
     let active = 0;
     for (const presence of registry.all()) if (presence.ready) active++;
-    sendJson(res, { ...stats, connectedNodes: registry.size, activeNodes: active } satisfies ReadApi["/api/stats"]);
+    // Aggregate counts only, field by field.
+    sendJson(res, {
+      nodes: stats.nodes,
+      bannedNodes: stats.bannedNodes,
+      tasksCompleted: stats.tasksCompleted,
+      tasksQueued: stats.tasksQueued,
+      fraudBlocked: stats.fraudBlocked,
+      nodesPerCountry: stats.nodesPerCountry,
+      connectedNodes: registry.size,
+      activeNodes: active,
+    } satisfies ReadApi["/api/stats"]);
   });
 
   router.get(routerPath("/api/epochs"), async (req, res) => {
     const epochs = await store.listEpochs(limitOf(req, 20, 1000));
-    sendJson(res, { epochs: epochs.map(({ rawTx: _raw, ...e }) => e) } satisfies ReadApi["/api/epochs"]);
+    sendJson(res, { epochs: epochs.map(epochRow) } satisfies ReadApi["/api/epochs"]);
   });
 
   router.get(routerPath("/api/epochs/:epoch"), async (req, res) => {
     const epoch = await store.getEpoch(Number(req.params.epoch));
     if (!epoch) return sendJson(res, { error: "no such epoch" }, 404);
-    const { rawTx: _raw, ...visible } = epoch;
-    sendJson(res, visible satisfies ReadApi["/api/epochs/:epoch"]);
+    sendJson(res, epochRow(epoch) satisfies ReadApi["/api/epochs/:epoch"]);
   });
 
   /** Newest final cumulative state of an account and its Merkle proof: the arguments of `RewardsVault.claim`. */

@@ -11,6 +11,8 @@ export interface SignIn extends SignInChallenge {
 
 export interface Session {
   account: Address;
+  /** The key the node signs commitments and reports with in this session (named in the wallet-signed sign-in). */
+  sessionKey: Address;
   token: string;
   expiresAt: number;
 }
@@ -47,8 +49,8 @@ export class AuthService {
     this.sessionTtlSec = options.sessionTtlSec;
   }
 
-  /** A fresh challenge; `account` is filled in by the node. */
-  async issueChallenge(): Promise<Omit<SignInChallenge, "account">> {
+  /** A fresh challenge; `account` and `sessionKey` are filled in by the node. */
+  async issueChallenge(): Promise<Omit<SignInChallenge, "account" | "sessionKey">> {
     const issuedAt = Math.floor(this.clock.now() / 1000);
     const expiresAt = issuedAt + this.challengeTtlSec;
     const nonce = `0x${randomBytes(32).toString("hex")}` as Hex;
@@ -95,21 +97,29 @@ export class AuthService {
     if (nonce === "unknown")
       throw new AuthError("replayed", "unknown challenge nonce: ask this relayer for a challenge");
     if (nonce === "expired") throw new AuthError("expired", "sign-in challenge expired");
-    return this.openSession(account);
+    let sessionKey: Address;
+    try {
+      sessionKey = getAddress(signIn.sessionKey);
+    } catch {
+      throw new AuthError("malformed", `"${signIn.sessionKey}" is not a session key address`);
+    }
+    return this.openSession(account, sessionKey);
   }
 
   /** Opens a session for an account whose identity was already proven (by `signIn`). */
-  async openSession(account: Address): Promise<Session> {
+  async openSession(account: Address, sessionKey: Address): Promise<Session> {
     const token = randomBytes(32).toString("base64url");
     const expiresAt = Math.floor(this.clock.now() / 1000) + this.sessionTtlSec;
-    await this.store.saveSession(hashToken(token), account, expiresAt * 1000);
-    return { account, token, expiresAt };
+    await this.store.saveSession(hashToken(token), account, expiresAt * 1000, sessionKey);
+    return { account, sessionKey, token, expiresAt };
   }
 
-  /** The account a session token belongs to; throws when it is unknown or expired. */
-  async resume(token: string): Promise<Address> {
-    const account = await this.store.getSession(hashToken(token), this.clock.now());
-    if (!account) throw new AuthError("unknown_session", "session token is unknown or expired: sign in again");
-    return account;
+  /** The account and session key a session token belongs to; throws when it is unknown or expired. */
+  async resume(token: string): Promise<{ account: Address; sessionKey: Address }> {
+    const session = await this.store.getSession(hashToken(token), this.clock.now());
+    if (!session?.sessionKey) {
+      throw new AuthError("unknown_session", "session token is unknown or expired: sign in again");
+    }
+    return { account: session.account, sessionKey: session.sessionKey };
   }
 }

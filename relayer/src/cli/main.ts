@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 import { existsSync } from "node:fs";
-import { outputHash } from "@gitblock/sdk";
 import { KeyError, parsePrivateKey, writeKeystore } from "@gitblock/sdk/keys";
 import { Command, Option } from "commander";
 import ora, { type Ora } from "ora";
@@ -13,7 +12,7 @@ import { loadRelayerAccount } from "../keys/load-key.ts";
 import { reconcileEpoch } from "../ledger/reconcile.ts";
 import { createLogger } from "../log.ts";
 import { Relayer } from "../relayer.ts";
-import { newTaskId, queuedTask } from "../scheduler/scheduler.ts";
+import { queuedTask } from "../scheduler/scheduler.ts";
 import type { Progress } from "../settlement/settler.ts";
 import { backupSqlite } from "../store/backup.ts";
 import { openStore } from "../store/index.ts";
@@ -178,7 +177,12 @@ epoch
       const record = await store.getEpoch(Number(n));
       if (!record) throw new RelayerError(`no epoch ${n}`);
       const { rawTx: _raw, ...visible } = record;
-      const books = await reconcileEpoch(store, record.epoch, cfg.rewards.ratePerTokenWei);
+      const books = await reconcileEpoch(
+        store,
+        record.epoch,
+        cfg.rewards.ratePerTokenWei,
+        cfg.verification.verifyRateBps,
+      );
       const value = { ...visible, reconciliation: books };
       output(value, Boolean(opts.json), () =>
         [
@@ -303,32 +307,22 @@ tasks
   .requiredOption("--input <text>", "prompt")
   .option("--max-tokens <n>", "tokens to generate", "64")
   .option("--seed <n>", "sampling seed (decoding is greedy)", "0")
-  .option("--redundancy <n>", "nodes per task")
   .addOption(json())
-  .action(
-    async (opts: {
-      model: string;
-      input: string;
-      maxTokens: string;
-      seed: string;
-      redundancy?: string;
-      json?: boolean;
-    }) => {
-      await withStore(async (store, cfg) => {
-        const task = queuedTask(
-          { model: opts.model, input: opts.input, maxTokens: Number(opts.maxTokens), seed: Number(opts.seed) },
-          { kind: "job", redundancy: Number(opts.redundancy ?? cfg.verification.redundancy), createdAt: Date.now() },
-        );
-        await store.insertTask(task);
-        const { id } = task;
-        output({ id, status: "queued" }, Boolean(opts.json), () => `queued task ${id}`);
-      });
-    },
-  );
+  .action(async (opts: { model: string; input: string; maxTokens: string; seed: string; json?: boolean }) => {
+    await withStore(async (store) => {
+      const task = queuedTask(
+        { model: opts.model, input: opts.input, maxTokens: Number(opts.maxTokens), seed: Number(opts.seed) },
+        { kind: "job", createdAt: Date.now() },
+      );
+      await store.insertTask(task);
+      const { id } = task;
+      output({ id, status: "queued" }, Boolean(opts.json), () => `queued task ${id}`);
+    });
+  });
 
 tasks
   .command("list")
-  .option("--status <status>", "queued | assigned | validated | rejected | inconclusive")
+  .option("--status <status>", "queued | assigned | verifying | disputed | validated | rejected | inconclusive")
   .option("--limit <n>", "rows", "50")
   .addOption(json())
   .action(async (opts: { status?: string; limit: string; json?: boolean }) => {
@@ -347,72 +341,6 @@ tasks
             created: time(t.createdAt),
             tokens: t.tokensGenerated,
             epoch: t.epoch,
-          })),
-        ),
-      );
-    });
-  });
-
-// --- challenges ---
-
-const challenges = program.command("challenges").description("known-answer challenges mixed into the task stream");
-
-challenges
-  .command("add")
-  .requiredOption("--model <id>", "model id")
-  .requiredOption("--input <text>", "prompt")
-  .option("--max-tokens <n>", "tokens to generate", "64")
-  .option("--seed <n>", "seed", "0")
-  .option("--expected-hash <hash>", "known output hash")
-  .option("--tokens <ids>", "known output token ids, comma-separated (the hash is computed)")
-  .addOption(json())
-  .action(
-    async (opts: {
-      model: string;
-      input: string;
-      maxTokens: string;
-      seed: string;
-      expectedHash?: string;
-      tokens?: string;
-      json?: boolean;
-    }) => {
-      const expectedHash = opts.tokens
-        ? outputHash(opts.tokens.split(",").map(Number))
-        : (opts.expectedHash as Hex | undefined);
-      if (!expectedHash || !/^0x[0-9a-fA-F]{64}$/.test(expectedHash)) {
-        throw new RelayerError("give the known answer: --tokens <ids> or --expected-hash <0x…32 bytes>");
-      }
-      await withStore(async (store) => {
-        const id = newTaskId(Date.now());
-        await store.insertChallenge({
-          id,
-          model: opts.model,
-          input: opts.input,
-          maxTokens: Number(opts.maxTokens),
-          seed: Number(opts.seed),
-          expectedHash,
-          createdAt: Date.now(),
-          uses: 0,
-        });
-        output({ id, expectedHash }, Boolean(opts.json), () => `added challenge ${id} (${expectedHash})`);
-      });
-    },
-  );
-
-challenges
-  .command("list")
-  .addOption(json())
-  .action(async (opts: { json?: boolean }) => {
-    await withStore(async (store) => {
-      const list = await store.listChallenges();
-      output(list, Boolean(opts.json), () =>
-        table(
-          list.map((c) => ({
-            id: c.id,
-            model: c.model,
-            input: c.input.slice(0, 40),
-            uses: c.uses,
-            hash: c.expectedHash,
           })),
         ),
       );

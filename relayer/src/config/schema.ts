@@ -30,6 +30,8 @@ export const configSchema = z.strictObject({
       chainId: z.number().int().positive(),
       /** RewardsVault address; or `deployment`, a deployments/<network>.json to read it from. */
       rewardsVault: address.optional(),
+      /** NodeBond address (bonds weigh verifiers and are slashed for proven wrong results); or from `deployment`. */
+      nodeBond: address.optional(),
       deployment: z.string().optional(),
       /** Confirmations to wait for before an on-chain step counts as done. */
       confirmations: z.number().int().min(1).default(1),
@@ -63,20 +65,96 @@ export const configSchema = z.strictObject({
     }),
   verification: z
     .strictObject({
-      /** Nodes per task, of distinct operators. */
-      redundancy: z.number().int().min(1).max(16).default(3),
-      /** Share of voting weight (bps) that must agree on one output hash. */
+      /** Share of the verifying weight (bps) whose reports must pass for a claim to be validated without dispute. */
       quorumBps: z.number().int().min(5_001).max(10_000).default(6_600),
+      /** How long a generator has to commit and reveal. */
       taskTimeoutMs: z.number().int().positive().default(60_000),
-      /** Share of dispatched tasks that are known-answer challenges, in [0, 1]. */
+      /** How long a verifier (or the dispute tier) has to report. */
+      verifyTimeoutMs: z.number().int().positive().default(60_000),
+      /** A claim nobody could verify or decide for this long is given up as inconclusive (nobody struck). */
+      giveUpAfterMs: z.number().int().positive().default(600_000),
+      /** Share of jobs followed by a challenge beside them (checked by the dispute tier), in [0, 1]. */
       challengeRate: z.number().min(0).max(1).default(0.05),
+      /** Share of claims that also get a trap (an altered copy for one more verifier), in [0, 1]. */
+      trapRate: z.number().min(0).max(1).default(0.1),
+      /** Verifiers per claim: for trusted generators (bonded, tenured, reputation ≥ trustedReputationBps) and others. */
+      verifiers: z
+        .strictObject({
+          trusted: z.number().int().min(1).max(16).default(2),
+          untrusted: z.number().int().min(1).max(16).default(4),
+        })
+        .default({ trusted: 2, untrusted: 4 }),
+      /** Trusted (fewer verifiers) only at full reputation: one caught lie puts a node back on k = untrusted. */
+      trustedReputationBps: z.number().int().min(0).max(10_000).default(10_000),
+      /** A new wallet reaches full weight after this many validated tasks (0: no ramp), starting at `tenureFloor`. */
+      tenureTasks: z.number().int().nonnegative().default(20),
+      tenureFloor: z.number().min(0.01).max(1).default(0.1),
+      /** How long a strike counts towards a ban. */
+      strikeWindowMs: z
+        .number()
+        .int()
+        .positive()
+        .default(7 * 24 * 3_600_000),
+      /** A verifier's pay per confirmed token, in bps of the generation rate. */
+      verifyRateBps: z.number().int().min(0).max(10_000).default(2_000),
+      /**
+       * Bonds in NodeBond (`chain.nodeBond`, or the deployment's). `required` (default: whenever a NodeBond is
+       * known): only nodes bonding at least `minWei` verify, and a node proven wrong has `slashWei` of its bond
+       * proposed for slashing (the guardian may veto it during the challenge window). Without NodeBond (a devnet)
+       * every tenured node may verify. Bonds are read again every `cacheTtlMs`.
+       */
+      bond: z
+        .strictObject({
+          required: z.boolean().optional(),
+          minWei: weiString.default(0n),
+          slashWei: weiString.default(0n),
+          cacheTtlMs: z.number().int().positive().default(60_000),
+        })
+        .default({ minWei: 0n, slashWei: 0n, cacheTtlMs: 60_000 }),
+      /** The dispute tier: the operator's reference verifiers, by node address. */
+      referenceVerifiers: z.array(address).default([]),
+      /** The agreement rule per model id: δ from a calibration, stored with the measurement that produced it. */
+      models: z
+        .record(
+          z.string().min(1),
+          z.strictObject({
+            delta: z.number().positive().max(100),
+            /** The measurement δ came from (gitblock-node calibrate --json), kept as evidence. */
+            calibration: z.unknown().optional(),
+          }),
+        )
+        .default({}),
+      /** δ for a model without an entry. */
+      defaultDelta: z.number().positive().max(100).default(0.05),
+      nonTop1Share: z.number().min(0).max(1).default(0.02),
+      minNonTop1: z.number().int().nonnegative().default(2),
       /** How often deadlines are checked. */
       sweepIntervalMs: z.number().int().positive().default(250),
     })
-    .default({ redundancy: 3, quorumBps: 6_600, taskTimeoutMs: 60_000, challengeRate: 0.05, sweepIntervalMs: 250 }),
+    .default({
+      quorumBps: 6_600,
+      taskTimeoutMs: 60_000,
+      verifyTimeoutMs: 60_000,
+      giveUpAfterMs: 600_000,
+      challengeRate: 0.05,
+      trapRate: 0.1,
+      verifiers: { trusted: 2, untrusted: 4 },
+      trustedReputationBps: 10_000,
+      tenureTasks: 20,
+      tenureFloor: 0.1,
+      strikeWindowMs: 7 * 24 * 3_600_000,
+      verifyRateBps: 2_000,
+      bond: { minWei: 0n, slashWei: 0n, cacheTtlMs: 60_000 },
+      referenceVerifiers: [],
+      models: {},
+      defaultDelta: 0.05,
+      nonTop1Share: 0.02,
+      minNonTop1: 2,
+      sweepIntervalMs: 250,
+    }),
   gateway: z
     .strictObject({
-      maxFrameBytes: z.number().int().min(256).max(1_048_576).default(16_384),
+      maxFrameBytes: z.number().int().min(256).max(1_048_576).default(131_072),
       /** Token bucket per connection: sustained messages per second and burst. */
       messagesPerSecond: z.number().positive().default(200),
       burst: z.number().int().positive().default(400),
@@ -88,7 +166,7 @@ export const configSchema = z.strictObject({
       sessionTtlSec: z.number().int().positive().default(86_400),
     })
     .default({
-      maxFrameBytes: 16_384,
+      maxFrameBytes: 131_072,
       messagesPerSecond: 200,
       burst: 400,
       heartbeatTimeoutMs: 60_000,

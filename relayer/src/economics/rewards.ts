@@ -23,8 +23,3 @@ export function taskReward(tokensGenerated: number, ratePerTokenWei: bigint, rep
   const bonus = reputationBps > BONUS_THRESHOLD_BPS ? (node * BONUS_BPS) / BPS : 0n;
   return { gross, node, network, bonus };
 }
-
-/** The share of `gross` a node would get without bonus: what "potential" rewards show before the verdict. */
-export function potentialReward(tokensGenerated: number, ratePerTokenWei: bigint): bigint {
-  return (BigInt(tokensGenerated) * ratePerTokenWei * NODE_SHARE_BPS) / BPS;
-}

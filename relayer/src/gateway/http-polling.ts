@@ -4,8 +4,8 @@ import {
   PROTOCOL_VERSION,
   type RelayerMessage,
   readyMessage,
-  resultMessage,
   routerPath,
+  workMessage,
 } from "@gitblock/sdk";
 import express, { type Request, type Response, type Router } from "express";
 import type { Address } from "viem";
@@ -80,7 +80,7 @@ const statusFor: Record<string, number> = {
 /**
  * The HTTP polling fallback, for nodes behind proxies that break WebSockets. Same messages, same validation,
  * same session tokens (`Authorization: Bearer <session>`), same NodeProtocol behind it:
- * `POST /api/auth/challenge`, `POST /api/auth/session`, `GET /api/inference/job`, `POST /api/inference/result`.
+ * `POST /api/auth/challenge`, `POST /api/auth/session`, `GET /api/inference/job`, `POST /api/inference/result` (commit, reveal and report frames).
  */
 export function httpPollingRouter(options: {
   auth: AuthService;
@@ -109,7 +109,10 @@ export function httpPollingRouter(options: {
     res.status(message.type === "error" ? (statusFor[message.code] ?? 400) : 200).json(message);
   };
 
-  async function authenticate(req: Request, res: Response): Promise<Address | undefined> {
+  async function authenticate(
+    req: Request,
+    res: Response,
+  ): Promise<{ account: Address; sessionKey: Address } | undefined> {
     const header = req.header("authorization") ?? "";
     const token = header.startsWith("Bearer ") ? header.slice(7) : "";
     if (!token) {
@@ -117,12 +120,12 @@ export function httpPollingRouter(options: {
       return undefined;
     }
     try {
-      const account = await auth.resume(token);
-      if (!allowed(account)) {
+      const session = await auth.resume(token);
+      if (!allowed(session.account)) {
         fail(res, errorFrame("rate_limited", `more than ${config.messagesPerSecond} requests/s; slow down`));
         return undefined;
       }
-      return account;
+      return session;
     } catch (error) {
       if (!(error instanceof AuthError)) throw error;
       fail(res, errorFrame("auth_failed", `${error.reason}: ${error.message}`));
@@ -146,6 +149,7 @@ export function httpPollingRouter(options: {
         ...signIn,
         account: signIn.account as Address,
         nonce: signIn.nonce as `0x${string}`,
+        sessionKey: signIn.sessionKey as Address,
         signature: signIn.signature as `0x${string}`,
       });
       res.json({
@@ -162,10 +166,14 @@ export function httpPollingRouter(options: {
     }
   });
 
-  /** `?models=a,b&capacity=1[&country=DE][&wait=ms]`: doubles as `ready` and heartbeat; returns queued messages. */
+  /**
+   * `?models=a,b&capacity=1[&verify=1][&country=DE][&wait=ms]`: doubles as `ready` and heartbeat; returns queued
+   * messages.
+   */
   router.get(routerPath(NODE_HTTP_ROUTES.job), async (req, res) => {
-    const account = await authenticate(req, res);
-    if (!account) return;
+    const session = await authenticate(req, res);
+    if (!session) return;
+    const { account } = session;
     const ready = readyMessage.safeParse({
       type: "ready",
       v: PROTOCOL_VERSION,
@@ -173,6 +181,7 @@ export function httpPollingRouter(options: {
         .split(",")
         .filter(Boolean),
       capacity: Number(req.query.capacity ?? 1),
+      verify: req.query.verify === "1",
       ...(req.query.country ? { country: String(req.query.country) } : {}),
     });
     if (!ready.success) {
@@ -202,14 +211,14 @@ export function httpPollingRouter(options: {
   });
 
   router.post(routerPath(NODE_HTTP_ROUTES.result), async (req, res) => {
-    const account = await authenticate(req, res);
-    if (!account) return;
-    const parsed = resultMessage.safeParse(req.body);
+    const session = await authenticate(req, res);
+    if (!session) return;
+    const parsed = workMessage.safeParse(req.body);
     if (!parsed.success) {
-      fail(res, errorFrame("bad_frame", `invalid result: ${parsed.error.issues[0]?.message ?? "unknown"}`));
+      fail(res, errorFrame("bad_frame", `invalid work frame: ${parsed.error.issues[0]?.message ?? "unknown"}`));
       return;
     }
-    fail(res, await protocol.result(account, parsed.data));
+    fail(res, await protocol.work(session.account, session.sessionKey, parsed.data));
   });
 
   /** A polling node that stops polling is disconnected after the heartbeat timeout. */

@@ -4,17 +4,19 @@ import {
   PROTOCOL_VERSION,
   type ReadyMessage,
   type RelayerMessage,
-  type ResultMessage,
+  reportHash,
+  revealedCommitment,
+  signedBy,
+  type WorkMessage,
 } from "@gitblock/sdk";
-import type { Address } from "viem";
+import type { Address, Hex } from "viem";
 import type { Clock } from "../clock.ts";
 import { isBanned } from "../economics/reputation.ts";
-import type { RelayerEvents } from "../events.ts";
 import type { Channel, NodeRegistry } from "../presence/registry.ts";
 import type { Scheduler } from "../scheduler/scheduler.ts";
-import { taskMessage } from "../scheduler/scheduler.ts";
+import { taskMessage, verifyMessage } from "../scheduler/task-frames.ts";
 import type { Store } from "../store/types.ts";
-import type { ResultIngest } from "./result-ingest.ts";
+import type { WorkIngest } from "./work-ingest.ts";
 
 export const errorFrame = (code: ErrorCode, message: string, taskId?: string): RelayerMessage => ({
   type: "error",
@@ -25,31 +27,31 @@ export const errorFrame = (code: ErrorCode, message: string, taskId?: string): R
 });
 
 /**
- * What an authenticated node can say (ready, result, heartbeat) and what the relayer answers: one implementation
- * behind both the WebSocket gateway and the HTTP polling fallback, so both have the same semantics.
+ * What an authenticated node can say (ready, commit, reveal, report, heartbeat) and what the relayer answers: one
+ * implementation behind both the WebSocket gateway and the HTTP polling fallback, so both have the same semantics.
  */
 export class NodeProtocol {
   private readonly store: Store;
   private readonly registry: NodeRegistry;
   private readonly scheduler: Scheduler;
-  private readonly ingest: ResultIngest;
+  private readonly ingest: WorkIngest;
+  private readonly deltaOf: (model: string) => number;
   private readonly clock: Clock;
-  private readonly events: RelayerEvents;
 
   constructor(options: {
     store: Store;
     registry: NodeRegistry;
     scheduler: Scheduler;
-    ingest: ResultIngest;
+    ingest: WorkIngest;
     clock: Clock;
-    events: RelayerEvents;
+    deltaOf: (model: string) => number;
   }) {
+    this.deltaOf = options.deltaOf;
     this.store = options.store;
     this.registry = options.registry;
     this.scheduler = options.scheduler;
     this.ingest = options.ingest;
     this.clock = options.clock;
-    this.events = options.events;
   }
 
   /** A signed-in node opened a channel. */
@@ -81,34 +83,110 @@ export class NodeProtocol {
         ),
       ];
     }
-    presence.ready = { models: new Set(message.models), capacity: message.capacity };
+    presence.ready = { models: new Set(message.models), capacity: message.capacity, verify: message.verify ?? false };
     const replies: RelayerMessage[] = [];
-    for (const { task } of resend ? await this.store.openAssignments(account) : []) {
-      if (task.deadline !== null && task.deadline < now) continue;
+    for (const { task, assignment, claim } of resend ? await this.store.openAssignments(account) : []) {
+      if (assignment.deadline < now) continue;
       presence.inflight.add(task.id);
-      replies.push(taskMessage(task));
+      if (assignment.role === "generate") replies.push(taskMessage(task, assignment.deadline));
+      else if (claim) {
+        const delta = this.deltaOf(task.model) * (assignment.role === "dispute" ? 2 : 1);
+        replies.push(verifyMessage(task, claim, delta, assignment.deadline));
+      }
     }
     this.scheduler.kick();
     return replies;
   }
 
-  /** Stores the result durably, then acknowledges it. */
-  async result(account: Address, message: ResultMessage): Promise<RelayerMessage> {
-    const outcome = await this.ingest.submit(account, message);
-    switch (outcome) {
-      case "stored": {
-        const presence = this.registry.get(account);
-        if (presence?.inflight.delete(message.taskId)) this.scheduler.kick();
-        this.events.emit("balance", { node: account });
-        return { type: "ack", v: PROTOCOL_VERSION, taskId: message.taskId };
+  /**
+   * Checks a commitment's or report's signature by the session key, stores the frame durably, then acknowledges
+   * it. A reveal is checked against the stored commitment inside the write (a reveal that does not open it is
+   * stored as a mismatch: a wrong result).
+   */
+  async work(account: Address, sessionKey: Address, message: WorkMessage): Promise<RelayerMessage> {
+    const { taskId } = message;
+    let outcome: Awaited<ReturnType<WorkIngest["submit"]>>;
+    switch (message.type) {
+      case "commit": {
+        if (!(await signedBy(message.commitment as Hex, message.signature as Hex, sessionKey))) {
+          return errorFrame("bad_frame", "commitment is not signed by this session's key", taskId);
+        }
+        outcome = await this.ingest.submit({
+          kind: "commit",
+          taskId,
+          node: account,
+          commitment: message.commitment as Hex,
+          signature: message.signature as Hex,
+        });
+        break;
       }
-      case "duplicate":
-        // Already stored: acknowledging again lets a node that missed the first ack (reconnect) forget the result.
-        return { type: "ack", v: PROTOCOL_VERSION, taskId: message.taskId };
+      case "reveal": {
+        const salt = message.salt as Hex;
+        const tokenIds = message.tokenIds;
+        outcome = await this.ingest.submit({
+          kind: "reveal",
+          taskId,
+          node: account,
+          tokenIds,
+          opens: (commitment) => revealedCommitment(taskId, account, tokenIds, salt) === commitment.toLowerCase(),
+          queueMs: message.timings.queueMs,
+          inferenceMs: message.timings.inferenceMs,
+        });
+        break;
+      }
+      case "report": {
+        const signed = reportHash({
+          taskId,
+          node: account,
+          claimHash: message.claimHash as Hex,
+          pass: message.pass,
+          firstFailingPosition: message.firstFailingPosition,
+          nonTop1: message.nonTop1,
+          maxGapMicros: message.maxGapMicros,
+          scored: message.scored,
+        });
+        if (!(await signedBy(signed, message.signature as Hex, sessionKey))) {
+          return errorFrame("bad_frame", "report is not signed by this session's key", taskId);
+        }
+        outcome = await this.ingest.submit({
+          kind: "report",
+          taskId,
+          node: account,
+          report: {
+            claimHash: message.claimHash.toLowerCase() as Hex,
+            pass: message.pass,
+            firstFailingPosition: message.firstFailingPosition,
+            nonTop1: message.nonTop1,
+            maxGapMicros: message.maxGapMicros,
+            scored: message.scored,
+            signature: message.signature as Hex,
+          },
+          queueMs: message.timings.queueMs,
+          inferenceMs: message.timings.inferenceMs,
+        });
+        break;
+      }
+    }
+    switch (outcome) {
+      case "stored":
+      case "duplicate": {
+        // Acknowledging a duplicate again lets a node that missed the first ack (reconnect) move on.
+        if (message.type !== "commit") {
+          const presence = this.registry.get(account);
+          if (presence?.inflight.delete(taskId)) this.scheduler.kick();
+        }
+        return { type: "ack", v: PROTOCOL_VERSION, taskId, of: message.type };
+      }
       case "late":
-        return errorFrame("late_result", `task ${message.taskId} passed its deadline; result refused`, message.taskId);
+        return errorFrame("late_result", `task ${taskId} passed its deadline; ${message.type} refused`, taskId);
+      case "no_commitment":
+        return errorFrame("no_commitment", `task ${taskId}: commit before revealing`, taskId);
       case "unknown":
-        return errorFrame("unknown_task", `task ${message.taskId} was not assigned to ${account}`, message.taskId);
+        return errorFrame(
+          "unknown_task",
+          `task ${taskId} was not assigned to ${account} for a ${message.type}`,
+          taskId,
+        );
     }
   }
 

@@ -39,6 +39,8 @@ class Connection implements Channel {
   readonly bucket: TokenBucket;
   readonly openedAt: number;
   account: Address | null = null;
+  /** The key this session signs commitments and reports with. */
+  sessionKey: Address | null = null;
   readySeen = false;
   lastSeen: number;
   violations = 0;
@@ -212,8 +214,10 @@ export class WsGateway {
         for (const reply of replies) connection.send(reply);
         return;
       }
-      case "result":
-        connection.send(await this.protocol.result(account, message));
+      case "commit":
+      case "reveal":
+      case "report":
+        connection.send(await this.protocol.work(account, connection.sessionKey as Address, message));
         return;
       case "heartbeat":
         connection.send(this.protocol.heartbeat(account, message));
@@ -228,10 +232,11 @@ export class WsGateway {
     }
     try {
       let account: Address;
+      let sessionKey: Address;
       let token: string;
       let expiresAt: number;
       if (message.session) {
-        account = await this.auth.resume(message.session);
+        ({ account, sessionKey } = await this.auth.resume(message.session));
         token = message.session;
         expiresAt = 0;
       } else if (message.signIn) {
@@ -239,13 +244,15 @@ export class WsGateway {
           ...message.signIn,
           account: message.signIn.account as Address,
           nonce: message.signIn.nonce as `0x${string}`,
+          sessionKey: message.signIn.sessionKey as Address,
           signature: message.signIn.signature as `0x${string}`,
         });
-        ({ account, token, expiresAt } = session);
+        ({ account, sessionKey, token, expiresAt } = session);
       } else {
         throw new AuthError("malformed", "auth needs either `session` or `signIn`");
       }
       connection.account = account;
+      connection.sessionKey = sessionKey;
       await this.protocol.connect(account, connection);
       connection.send({ type: "auth_ok", v: PROTOCOL_VERSION, account, session: token, expiresAt });
     } catch (error) {

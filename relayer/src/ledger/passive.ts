@@ -11,8 +11,12 @@ const DAY_MS = 86_400_000;
 
 /**
  * A node earns the passive reward for a window when it was connected for the whole window, ready for work,
- * heard from within the heartbeat timeout, not banned, and did not let a task time out during the window.
- * One reward per wallet per window however many sockets it holds, and at most the daily cap per wallet.
+ * heard from within the heartbeat timeout, not banned, did not let a task time out during the window, and — what
+ * "active" means — its engine ran: it has a correct verdict on a task judged in the window. A node that got no work
+ * gets one anyway: at the start of every window each idle node is sent a liveness probe (a short task it alone
+ * generates, verified like any other), so the product's promise holds (a reward every 5 minutes while the node is
+ * active, even without tasks) and a socket that merely stays open earns nothing. One reward per wallet per window
+ * however many sockets it holds, and at most the daily cap per wallet.
  */
 export function eligibleForPassive(
   presence: Presence,
@@ -37,6 +41,7 @@ export class PassiveRewards {
   private readonly heartbeatTimeoutMs: number;
   private readonly events: RelayerEvents;
   private readonly log: Logger;
+  private readonly probe: (node: Address, model: string) => Promise<unknown>;
 
   constructor(options: {
     store: Store;
@@ -46,7 +51,10 @@ export class PassiveRewards {
     heartbeatTimeoutMs: number;
     events: RelayerEvents;
     log: Logger;
+    /** Sends a liveness probe to a node for a model it serves. */
+    probe: (node: Address, model: string) => Promise<unknown>;
   }) {
+    this.probe = options.probe;
     this.store = options.store;
     this.registry = options.registry;
     this.clock = options.clock;
@@ -56,16 +64,23 @@ export class PassiveRewards {
     this.log = options.log;
   }
 
-  /** Credits the window that just ended (windows are aligned to multiples of the interval, so ids are stable). */
+  /**
+   * Credits the window that just ended (windows are aligned to multiples of the interval, so ids are stable), then
+   * probes the nodes idle now, for the window that starts.
+   */
   async tick(): Promise<Address[]> {
     const now = this.clock.now();
     const interval = this.config.passiveIntervalMs;
     const windowEnd = now - (now % interval);
     const windowStart = windowEnd - interval;
+    const active = new Set(await this.store.nodesCorrectBetween(windowStart, windowEnd));
     const eligible: Address[] = [];
     for (const presence of this.registry.all()) {
-      if (eligibleForPassive(presence, windowStart, now, this.heartbeatTimeoutMs)) eligible.push(presence.address);
+      if (active.has(presence.address) && eligibleForPassive(presence, windowStart, now, this.heartbeatTimeoutMs)) {
+        eligible.push(presence.address);
+      }
     }
+    await this.probeIdle(now);
     if (eligible.length === 0) return [];
     const credited = await this.store.creditPassive(
       eligible,
@@ -78,5 +93,14 @@ export class PassiveRewards {
     for (const node of credited) this.events.emit("balance", { node });
     if (credited.length > 0) this.log.info({ window: windowStart, nodes: credited.length }, "passive rewards credited");
     return credited;
+  }
+
+  /** One probe per idle, ready, unbanned node, for the first model it serves. */
+  private async probeIdle(now: number): Promise<void> {
+    for (const presence of this.registry.all()) {
+      const model = presence.ready ? [...presence.ready.models][0] : undefined;
+      if (!model || presence.inflight.size > 0 || isBanned(presence.record, now)) continue;
+      await this.probe(presence.address, model);
+    }
   }
 }

@@ -5,7 +5,10 @@ export interface EpochReconciliation {
   /** Credits to nodes: task shares, bonuses, passive rewards. */
   nodeCredits: bigint;
   networkCredits: bigint;
-  /** Recomputed from the tasks table: correct results × tokens × rate, plus bonuses. */
+  /**
+   * Recomputed from tasks and assignments: tokens × (correct generators of validated tasks × rate + correct
+   * verifiers × the verification rate), plus bonuses.
+   */
   validatedTaskRewards: bigint;
   passiveRewards: bigint;
   /** Growth of the epoch's cumulative total over the previous epoch's (what goes on-chain). */
@@ -24,6 +27,7 @@ export async function reconcileEpoch(
   store: Store,
   epoch: number,
   ratePerTokenWei: bigint,
+  verifyRateBps: number,
 ): Promise<EpochReconciliation> {
   const entries = await store.ledgerEntries(epoch);
   let nodeCredits = 0n;
@@ -36,9 +40,12 @@ export async function reconcileEpoch(
     if (entry.kind === "passive") passiveRewards += entry.amountWei;
     bonuses += entry.bonusWei;
   }
+  const verifyRate = (ratePerTokenWei * BigInt(verifyRateBps)) / 10_000n;
   let gross = 0n;
-  for (const task of await store.validatedTasksInEpoch(epoch)) {
-    gross += BigInt(task.correct) * BigInt(task.tokensGenerated) * ratePerTokenWei;
+  for (const task of await store.paidTasksInEpoch(epoch)) {
+    const tokens = BigInt(task.tokens);
+    if (task.status === "validated") gross += BigInt(task.correctGenerators) * tokens * ratePerTokenWei;
+    gross += BigInt(task.correctVerifiers) * tokens * verifyRate;
   }
   const validatedTaskRewards = gross + bonuses;
   const problems: string[] = [];

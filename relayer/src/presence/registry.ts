@@ -15,7 +15,8 @@ export interface Presence {
   address: Address;
   record: NodeRecord;
   channels: Set<Channel>;
-  ready: { models: Set<string>; capacity: number } | null;
+  /** What the node takes: models, tasks at once, and whether its engine can verify (score teacher-forced). */
+  ready: { models: Set<string>; capacity: number; verify: boolean } | null;
   /** Tasks sent and not yet answered. */
   inflight: Set<string>;
   connectedSince: number;

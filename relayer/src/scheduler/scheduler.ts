@@ -1,21 +1,16 @@
 import { randomBytes } from "node:crypto";
-import { PROTOCOL_VERSION, type TaskMessage } from "@gitblock/sdk";
 import type { Address } from "viem";
 import type { Clock } from "../clock.ts";
 import type { RelayerConfig } from "../config/schema.ts";
-import type { RelayerEvents } from "../events.ts";
+import { isBanned } from "../economics/reputation.ts";
 import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
 import type { NodeRegistry, Presence } from "../presence/registry.ts";
-import type { Store, TaskRecord, TaskSpec } from "../store/types.ts";
-import { CandidatePool, selectNodes } from "./select-nodes.ts";
-
-interface Planned {
-  task: TaskRecord;
-  chosen: Presence[];
-  now: number;
-  deadline: number;
-}
+import type { Store, TaskKind, TaskRecord, TaskSpec } from "../store/types.ts";
+import { drawWeighted } from "../verification/draw.ts";
+import { generatorWeight, type TrustPolicy } from "../verification/weight.ts";
+import { type ChallengeInputs, corpusInputs } from "./challenge-inputs.ts";
+import { taskMessage } from "./task-frames.ts";
 
 /**
  * 48 bits of creation time, then 48 random bits. Time first keeps the database's task and assignment indexes
@@ -28,16 +23,14 @@ export const newTaskId = (createdAt: number) =>
 /** A task as it enters the queue: nothing assigned, answered or judged yet. */
 export function queuedTask(
   spec: TaskSpec,
-  at: { kind: TaskRecord["kind"]; redundancy: number; createdAt: number; id?: string },
+  at: { kind: TaskKind; createdAt: number; id?: string; pinnedNode?: Address | null },
 ): TaskRecord {
   return {
     id: at.id ?? newTaskId(at.createdAt),
     kind: at.kind,
     status: "queued",
     ...spec,
-    expectedHash: null,
-    challengeId: null,
-    redundancy: at.redundancy,
+    pinnedNode: at.pinnedNode ?? null,
     createdAt: at.createdAt,
     assignedAt: null,
     deadline: null,
@@ -48,34 +41,28 @@ export function queuedTask(
   };
 }
 
-export function taskMessage(task: TaskRecord): TaskMessage {
-  return {
-    type: "task",
-    v: PROTOCOL_VERSION,
-    taskId: task.id,
-    model: task.model,
-    input: task.input,
-    maxTokens: task.maxTokens,
-    seed: task.seed,
-    greedy: true,
-    deadline: task.deadline ?? 0,
-  };
-}
+/** Tokens a liveness probe asks for: enough to prove a running engine, cheap to verify. */
+export const PROBE_MAX_TOKENS = 8;
 
 /**
- * Moves queued tasks to nodes. Work comes from the submission queue (API/CLI) and, at `challengeRate`, from
- * known-answer challenges mixed in beside real tasks. A dispatch pass runs whenever something changes (a task
- * arrives, a node becomes ready or frees capacity); passes never overlap.
+ * Moves queued tasks to generators. Work comes from the submission queue (API/CLI), from challenges mixed in beside
+ * jobs at `challengeRate` (generated inputs, same shape as the job beside them), and from liveness probes (one idle
+ * node each). Each task gets ONE generator, drawn at random by weight (reputation × tenure) among ready nodes with
+ * free capacity: random, so answering fast buys no extra work and nobody starves. Verifiers are drawn later, by the
+ * judge, after the generator's commitment. A dispatch pass runs whenever something changes; passes never overlap.
  */
 export class Scheduler {
   private readonly store: Store;
   private readonly registry: NodeRegistry;
   private readonly clock: Clock;
   private readonly config: RelayerConfig["verification"];
-  private readonly events: RelayerEvents;
+  private readonly trust: TrustPolicy;
   private readonly metrics: Metrics;
   private readonly log: Logger;
   private readonly random: () => number;
+  private readonly challengeInputs: ChallengeInputs;
+  /** The dispute tier keeps its capacity for disputes: it never generates. */
+  private readonly references: Set<string>;
   private running = false;
   private again = false;
   private idleWaiters: Array<() => void> = [];
@@ -85,45 +72,47 @@ export class Scheduler {
     registry: NodeRegistry;
     clock: Clock;
     config: RelayerConfig["verification"];
-    events: RelayerEvents;
+    trust: TrustPolicy;
     metrics: Metrics;
     log: Logger;
     random?: () => number;
+    challengeInputs?: ChallengeInputs;
   }) {
     this.store = options.store;
     this.registry = options.registry;
     this.clock = options.clock;
     this.config = options.config;
-    this.events = options.events;
+    this.trust = options.trust;
     this.metrics = options.metrics;
     this.log = options.log;
     this.random = options.random ?? Math.random;
+    this.challengeInputs = options.challengeInputs ?? corpusInputs();
+    this.references = new Set(options.config.referenceVerifiers.map((a) => a.toLowerCase()));
   }
 
   /** Queues a task from the API or the CLI. */
-  async submit(spec: TaskSpec, redundancy = this.config.redundancy): Promise<TaskRecord> {
-    const task = this.newTask(spec, "job", redundancy);
-    await this.store.insertTask(task);
-    this.events.emit("task", { taskId: task.id, status: task.status, model: task.model });
-    this.kick();
-    return task;
+  async submit(spec: TaskSpec): Promise<TaskRecord> {
+    const [task] = await this.submitMany([spec]);
+    return task as TaskRecord;
   }
 
   /** Queues many tasks in one write (bulk API submissions, benchmarks). */
-  async submitMany(specs: readonly TaskSpec[], redundancy = this.config.redundancy): Promise<TaskRecord[]> {
-    const tasks = specs.map((spec) => this.newTask(spec, "job", redundancy));
+  async submitMany(specs: readonly TaskSpec[]): Promise<TaskRecord[]> {
+    const now = this.clock.now();
+    const tasks = specs.map((spec) => queuedTask(spec, { kind: "job", createdAt: now }));
     await this.store.insertTasks(tasks);
     this.kick();
     return tasks;
   }
 
-  private newTask(
-    spec: TaskSpec,
-    kind: TaskRecord["kind"],
-    redundancy: number,
-    createdAt = this.clock.now(),
-  ): TaskRecord {
-    return queuedTask(spec, { kind, redundancy, createdAt });
+  /** A liveness probe for an idle node: a short generated task only it may generate, verified like any other. */
+  async probe(node: Address, model: string): Promise<TaskRecord> {
+    const now = this.clock.now();
+    const spec = { model, input: this.challengeInputs.next(this.random), maxTokens: PROBE_MAX_TOKENS, seed: 0 };
+    const task = queuedTask(spec, { kind: "probe", createdAt: now, pinnedNode: node });
+    await this.store.insertTask(task);
+    this.kick();
+    return task;
   }
 
   /** Requests a dispatch pass soon; cheap to call often. */
@@ -158,97 +147,77 @@ export class Scheduler {
   }
 
   private async dispatch(): Promise<void> {
-    // Read only as many queued tasks as free capacity could take, and stop trying a model once it is full:
-    // a pass costs O(placeable tasks × nodes), not O(queue × nodes).
+    // Read only as many queued tasks as free capacity could take: a pass costs O(placeable tasks × nodes).
     let freeSlots = 0;
     for (const presence of this.registry.all()) {
       if (presence.ready) freeSlots += Math.max(0, presence.ready.capacity - presence.inflight.size);
     }
     if (freeSlots === 0) return;
-    const queued = await this.store.queuedTasks(Math.min(1_000, Math.ceil(freeSlots / this.config.redundancy) + 8));
-    const batch: Planned[] = [];
+    const queued = await this.store.queuedTasks(Math.min(1_000, freeSlots + 8));
+    const now = this.clock.now();
+    const placed: Array<{ task: TaskRecord; generator: Presence; deadline: number }> = [];
     const full = new Set<string>();
-    const pools = new Map<string, CandidatePool>();
-    const challengesBeside: TaskRecord[] = [];
+    const challenges: TaskRecord[] = [];
     for (const task of queued) {
-      if (full.has(task.model)) continue;
-      let pool = pools.get(task.model);
-      if (!pool) {
-        pool = new CandidatePool(this.registry.all(), task.model, this.clock.now());
-        pools.set(task.model, pool);
-      }
-      const planned = this.plan(task, pool);
-      if (!planned) {
-        full.add(task.model);
+      if (full.has(task.model) && !task.pinnedNode) continue;
+      const generator = this.drawGenerator(task, now);
+      if (!generator) {
+        if (!task.pinnedNode) full.add(task.model);
         continue;
       }
-      batch.push(planned);
+      // Reserved before the write so the next draw in this pass sees the slot taken.
+      generator.inflight.add(task.id);
+      placed.push({ task, generator, deadline: now + this.config.taskTimeoutMs });
       if (task.kind === "job" && this.config.challengeRate > 0 && this.random() < this.config.challengeRate) {
-        challengesBeside.push(task);
+        challenges.push(this.challengeBeside(task));
       }
     }
-    await this.commit(batch);
-    for (const job of challengesBeside) await this.mixInChallenge(job);
-  }
-
-  /** Picks nodes for a task and reserves their capacity; undefined when too few qualify. */
-  private plan(task: TaskRecord, pool?: CandidatePool): Planned | undefined {
-    const now = this.clock.now();
-    const chosen = pool
-      ? pool.take(task.redundancy)
-      : selectNodes(this.registry.all(), task.model, task.redundancy, now);
-    if (chosen.length < task.redundancy) return undefined;
-    // Reserved before the write so the next plan in this pass does not pick the same slots.
-    for (const presence of chosen) presence.inflight.add(task.id);
-    return { task, chosen, now, deadline: now + this.config.taskTimeoutMs };
-  }
-
-  /** Writes a pass's assignments in one transaction, then sends the tasks. */
-  private async commit(batch: Planned[]): Promise<void> {
-    if (batch.length === 0) return;
-    try {
-      await this.store.assignTasks(
-        batch.map((p) => ({
-          taskId: p.task.id,
-          nodes: p.chosen.map((c) => c.address),
-          now: p.now,
-          deadline: p.deadline,
-        })),
-      );
-    } catch (error) {
-      for (const p of batch) for (const presence of p.chosen) presence.inflight.delete(p.task.id);
-      throw error;
+    if (placed.length > 0) {
+      try {
+        await this.store.assignTasks(
+          placed.map((p) => ({ taskId: p.task.id, generator: p.generator.address, now, deadline: p.deadline })),
+        );
+      } catch (error) {
+        for (const p of placed) p.generator.inflight.delete(p.task.id);
+        throw error;
+      }
+      for (const p of placed) {
+        this.registry.send(p.generator.address, taskMessage(p.task, p.deadline));
+        this.metrics.tasksDispatched.inc();
+      }
     }
-    for (const p of batch) {
-      const message = taskMessage({ ...p.task, deadline: p.deadline });
-      for (const presence of p.chosen) this.registry.send(presence.address as Address, message);
-      this.metrics.tasksDispatched.inc();
-      this.events.emit("task", { taskId: p.task.id, status: "assigned", model: p.task.model });
+    if (challenges.length > 0) {
+      await this.store.insertTasks(challenges);
+      this.again = true;
     }
   }
 
-  /** Inserts a known-answer challenge for the job's model, shaped exactly like a job, and dispatches it. */
-  private async mixInChallenge(job: TaskRecord): Promise<void> {
-    const challenge = await this.store.pickChallenge(job.model, this.random());
-    if (!challenge) return;
-    const task: TaskRecord = {
-      ...this.newTask(
-        { model: challenge.model, input: challenge.input, maxTokens: challenge.maxTokens, seed: challenge.seed },
-        "challenge",
-        this.config.redundancy,
-        job.createdAt,
-      ),
-      expectedHash: challenge.expectedHash,
-      challengeId: challenge.id,
-    };
-    await this.store.insertTask(task);
-    await this.assign(task);
+  /** One generator for a task, by weight; a probe goes to its node only. */
+  private drawGenerator(task: TaskRecord, now: number): Presence | undefined {
+    const candidates = [];
+    for (const presence of this.registry.all()) {
+      const ready = presence.ready;
+      if (!ready?.models.has(task.model) || presence.inflight.size >= ready.capacity) continue;
+      if (isBanned(presence.record, now) || this.references.has(presence.address.toLowerCase())) continue;
+      if (task.pinnedNode && presence.address !== task.pinnedNode) continue;
+      candidates.push({ item: presence, weight: generatorWeight(presence.record, this.trust), operator: "" });
+    }
+    // Operators do not matter for the one generator: each candidate is its own "operator" here.
+    return drawWeighted(
+      candidates.map((c) => ({ ...c, operator: c.item.address })),
+      1,
+      this.random,
+    )[0];
   }
 
-  private async assign(task: TaskRecord): Promise<boolean> {
-    const planned = this.plan(task);
-    if (!planned) return false;
-    await this.commit([planned]);
-    return true;
+  /**
+   * A challenge beside a job: a generated input of the same model and length, with the job's creation time. What
+   * makes it a challenge is only what happens after the reveal (the dispute tier checks it besides the verifiers).
+   */
+  private challengeBeside(job: TaskRecord): TaskRecord {
+    return queuedTask(
+      { model: job.model, input: this.challengeInputs.next(this.random), maxTokens: job.maxTokens, seed: job.seed },
+      { kind: "challenge", createdAt: job.createdAt },
+    );
   }
 }

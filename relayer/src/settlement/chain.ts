@@ -18,27 +18,34 @@ export interface ChainClients {
   publicClient: PublicClient;
   walletClient: WalletClient<Transport, Chain, Account> | null;
   vault: Address;
+  /** NodeBond, when the config or the deployment names one: bonds then weigh verifiers and can be slashed. */
+  nodeBond: Address | null;
   chain: Chain;
 }
 
 /** On-chain epoch status, as the vault's `EpochStatus` enum numbers it. */
 export const VAULT_EPOCH_STATUS = { None: 0, Pending: 1, Final: 2, Vetoed: 3 } as const;
 
-/** Resolves the vault address (config, or deployments/<network>.json) and builds viem clients for the chain. */
+/**
+ * Resolves the vault's and NodeBond's addresses (config, or deployments/<network>.json) and builds viem clients for
+ * the chain.
+ */
 export async function connectChain(
   config: NonNullable<RelayerConfig["chain"]>,
   account: Account | null,
   root?: string,
 ): Promise<ChainClients> {
   let vault = config.rewardsVault as Address | undefined;
-  if (!vault && config.deployment) {
+  let nodeBond = (config.nodeBond as Address | undefined) ?? null;
+  if ((!vault || !nodeBond) && config.deployment) {
     const deployment = await readDeployment(config.deployment, root);
     if (deployment.chainId !== config.chainId) {
       throw new ConfigError(
         `deployments/${config.deployment}.json is for chain ${deployment.chainId}, the config says ${config.chainId}`,
       );
     }
-    vault = deployment.contracts.rewardsVault;
+    vault ??= deployment.contracts.rewardsVault;
+    nodeBond ??= deployment.contracts.nodeBond ?? null;
   }
   if (!vault) throw new ConfigError("chain.rewardsVault or chain.deployment is required to settle epochs");
   const chain = defineChain({
@@ -50,5 +57,5 @@ export async function connectChain(
   const transport = http(config.rpcUrl, { retryCount: 2 });
   const publicClient = createPublicClient({ chain, transport, pollingInterval: 100 }) as PublicClient;
   const walletClient = account ? createWalletClient({ chain, transport, account }) : null;
-  return { publicClient, walletClient, vault, chain };
+  return { publicClient, walletClient, vault, nodeBond, chain };
 }

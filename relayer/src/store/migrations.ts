@@ -175,4 +175,32 @@ CREATE INDEX ledger_passive ON ledger (account, created_at) WHERE kind = 'passiv
 ALTER TABLE tasks RENAME COLUMN settled_at TO judged_at;
 `,
   },
+  {
+    version: 4,
+    name: "generator-and-verifiers",
+    // One generator commits and reveals, verifiers report (DESIGN.md, Verification). Assignments carry a role and
+    // the protocol's working state; a task counts the open assignments of its current stage (`stage_size` of them
+    // were drawn: a stage nobody could be drawn for waits for its deadline instead of being due at once). Strikes
+    // expire, so a node keeps when each active one was given. Known-answer challenges are generated, not drawn from
+    // a stored pool, so the pool's table and the task columns that pointed into it go; so does `redundancy` (the
+    // relayer picks how many verifiers a claim gets). A session names the key its commitments are signed with.
+    sql: `
+ALTER TABLE nodes ADD COLUMN strike_times TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE sessions ADD COLUMN session_key TEXT;
+ALTER TABLE tasks ADD COLUMN pinned_node TEXT;
+ALTER TABLE tasks ADD COLUMN stage_size INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE tasks DROP COLUMN expected_hash;
+ALTER TABLE tasks DROP COLUMN challenge_id;
+ALTER TABLE tasks DROP COLUMN redundancy;
+DROP TABLE challenges;
+ALTER TABLE assignments ADD COLUMN role TEXT NOT NULL DEFAULT 'generate';
+ALTER TABLE assignments ADD COLUMN commitment TEXT;
+ALTER TABLE assignments ADD COLUMN commit_signature TEXT;
+ALTER TABLE assignments ADD COLUMN token_ids TEXT;
+ALTER TABLE assignments ADD COLUMN report TEXT;
+ALTER TABLE assignments ADD COLUMN trap INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE assignments ADD COLUMN deadline BIGINT NOT NULL DEFAULT 0;
+CREATE INDEX assignments_node_status ON assignments (node, status);
+`,
+  },
 ];

@@ -1,7 +1,6 @@
 import type { Address, Hex } from "viem";
 import type {
   AssignmentRecord,
-  ChallengeRecord,
   EpochRecord,
   EpochStatus,
   LeafRecord,
@@ -40,6 +39,7 @@ export function toNode(row: Row): NodeRecord {
     confirmedWei: BigInt(str(row.confirmed_wei)),
     createdAt: num(row.created_at),
     lastSeenAt: num(row.last_seen_at),
+    strikeTimes: row.strike_times ? (JSON.parse(str(row.strike_times)) as number[]) : [],
   };
 }
 
@@ -52,9 +52,7 @@ export function toTask(row: Row): TaskRecord {
     input: str(row.input),
     maxTokens: num(row.max_tokens),
     seed: num(row.seed),
-    expectedHash: optStr<Hex>(row.expected_hash),
-    challengeId: optStr(row.challenge_id),
-    redundancy: num(row.redundancy),
+    pinnedNode: optStr<Address>(row.pinned_node),
     createdAt: num(row.created_at),
     assignedAt: optNum(row.assigned_at),
     deadline: optNum(row.deadline),
@@ -77,19 +75,13 @@ export function toAssignment(row: Row): AssignmentRecord {
     assignedAt: num(row.assigned_at),
     submittedAt: optNum(row.submitted_at),
     rewardWei: BigInt(str(row.reward_wei)),
-  };
-}
-
-export function toChallenge(row: Row): ChallengeRecord {
-  return {
-    id: str(row.id),
-    model: str(row.model),
-    input: str(row.input),
-    maxTokens: num(row.max_tokens),
-    seed: num(row.seed),
-    expectedHash: str(row.expected_hash) as Hex,
-    createdAt: num(row.created_at),
-    uses: num(row.uses),
+    role: (optStr(row.role) ?? "generate") as AssignmentRecord["role"],
+    commitment: optStr<Hex>(row.commitment),
+    commitSignature: optStr<Hex>(row.commit_signature),
+    tokenIds: row.token_ids ? (JSON.parse(str(row.token_ids)) as number[]) : null,
+    report: row.report ? (JSON.parse(str(row.report)) as AssignmentRecord["report"]) : null,
+    trap: Boolean(num(row.trap ?? 0)),
+    deadline: num(row.deadline ?? 0),
   };
 }
 

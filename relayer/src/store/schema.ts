@@ -23,6 +23,8 @@ export interface NodesTable {
   confirmed_wei: Default<string>;
   created_at: Int8;
   last_seen_at: Int8;
+  /** JSON array of the active strikes' times (ms). */
+  strike_times: Default<string>;
 }
 
 export interface AuthNoncesTable {
@@ -35,17 +37,7 @@ export interface SessionsTable {
   token_hash: string;
   account: string;
   expires_at: Int8;
-}
-
-export interface ChallengesTable {
-  id: string;
-  model: string;
-  input: string;
-  max_tokens: number;
-  seed: Int8;
-  expected_hash: string;
-  created_at: Int8;
-  uses: Default<number>;
+  session_key: string | null;
 }
 
 export interface TasksTable {
@@ -56,9 +48,7 @@ export interface TasksTable {
   input: string;
   max_tokens: number;
   seed: Int8;
-  expected_hash: string | null;
-  challenge_id: string | null;
-  redundancy: number;
+  pinned_node: string | null;
   created_at: Int8;
   assigned_at: OptInt8;
   deadline: OptInt8;
@@ -66,8 +56,10 @@ export interface TasksTable {
   tokens_generated: number | null;
   judged_at: OptInt8;
   epoch: number | null;
-  /** Assignments not answered yet: a result batch moves it once per task; 0 makes the task due. */
+  /** Assignments of the current stage not answered yet: a batch moves it once per task; 0 makes the task due. */
   open_assignments: Default<number>;
+  /** Assignments drawn for the current stage (0: nobody could be drawn; the task waits for its deadline). */
+  stage_size: Default<number>;
 }
 
 export interface AssignmentsTable {
@@ -81,6 +73,15 @@ export interface AssignmentsTable {
   assigned_at: Int8;
   submitted_at: OptInt8;
   reward_wei: Default<string>;
+  role: Default<string>;
+  commitment: string | null;
+  commit_signature: string | null;
+  /** JSON array of token ids: a generator's reveal, a trap's altered claim. Erased once the task is final. */
+  token_ids: string | null;
+  /** JSON of a verifier's StoredReport. */
+  report: string | null;
+  trap: Default<number>;
+  deadline: ColumnType<number | string, number | undefined, number>;
 }
 
 export interface LedgerTable {
@@ -140,7 +141,6 @@ export interface Database {
   nodes: NodesTable;
   auth_nonces: AuthNoncesTable;
   sessions: SessionsTable;
-  challenges: ChallengesTable;
   tasks: TasksTable;
   assignments: AssignmentsTable;
   ledger: LedgerTable;

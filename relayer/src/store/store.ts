@@ -1,3 +1,4 @@
+import { FINAL_TASK_STATUSES, outputHash } from "@gitblock/sdk";
 import { sql } from "kysely";
 import type { Address, Hex } from "viem";
 import { NotFoundError, RelayerError } from "../errors.ts";
@@ -10,7 +11,6 @@ import {
   type Row,
   str,
   toAssignment,
-  toChallenge,
   toEpoch,
   toLeaf,
   toLedger,
@@ -20,7 +20,6 @@ import {
 import type { Db } from "./schema.ts";
 import type {
   AssignmentRecord,
-  ChallengeRecord,
   EpochRecord,
   EpochStatus,
   LeafRecord,
@@ -28,13 +27,14 @@ import type {
   NetworkStats,
   NodeActivity,
   NodeRecord,
-  ResultWrite,
-  ResultWriteOutcome,
+  PaidTask,
   Store,
   TaskJudgement,
   TaskRecord,
   TaskSnapshot,
   TaskStatus,
+  WorkWrite,
+  WorkWriteOutcome,
 } from "./types.ts";
 import { batchWrites } from "./writes.ts";
 
@@ -55,7 +55,17 @@ const ASSIGNMENT_BESIDE_TASK = [
   "a.assigned_at as a_assigned_at",
   "a.submitted_at",
   "a.reward_wei",
+  "a.role",
+  "a.commitment",
+  "a.commit_signature",
+  "a.token_ids",
+  "a.report",
+  "a.trap",
+  "a.deadline as a_deadline",
 ] as const;
+
+/** A task between its assignment and its verdict. */
+const IN_FLIGHT = ["assigned", "verifying", "disputed"] as const;
 
 const assignmentBesideTask = (row: Record<string, unknown>) =>
   toAssignment({
@@ -64,6 +74,7 @@ const assignmentBesideTask = (row: Record<string, unknown>) =>
     output_hash: row.a_output_hash as string | null,
     tokens_generated: row.a_tokens as number | null,
     assigned_at: row.a_assigned_at as number,
+    deadline: row.a_deadline as number,
   });
 
 /**
@@ -185,6 +196,7 @@ export class SqlStore implements Store {
         banned_until: node.bannedUntil,
         confirmed_wei: node.confirmedWei.toString(),
         last_seen_at: node.lastSeenAt,
+        strike_times: JSON.stringify(node.strikeTimes),
       })),
     );
   }
@@ -198,33 +210,27 @@ export class SqlStore implements Store {
   }
 
   async nodeActivity(address: Address, now: number): Promise<NodeActivity> {
+    // Counted over final tasks only: work on a task in flight must not show (its timing would reveal the assignment).
     const dayStart = now - (now % DAY_MS);
     const gpu = await this.db
-      .selectFrom("assignments")
-      .select((eb) => eb.fn.coalesce(eb.fn.sum("inference_ms"), sql.lit(0)).as("ms"))
-      .where("node", "=", address)
-      .where("assigned_at", ">=", dayStart - DAY_MS)
-      .where("submitted_at", ">=", dayStart)
+      .selectFrom("assignments as a")
+      .innerJoin("tasks as t", "t.id", "a.task_id")
+      .select((eb) => eb.fn.coalesce(eb.fn.sum("a.inference_ms"), sql.lit(0)).as("ms"))
+      .where("a.node", "=", address)
+      .where("a.assigned_at", ">=", dayStart - DAY_MS)
+      .where("a.submitted_at", ">=", dayStart)
+      .where("t.status", "in", FINAL_TASK_STATUSES)
       .executeTakeFirst();
     const hour = await this.db
-      .selectFrom("assignments")
+      .selectFrom("assignments as a")
+      .innerJoin("tasks as t", "t.id", "a.task_id")
       .select((eb) => eb.fn.countAll().as("n"))
-      .where("node", "=", address)
-      .where("assigned_at", ">=", now - 2 * 3_600_000)
-      .where("submitted_at", ">=", now - 3_600_000)
+      .where("a.node", "=", address)
+      .where("a.assigned_at", ">=", now - 2 * 3_600_000)
+      .where("a.submitted_at", ">=", now - 3_600_000)
+      .where("t.status", "in", FINAL_TASK_STATUSES)
       .executeTakeFirst();
-    // Potential: submitted results awaiting a verdict, valued by the caller at what they would earn.
-    const pending = await this.db
-      .selectFrom("assignments")
-      .select("tokens_generated")
-      .where("node", "=", address)
-      .where("status", "=", "submitted")
-      .execute();
-    return {
-      pendingTokens: pending.reduce((sum, row) => sum + num(row.tokens_generated ?? 0), 0),
-      gpuMsToday: num(gpu?.ms ?? 0),
-      tasksLastHour: num(hour?.n ?? 0),
-    };
+    return { gpuMsToday: num(gpu?.ms ?? 0), tasksLastHour: num(hour?.n ?? 0) };
   }
 
   // --- auth ---
@@ -249,18 +255,24 @@ export class SqlStore implements Store {
     });
   }
 
-  async saveSession(tokenHash: string, account: Address, expiresAt: number): Promise<void> {
-    await this.db.insertInto("sessions").values({ token_hash: tokenHash, account, expires_at: expiresAt }).execute();
+  async saveSession(tokenHash: string, account: Address, expiresAt: number, sessionKey: Address): Promise<void> {
+    await this.db
+      .insertInto("sessions")
+      .values({ token_hash: tokenHash, account, expires_at: expiresAt, session_key: sessionKey })
+      .execute();
   }
 
-  async getSession(tokenHash: string, now: number): Promise<Address | undefined> {
+  async getSession(
+    tokenHash: string,
+    now: number,
+  ): Promise<{ account: Address; sessionKey: Address | null } | undefined> {
     const row = await this.db
       .selectFrom("sessions")
-      .select(["account", "expires_at"])
+      .select(["account", "expires_at", "session_key"])
       .where("token_hash", "=", tokenHash)
       .executeTakeFirst();
     if (!row || num(row.expires_at) <= now) return undefined;
-    return row.account as Address;
+    return { account: row.account as Address, sessionKey: (row.session_key as Address | null) ?? null };
   }
 
   // --- tasks ---
@@ -271,8 +283,6 @@ export class SqlStore implements Store {
 
   async insertTasks(tasks: readonly TaskRecord[]): Promise<void> {
     if (tasks.length === 0) return;
-    const uses = new Map<string, number>();
-    for (const { challengeId } of tasks) if (challengeId) uses.set(challengeId, (uses.get(challengeId) ?? 0) + 1);
     await this.dialect.transaction(async (trx) => {
       await this.writes.insertTasks.run(
         trx,
@@ -284,9 +294,7 @@ export class SqlStore implements Store {
           input: task.input,
           max_tokens: task.maxTokens,
           seed: task.seed,
-          expected_hash: task.expectedHash,
-          challenge_id: task.challengeId,
-          redundancy: task.redundancy,
+          pinned_node: task.pinnedNode,
           created_at: task.createdAt,
           assigned_at: task.assignedAt,
           deadline: task.deadline,
@@ -295,10 +303,6 @@ export class SqlStore implements Store {
           judged_at: task.judgedAt,
           epoch: task.epoch,
         })),
-      );
-      await this.writes.countChallengeUses.run(
-        trx,
-        [...uses].map(([id, n]) => ({ id, n })),
       );
     });
   }
@@ -323,17 +327,8 @@ export class SqlStore implements Store {
         .innerJoin("assignments as a", "a.task_id", "t.id")
         .selectAll("t")
         .where("a.node", "=", node)
+        .$if(status !== undefined, (q) => q.where("t.status", "=", status as TaskStatus))
         .orderBy("t.created_at", "desc")
-        .limit(limit)
-        .execute();
-      return rows.map(toTask);
-    }
-    if (status) {
-      const rows = await this.db
-        .selectFrom("tasks")
-        .selectAll()
-        .where("status", "=", status)
-        .orderBy("created_at", "desc")
         .limit(limit)
         .execute();
       return rows.map(toTask);
@@ -341,6 +336,7 @@ export class SqlStore implements Store {
     const rows = await this.db
       .selectFrom("tasks")
       .selectAll()
+      .$if(status !== undefined, (q) => q.where("status", "=", status as TaskStatus))
       .orderBy("created_at", "desc")
       .orderBy("id", "desc")
       .limit(limit)
@@ -361,7 +357,7 @@ export class SqlStore implements Store {
   }
 
   async assignTasks(
-    assignments: ReadonlyArray<{ taskId: string; nodes: readonly Address[]; now: number; deadline: number }>,
+    assignments: ReadonlyArray<{ taskId: string; generator: Address; now: number; deadline: number }>,
   ): Promise<void> {
     if (assignments.length === 0) return;
     const ids = [...new Set(assignments.map((a) => a.taskId))].sort();
@@ -381,11 +377,19 @@ export class SqlStore implements Store {
       }
       await this.writes.assignTasks.run(
         trx,
-        assignments.map((a) => ({ id: a.taskId, now: a.now, deadline: a.deadline, n: a.nodes.length })),
+        assignments.map((a) => ({ id: a.taskId, now: a.now, deadline: a.deadline })),
       );
       await this.writes.insertAssignments.run(
         trx,
-        assignments.flatMap((a) => a.nodes.map((node) => ({ task_id: a.taskId, node, assigned_at: a.now }))),
+        assignments.map((a) => ({
+          task_id: a.taskId,
+          node: a.generator,
+          role: "generate",
+          assigned_at: a.now,
+          deadline: a.deadline,
+          token_ids: null,
+          trap: 0,
+        })),
       );
     });
   }
@@ -395,85 +399,192 @@ export class SqlStore implements Store {
       .selectFrom("assignments")
       .selectAll()
       .where("task_id", "=", taskId)
+      .orderBy("assigned_at")
       .orderBy("node")
       .execute();
     return rows.map(toAssignment);
   }
 
-  async openAssignments(node: Address): Promise<Array<{ task: TaskRecord; assignment: AssignmentRecord }>> {
+  async openAssignments(
+    node: Address,
+  ): Promise<Array<{ task: TaskRecord; assignment: AssignmentRecord; claim: number[] | null }>> {
     const rows = await this.db
       .selectFrom("assignments as a")
       .innerJoin("tasks as t", "t.id", "a.task_id")
       .selectAll("t")
       .select(ASSIGNMENT_BESIDE_TASK)
       .where("a.node", "=", node)
-      .where("a.status", "=", "assigned")
-      .where("t.status", "=", "assigned")
+      .where("a.status", "in", ["assigned", "committed"])
+      .where("t.status", "in", IN_FLIGHT)
       .execute();
-    return rows.map((row) => ({ task: toTask(row), assignment: assignmentBesideTask(row) }));
+    const open = rows.map((row) => ({ task: toTask(row), assignment: assignmentBesideTask(row) }));
+    const needClaims = open.filter((o) => o.assignment.role !== "generate" && !o.assignment.trap).map((o) => o.task.id);
+    const claims = new Map<string, number[]>();
+    if (needClaims.length > 0) {
+      const generators = await this.db
+        .selectFrom("assignments")
+        .select(["task_id", "token_ids"])
+        .where(this.dialect.inList("task_id", needClaims))
+        .where("role", "=", "generate")
+        .where("status", "=", "revealed")
+        .execute();
+      for (const row of generators) if (row.token_ids) claims.set(row.task_id, JSON.parse(row.token_ids) as number[]);
+    }
+    return open.map((o) => ({
+      ...o,
+      claim:
+        o.assignment.role === "generate"
+          ? null
+          : o.assignment.trap
+            ? o.assignment.tokenIds
+            : (claims.get(o.task.id) ?? null),
+    }));
   }
 
-  async recordResults(
-    results: readonly ResultWrite[],
-  ): Promise<{ outcomes: ResultWriteOutcome[]; completed: string[] }> {
-    if (results.length === 0) return { outcomes: [], completed: [] };
-    // A result repeated within the batch is judged by its first copy (stored once, then a duplicate).
-    const first = new Map<string, number>();
-    results.forEach((r, i) => {
-      const k = key(r.taskId, r.node);
-      if (!first.has(k)) first.set(k, i);
-    });
-    const unique = first.size === results.length ? results : [...first.values()].map((i) => results[i] as ResultWrite);
+  async recordWork(writes: readonly WorkWrite[]): Promise<{ outcomes: WorkWriteOutcome[]; completed: string[] }> {
+    if (writes.length === 0) return { outcomes: [], completed: [] };
+    const ids = [...new Set(writes.map((w) => w.taskId))].sort();
     return this.dialect.transaction(async (trx) => {
-      const written = await this.writes.writeResults.changed(
+      // The batch's assignments with their tasks' status, read once (locked on PostgreSQL); each write is decided
+      // on them in order, so a commit and its reveal in one batch see each other.
+      const rows = await trx
+        .selectFrom("assignments as a")
+        .innerJoin("tasks as t", "t.id", "a.task_id")
+        .selectAll("a")
+        .select(["t.status as task_status", "t.max_tokens as task_max_tokens"])
+        .where(this.dialect.inList("a.task_id", ids))
+        .orderBy("a.task_id")
+        .orderBy("a.node")
+        .$if(this.dialect.rowLocks, (q) => q.forUpdate(["a"]))
+        .execute();
+      const state = new Map<
+        string,
+        { assignment: AssignmentRecord; taskStatus: string; maxTokens: number; changed: boolean }
+      >();
+      for (const row of rows) {
+        state.set(key(row.task_id, row.node), {
+          assignment: toAssignment(row as unknown as Row),
+          taskStatus: String(row.task_status),
+          maxTokens: num(row.task_max_tokens),
+          changed: false,
+        });
+      }
+      const answered = new Map<string, number>();
+      const outcomes = writes.map((w): WorkWriteOutcome => {
+        const entry = state.get(key(w.taskId, w.node));
+        if (!entry) return "unknown";
+        const a = entry.assignment;
+        const open = IN_FLIGHT.includes(entry.taskStatus as (typeof IN_FLIGHT)[number]);
+        const late = w.at > a.deadline || !open;
+        switch (w.kind) {
+          case "commit": {
+            if (a.role !== "generate") return "unknown";
+            if (a.status !== "assigned")
+              return a.commitment === w.commitment ? "duplicate" : late ? "late" : "duplicate";
+            if (late) return "late";
+            entry.assignment = { ...a, status: "committed", commitment: w.commitment, commitSignature: w.signature };
+            break;
+          }
+          case "reveal": {
+            if (a.role !== "generate") return "unknown";
+            if (a.status === "assigned") return late ? "late" : "no_commitment";
+            if (a.status !== "committed") return "duplicate";
+            if (late) return "late";
+            // More tokens than the task allows is a wrong claim, however it opens its commitment.
+            const opens = a.commitment !== null && w.tokenIds.length <= entry.maxTokens && w.opens(a.commitment);
+            entry.assignment = {
+              ...a,
+              status: opens ? "revealed" : "mismatch",
+              tokenIds: opens ? w.tokenIds : null,
+              outputHash: opens ? outputHash(w.tokenIds) : null,
+              tokensGenerated: w.tokenIds.length,
+              queueMs: w.queueMs,
+              inferenceMs: w.inferenceMs,
+              submittedAt: w.at,
+            };
+            answered.set(w.taskId, (answered.get(w.taskId) ?? 0) + 1);
+            break;
+          }
+          case "report": {
+            if (a.role === "generate") return "unknown";
+            if (a.status !== "assigned") return a.status === "submitted" ? "duplicate" : "late";
+            if (late) return "late";
+            // The report must be about the claim this verifier was sent (signed over its hash).
+            const generator = [...state.values()].find(
+              (e) =>
+                e.assignment.taskId === w.taskId &&
+                e.assignment.role === "generate" &&
+                e.assignment.status === "revealed",
+            );
+            const claim = a.trap ? a.tokenIds : generator?.assignment.tokenIds;
+            if (!claim || outputHash(claim) !== w.report.claimHash.toLowerCase()) return "unknown";
+            entry.assignment = {
+              ...a,
+              status: "submitted",
+              report: w.report,
+              queueMs: w.queueMs,
+              inferenceMs: w.inferenceMs,
+              submittedAt: w.at,
+            };
+            answered.set(w.taskId, (answered.get(w.taskId) ?? 0) + 1);
+            break;
+          }
+        }
+        entry.changed = true;
+        return "stored";
+      });
+      const changed = [...state.values()].filter((e) => e.changed).map((e) => e.assignment);
+      await this.writes.writeWork.run(
         trx,
-        unique.map((r) => ({
-          task_id: r.taskId,
-          node: r.node,
-          output_hash: r.outputHash,
-          tokens_generated: r.tokensGenerated,
-          queue_ms: r.queueMs,
-          inference_ms: r.inferenceMs,
-          submitted_at: r.submittedAt,
+        changed.map((a) => ({
+          task_id: a.taskId,
+          node: a.node,
+          status: a.status,
+          commitment: a.commitment,
+          commit_signature: a.commitSignature,
+          token_ids: a.tokenIds ? JSON.stringify(a.tokenIds) : null,
+          output_hash: a.outputHash,
+          tokens_generated: a.tokensGenerated,
+          report: a.report ? JSON.stringify(a.report) : null,
+          queue_ms: a.queueMs,
+          inference_ms: a.inferenceMs,
+          submitted_at: a.submittedAt,
         })),
       );
-      const stored = new Set<string>();
-      // A task's answers tend to arrive together: its counter moves once per batch, not once per result.
-      const storedPerTask = new Map<string, number>();
-      const rejected: string[] = [];
-      unique.forEach((r, i) => {
-        if (written[i]) {
-          stored.add(key(r.taskId, r.node));
-          storedPerTask.set(r.taskId, (storedPerTask.get(r.taskId) ?? 0) + 1);
-        } else {
-          rejected.push(r.taskId);
-        }
-      });
-      // Why the others were not written: still open (the deadline passed) or already judged a timeout is late;
-      // any other status was stored before; no row at all is unknown.
-      const statusOf = new Map<string, string>();
-      if (rejected.length > 0) {
-        const rows = await trx
-          .selectFrom("assignments")
-          .select(["task_id", "node", "status"])
-          .where(this.dialect.inList("task_id", [...new Set(rejected)]))
-          .execute();
-        for (const row of rows) statusOf.set(key(row.task_id, row.node), row.status);
-      }
-      const outcomes = results.map((r, i): ResultWriteOutcome => {
-        const k = key(r.taskId, r.node);
-        if (stored.has(k)) return first.get(k) === i ? "stored" : "duplicate";
-        const status = statusOf.get(k);
-        if (status === undefined) return "unknown";
-        return status === "assigned" || status === "timeout" ? "late" : "duplicate";
-      });
-      if (storedPerTask.size === 0) return { outcomes, completed: [] };
+      if (answered.size === 0) return { outcomes, completed: [] };
       const left = await this.writes.countAnswers.run(
         trx,
-        [...storedPerTask].map(([id, n]) => ({ id, n })),
+        [...answered].map(([id, n]) => ({ id, n })),
       );
-      const done = new Set(left.filter((row) => num(row.open_assignments) <= 0).map((row) => row.id));
-      return { outcomes, completed: [...storedPerTask.keys()].filter((id) => done.has(id)) };
+      const done = left.filter((row) => num(row.open_assignments) <= 0 && num(row.stage_size) > 0).map((row) => row.id);
+      return { outcomes, completed: done };
+    });
+  }
+
+  async withdrawAssignments(node: Address, _now: number): Promise<string[]> {
+    return this.dialect.transaction(async (trx) => {
+      const rows = await trx
+        .selectFrom("assignments as a")
+        .innerJoin("tasks as t", "t.id", "a.task_id")
+        .select(["a.task_id", "a.status"])
+        .where("a.node", "=", node)
+        .where("a.status", "in", ["assigned", "committed"])
+        .where("t.status", "in", IN_FLIGHT)
+        .execute();
+      if (rows.length === 0) return [];
+      const ids = [...new Set(rows.map((row) => row.task_id))];
+      await trx
+        .updateTable("assignments")
+        .set({ status: "withdrawn", token_ids: null })
+        .where("node", "=", node)
+        .where(this.dialect.inList("task_id", ids))
+        .where("status", "in", ["assigned", "committed"])
+        .execute();
+      await this.writes.countAnswers.run(
+        trx,
+        ids.map((id) => ({ id, n: 1 })),
+      );
+      return ids;
     });
   }
 
@@ -481,8 +592,10 @@ export class SqlStore implements Store {
     const rows = await this.db
       .selectFrom("tasks")
       .select("id")
-      .where("status", "=", "assigned")
-      .where((eb) => eb.or([eb("deadline", "<", now), eb("open_assignments", "<=", 0)]))
+      .where("status", "in", IN_FLIGHT)
+      .where((eb) =>
+        eb.or([eb("deadline", "<", now), eb.and([eb("open_assignments", "<=", 0), eb("stage_size", ">", 0)])]),
+      )
       .orderBy("deadline")
       .limit(limit)
       .execute();
@@ -491,13 +604,14 @@ export class SqlStore implements Store {
 
   async judgeTasks<T extends TaskJudgement>(
     taskIds: readonly string[],
+    now: number,
     decide: (snapshot: TaskSnapshot) => T,
   ): Promise<Array<{ taskId: string; judgement: T }>> {
     if (taskIds.length === 0) return [];
     const ids = [...new Set(taskIds)].sort();
     return this.dialect.transaction(async (trx) => {
       const judged: Array<{ taskId: string; judgement: T }> = [];
-      const openEpoch = await this.requireOpenEpoch(trx, Date.now(), "share");
+      const openEpoch = await this.requireOpenEpoch(trx, now, "share");
       // The whole batch is read in two statements (tasks with their assignments, then their nodes), and each
       // node is carried from task to task in memory and written once at the end. PostgreSQL locks the tasks,
       // then their nodes, each in key order; a task another relayer judged meanwhile no longer matches.
@@ -507,8 +621,14 @@ export class SqlStore implements Store {
         .selectAll("t")
         .select(ASSIGNMENT_BESIDE_TASK)
         .where(this.dialect.inList("t.id", ids))
-        .where("t.status", "=", "assigned")
+        .where("t.status", "in", IN_FLIGHT)
+        // Still due when the transaction reads it: a stage judged meanwhile (the sweep and a last answer racing)
+        // is not judged again before its own answers are in.
+        .where((eb) =>
+          eb.or([eb("t.deadline", "<", now), eb.and([eb("t.open_assignments", "<=", 0), eb("t.stage_size", ">", 0)])]),
+        )
         .orderBy("t.id")
+        .orderBy("a.assigned_at")
         .orderBy("a.node")
         .$if(this.dialect.rowLocks, (q) => q.forUpdate(["t"]))
         .execute();
@@ -525,8 +645,6 @@ export class SqlStore implements Store {
         addresses.add(row.node);
       }
       if (open.size === 0) return judged;
-      const current = await this.loadNodes(trx, [...addresses], true);
-      const changed = new Set<string>();
       const taskWrites: Array<{
         id: string;
         status: string;
@@ -534,9 +652,23 @@ export class SqlStore implements Store {
         tokens_generated: number | null;
         judged_at: number | null;
         epoch: number | null;
+        deadline: number | null;
+        open: number;
       }> = [];
+      const finals: Array<{ id: string }> = [];
       const assignmentWrites: Array<{ task_id: string; node: string; status: string; reward_wei: string }> = [];
+      const inserts: Array<{
+        task_id: string;
+        node: string;
+        role: string;
+        assigned_at: number;
+        deadline: number;
+        token_ids: string | null;
+        trap: number;
+      }> = [];
       const ledger: LedgerEntry[] = [];
+      const current = await this.loadNodes(trx, [...addresses], true);
+      const changed = new Set<string>();
       for (const taskId of taskIds) {
         const task = open.get(taskId);
         if (!task) continue;
@@ -549,6 +681,22 @@ export class SqlStore implements Store {
           nodes.set(node, record);
         }
         const plan = decide({ task, assignments, nodes, openEpoch: openEpoch.epoch });
+        for (const drawn of plan.newAssignments) {
+          if (!current.has(drawn.node)) {
+            const [record] = (await this.loadNodes(trx, [drawn.node], true)).values();
+            if (!record) throw new NotFoundError(`No node ${drawn.node}; a node appears once it has signed in`);
+            current.set(drawn.node, record);
+          }
+          inserts.push({
+            task_id: taskId,
+            node: drawn.node,
+            role: drawn.role,
+            assigned_at: now,
+            deadline: drawn.deadline,
+            token_ids: drawn.trapTokenIds ? JSON.stringify(drawn.trapTokenIds) : null,
+            trap: drawn.trapTokenIds ? 1 : 0,
+          });
+        }
         taskWrites.push({
           id: taskId,
           status: plan.task.status,
@@ -556,7 +704,12 @@ export class SqlStore implements Store {
           tokens_generated: plan.task.tokensGenerated,
           judged_at: plan.task.judgedAt,
           epoch: plan.task.epoch,
+          deadline: plan.task.deadline,
+          open: plan.newAssignments.length,
         });
+        if (FINAL_TASK_STATUSES.includes(plan.task.status as (typeof FINAL_TASK_STATUSES)[number])) {
+          finals.push({ id: taskId });
+        }
         for (const a of plan.assignments) {
           assignmentWrites.push({
             task_id: taskId,
@@ -573,7 +726,9 @@ export class SqlStore implements Store {
         judged.push({ taskId, judgement: plan });
       }
       await this.writes.judgeTasks.run(trx, taskWrites);
+      await this.writes.eraseInputs.run(trx, finals);
       await this.writes.judgeAssignments.run(trx, assignmentWrites);
+      await this.writes.insertAssignments.run(trx, inserts);
       await this.insertLedger(trx, ledger);
       await this.writeNodes(
         trx,
@@ -581,6 +736,19 @@ export class SqlStore implements Store {
       );
       return judged;
     });
+  }
+
+  async nodesCorrectBetween(since: number, until: number): Promise<Address[]> {
+    const rows = await this.db
+      .selectFrom("assignments as a")
+      .innerJoin("tasks as t", "t.id", "a.task_id")
+      .select("a.node")
+      .distinct()
+      .where("a.status", "=", "correct")
+      .where("t.judged_at", ">=", since)
+      .where("t.judged_at", "<", until)
+      .execute();
+    return rows.map((row) => row.node as Address);
   }
 
   private async insertLedger(db: Db, entries: readonly LedgerEntry[]): Promise<void> {
@@ -596,40 +764,6 @@ export class SqlStore implements Store {
         created_at: e.createdAt,
       })),
     );
-  }
-
-  // --- challenges ---
-
-  async insertChallenge(challenge: ChallengeRecord): Promise<void> {
-    await this.db
-      .insertInto("challenges")
-      .values({
-        id: challenge.id,
-        model: challenge.model,
-        input: challenge.input,
-        max_tokens: challenge.maxTokens,
-        seed: challenge.seed,
-        expected_hash: challenge.expectedHash,
-        created_at: challenge.createdAt,
-        uses: challenge.uses,
-      })
-      .execute();
-  }
-
-  async listChallenges(): Promise<ChallengeRecord[]> {
-    const rows = await this.db.selectFrom("challenges").selectAll().orderBy("created_at").orderBy("id").execute();
-    return rows.map(toChallenge);
-  }
-
-  async pickChallenge(model: string | undefined, random: number): Promise<ChallengeRecord | undefined> {
-    const rows = await this.db
-      .selectFrom("challenges")
-      .selectAll()
-      .$if(model !== undefined, (q) => q.where("model", "=", model as string))
-      .orderBy("id")
-      .execute();
-    const row = rows[Math.floor(random * rows.length)];
-    return row ? toChallenge(row) : undefined;
   }
 
   // --- ledger ---
@@ -701,24 +835,47 @@ export class SqlStore implements Store {
     return rows.map(toLedger);
   }
 
-  async validatedTasksInEpoch(epoch: number): Promise<Array<{ id: string; tokensGenerated: number; correct: number }>> {
+  async paidTasksInEpoch(epoch: number): Promise<PaidTask[]> {
     const rows = await this.db
       .selectFrom("tasks as t")
-      .select((eb) => [
+      .innerJoin("assignments as a", "a.task_id", "t.id")
+      .select([
         "t.id",
-        "t.tokens_generated",
-        eb
-          .selectFrom("assignments as a")
-          .select(eb.fn.countAll().as("n"))
-          .whereRef("a.task_id", "=", "t.id")
-          .where("a.status", "=", "correct")
-          .as("correct"),
+        "t.status as task_status",
+        "t.max_tokens",
+        "a.role",
+        "a.status",
+        "a.tokens_generated",
+        "a.report",
       ])
       .where("t.epoch", "=", epoch)
-      .where("t.status", "=", "validated")
       .orderBy("t.id")
       .execute();
-    return rows.map((row) => ({ id: row.id, tokensGenerated: num(row.tokens_generated), correct: num(row.correct) }));
+    const tasks = new Map<string, PaidTask>();
+    for (const row of rows) {
+      let task = tasks.get(row.id);
+      if (!task) {
+        task = {
+          id: row.id,
+          status: row.task_status as PaidTask["status"],
+          tokens: 0,
+          correctGenerators: 0,
+          correctVerifiers: 0,
+        };
+        tasks.set(row.id, task);
+      }
+      // The claim's length, capped at the task's max tokens, is what generator and verifiers are paid for.
+      if (row.role === "generate" && row.tokens_generated !== null && row.status !== "withdrawn") {
+        task.tokens = Math.min(num(row.tokens_generated), num(row.max_tokens));
+      }
+      if (row.role === "generate") {
+        if (row.status === "correct") task.correctGenerators++;
+      } else if (row.status === "correct" || (row.status === "inconclusive" && row.report !== null)) {
+        // A verifier is paid for a correct verdict, or for a failing report inside the band of honest rounding.
+        task.correctVerifiers++;
+      }
+    }
+    return [...tasks.values()];
   }
 
   // --- epochs ---
@@ -812,7 +969,9 @@ export class SqlStore implements Store {
               "tasks_validated",
               "tasks_failed",
               "strikes",
-            ]),
+            ])
+            // A node with nothing earned carries no leaf: throwaway sign-ins cost the tree nothing.
+            .where("confirmed_wei", "!=", "0"),
         )
         .execute();
       let total = 0n;
@@ -940,9 +1099,9 @@ export class SqlStore implements Store {
       this.db
         .selectFrom("tasks")
         .select((eb) => eb.fn.countAll().as("n"))
-        .where("status", "in", ["queued", "assigned"]),
+        .where("status", "in", ["queued", ...IN_FLIGHT]),
     );
-    // Fraud blocked: results that lost against the quorum or failed a known-answer challenge.
+    // Fraud blocked: claims rejected, reports contradicted, challenges and traps failed.
     const fraud = await count(
       this.db
         .selectFrom("assignments")

@@ -17,30 +17,60 @@ export type { AssignmentStatus, EpochStatus, TaskStatus } from "@gitblock/sdk";
  * Rows the API shows are the sdk's wire types (sdk/src/api) plus what stays internal.
  */
 
-export type NodeRecord = Omit<NodeRow, "connected">;
+export interface NodeRecord extends Omit<NodeRow, "connected"> {
+  /** When each active strike was given (ms): strikes expire after the rolling window, three active ones ban. */
+  strikeTimes: number[];
+}
 
-export type TaskKind = "job" | "challenge";
+/**
+ * job: submitted work. challenge: generated beside a job from the same input distribution, and checked by the
+ * dispute tier's reference verifier besides the drawn verifiers (a failure costs −15). probe: a short task sent to an
+ * idle node once per passive window; answering it correctly is what "active" means for the passive reward.
+ */
+export type TaskKind = "job" | "challenge" | "probe";
 
-export type TaskSpec = Pick<TaskDetail, "model" | "input" | "maxTokens" | "seed">;
+export interface TaskSpec {
+  model: string;
+  /** The raw prompt (no template); erased once the task is final. */
+  input: string;
+  maxTokens: number;
+  seed: number;
+}
 
-/** A task as stored: what `GET /api/tasks/:id` shows, and whether it is a challenge. */
-export interface TaskRecord extends Omit<TaskDetail, "assignments"> {
+/** A task as stored. `GET /api/tasks/:id` shows its final state without the kind, the input or the claim. */
+export interface TaskRecord extends Omit<TaskDetail, "assignments">, TaskSpec {
   kind: TaskKind;
-  /** Known answer of a challenge. */
-  expectedHash: Hex | null;
-  challengeId: string | null;
+  /** A probe goes to this node only. */
+  pinnedNode: Address | null;
 }
 
-export type AssignmentRecord = AssignmentRow;
-
-export interface ChallengeRecord extends TaskSpec {
-  id: string;
-  expectedHash: Hex;
-  createdAt: number;
-  uses: number;
+/** A verifier's report on a claim (the signed `report` frame). */
+export interface StoredReport {
+  claimHash: Hex;
+  pass: boolean;
+  firstFailingPosition: number;
+  nonTop1: number;
+  /** The largest gap, in micro-nats. */
+  maxGapMicros: number;
+  scored: number;
+  signature: Hex;
 }
 
-export type LedgerKind = "task" | "network" | "passive";
+/** An assignment as stored: the public row plus the protocol's working state, erased once the task is final. */
+export interface AssignmentRecord extends AssignmentRow {
+  /** Generator: its signed commitment. */
+  commitment: Hex | null;
+  commitSignature: Hex | null;
+  /** Generator: the revealed token ids. Trap verifier: the altered claim it was sent. */
+  tokenIds: number[] | null;
+  /** Verifier: its report. */
+  report: StoredReport | null;
+  /** A verifier sent an altered claim (a trap for verifiers that pass without scoring): its report must fail. */
+  trap: boolean;
+  deadline: number;
+}
+
+export type LedgerKind = "task" | "verify" | "network" | "passive";
 /** The ledger account that receives the network's 25%. */
 export const NETWORK_ACCOUNT = "network";
 
@@ -74,22 +104,50 @@ export interface LeafRecord {
   strikes: number;
 }
 
-/** A durable result, written before it is acknowledged. */
-export interface ResultWrite {
-  taskId: string;
-  node: Address;
-  outputHash: Hex;
-  tokensGenerated: number;
-  queueMs: number;
-  inferenceMs: number;
-  submittedAt: number;
-}
-export type ResultWriteOutcome = "stored" | "duplicate" | "unknown" | "late";
+/** A durable piece of a node's work on a task, written before it is acknowledged. */
+export type WorkWrite =
+  | { kind: "commit"; taskId: string; node: Address; commitment: Hex; signature: Hex; at: number }
+  | {
+      kind: "reveal";
+      taskId: string;
+      node: Address;
+      tokenIds: number[];
+      /** Whether the reveal opens the stored commitment (checked by the caller, which holds the salt). */
+      opens: (commitment: Hex) => boolean;
+      queueMs: number;
+      inferenceMs: number;
+      at: number;
+    }
+  | {
+      kind: "report";
+      taskId: string;
+      node: Address;
+      report: StoredReport;
+      queueMs: number;
+      inferenceMs: number;
+      at: number;
+    };
+/** no_commitment: a reveal before any commitment was stored. */
+export type WorkWriteOutcome = "stored" | "duplicate" | "unknown" | "late" | "no_commitment";
 
-/** What judging one task changes, decided by pure logic from the task's snapshot. */
+/** A new assignment a judgement makes (verifiers drawn after a reveal, the dispute tier after a failing report). */
+export interface NewAssignment {
+  node: Address;
+  role: "verify" | "dispute";
+  deadline: number;
+  /** An altered claim for a trap (null: the generator's claim as revealed). */
+  trapTokenIds: number[] | null;
+}
+
+/**
+ * What judging one task changes, decided by pure logic from the task's snapshot: either the next stage (status,
+ * deadline, new assignments) or the final verdict (assignment outcomes, node records, ledger). Verdicts, reputation
+ * and pay change only when a task is final, so nothing in between is visible.
+ */
 export interface TaskJudgement {
-  task: Pick<TaskRecord, "status" | "outputHash" | "tokensGenerated" | "judgedAt" | "epoch">;
-  assignments: Array<{ node: Address; status: AssignmentStatus; rewardWei: bigint }>;
+  task: Pick<TaskRecord, "status" | "outputHash" | "tokensGenerated" | "judgedAt" | "epoch" | "deadline">;
+  assignments: Array<{ node: Address; role: AssignmentRecord["role"]; status: AssignmentStatus; rewardWei: bigint }>;
+  newAssignments: NewAssignment[];
   nodes: NodeRecord[];
   ledger: LedgerEntry[];
 }
@@ -101,9 +159,18 @@ export interface TaskSnapshot {
   openEpoch: number;
 }
 
+/** A final task's reward base, recomputed from tasks and assignments (for reconciliation). */
+export interface PaidTask {
+  id: string;
+  status: "validated" | "rejected" | "inconclusive";
+  /** The claim's token count, capped at max tokens. */
+  tokens: number;
+  correctGenerators: number;
+  /** Verifiers (and the dispute tier) paid for scoring the claim: a correct verdict, or an honest-rounding report. */
+  correctVerifiers: number;
+}
+
 export interface NodeActivity {
-  /** Tokens of submitted results still awaiting a verdict (valued by the caller at the current rate). */
-  pendingTokens: number;
   gpuMsToday: number;
   tasksLastHour: number;
 }
@@ -132,8 +199,9 @@ export interface Store {
   saveNonce(nonce: Hex, expiresAt: number): Promise<void>;
   /** Marks a nonce used; false when it is unknown, expired or already used (a replay). */
   consumeNonce(nonce: Hex, now: number): Promise<"ok" | "unknown" | "used" | "expired">;
-  saveSession(tokenHash: string, account: Address, expiresAt: number): Promise<void>;
-  getSession(tokenHash: string, now: number): Promise<Address | undefined>;
+  /** A session and the key its commitments and reports are signed with (named in the signed sign-in). */
+  saveSession(tokenHash: string, account: Address, expiresAt: number, sessionKey: Address): Promise<void>;
+  getSession(tokenHash: string, now: number): Promise<{ account: Address; sessionKey: Address | null } | undefined>;
 
   // tasks
   insertTask(task: TaskRecord): Promise<void>;
@@ -142,30 +210,39 @@ export interface Store {
   getTask(id: string): Promise<TaskRecord | undefined>;
   listTasks(options: { limit: number; status?: TaskStatus; node?: Address }): Promise<TaskRecord[]>;
   queuedTasks(limit: number): Promise<TaskRecord[]>;
-  /** Assigns queued tasks to nodes, all in one transaction (a dispatch pass writes once). */
+  /** Gives queued tasks their generators, all in one transaction (a dispatch pass writes once). */
   assignTasks(
-    assignments: ReadonlyArray<{ taskId: string; nodes: readonly Address[]; now: number; deadline: number }>,
+    assignments: ReadonlyArray<{ taskId: string; generator: Address; now: number; deadline: number }>,
   ): Promise<void>;
   getAssignments(taskId: string): Promise<AssignmentRecord[]>;
-  /** Open assignments of a node (to resend after a reconnect). */
-  openAssignments(node: Address): Promise<Array<{ task: TaskRecord; assignment: AssignmentRecord }>>;
-  /** Writes results in one durable transaction (group commit); `completed` lists tasks with no open assignment left. */
-  recordResults(results: readonly ResultWrite[]): Promise<{ outcomes: ResultWriteOutcome[]; completed: string[] }>;
-  /** Tasks still waiting for results whose deadline passed, or whose every assignment has answered. */
+  /**
+   * Open assignments of a node (to resend after a reconnect), with the claim a verifier was sent (the generator's
+   * revealed tokens, or a trap's altered ones).
+   */
+  openAssignments(
+    node: Address,
+  ): Promise<Array<{ task: TaskRecord; assignment: AssignmentRecord; claim: number[] | null }>>;
+  /**
+   * Writes commitments, reveals and reports in one durable transaction (group commit); `completed` lists tasks whose
+   * current stage has no open assignment left.
+   */
+  recordWork(writes: readonly WorkWrite[]): Promise<{ outcomes: WorkWriteOutcome[]; completed: string[] }>;
+  /** A banned node's open assignments: marked withdrawn (neither counted nor paid); returns the tasks concerned. */
+  withdrawAssignments(node: Address, now: number): Promise<string[]>;
+  /** Tasks in flight whose stage deadline passed, or whose stage has every answer in. */
   dueTasks(now: number, limit: number): Promise<string[]>;
   /**
-   * Judges assigned tasks, each once, in one transaction: loads each snapshot, asks `decide`, writes the plan.
-   * Tasks no longer assigned are skipped.
+   * Judges the current stage of tasks in flight, each once, in one transaction: loads each snapshot, asks `decide`,
+   * writes the plan. Tasks no longer due at `now` (final, or a stage judged meanwhile) are skipped.
    */
   judgeTasks<T extends TaskJudgement>(
     taskIds: readonly string[],
+    now: number,
     decide: (snapshot: TaskSnapshot) => T,
   ): Promise<Array<{ taskId: string; judgement: T }>>;
 
-  // challenges
-  insertChallenge(challenge: ChallengeRecord): Promise<void>;
-  listChallenges(): Promise<ChallengeRecord[]>;
-  pickChallenge(model: string | undefined, random: number): Promise<ChallengeRecord | undefined>;
+  /** Nodes with a correct verdict on a task judged in [since, until): the "active" ones for a passive window. */
+  nodesCorrectBetween(since: number, until: number): Promise<Address[]>;
 
   // ledger
   /** Credits passive rewards for one window, idempotently, capped per wallet per day. Returns the accounts credited. */
@@ -178,8 +255,8 @@ export interface Store {
     now: number,
   ): Promise<Address[]>;
   ledgerEntries(epoch: number): Promise<LedgerEntry[]>;
-  /** Validated tasks credited in `epoch`, with their reward base (tokens × rate is computed by the caller). */
-  validatedTasksInEpoch(epoch: number): Promise<Array<{ id: string; tokensGenerated: number; correct: number }>>;
+  /** Tasks credited in `epoch` (validated, or rejected with paid verifiers), with their reward base. */
+  paidTasksInEpoch(epoch: number): Promise<PaidTask[]>;
 
   // epochs
   openEpoch(now: number): Promise<EpochRecord>;

@@ -14,6 +14,7 @@ const NODE = {
   banned_until: "bigint?",
   confirmed_wei: "text",
   last_seen_at: "bigint",
+  strike_times: "text",
 } as const satisfies Columns;
 
 const TASK = {
@@ -24,9 +25,7 @@ const TASK = {
   input: "text",
   max_tokens: "int",
   seed: "bigint",
-  expected_hash: "text?",
-  challenge_id: "text?",
-  redundancy: "int",
+  pinned_node: "text?",
   created_at: "bigint",
   assigned_at: "bigint?",
   deadline: "bigint?",
@@ -62,71 +61,76 @@ export function batchWrites(dialect: Dialect, db: Db) {
     /** Tasks, whole rows (bulk submission). */
     insertTasks: batch(TASK, (r) => r.insert(db.insertInto("tasks"), all(TASK, r.col))),
 
-    /** A challenge's use count, once per challenge per submission. */
-    countChallengeUses: batch({ id: "text", n: "int" }, (r) =>
-      r
-        .update(db.updateTable("challenges"))
-        .set((eb) => ({ uses: eb("challenges.uses", "+", r.col("n")) }))
-        .where("challenges.id", "=", r.col("id")),
-    ),
-
-    /** A queued task becomes assigned (the caller checked and, on PostgreSQL, locked it). */
-    assignTasks: batch({ id: "text", now: "bigint", deadline: "bigint", n: "int" }, (r) =>
+    /** A queued task gets its generator (the caller checked and, on PostgreSQL, locked it). */
+    assignTasks: batch({ id: "text", now: "bigint", deadline: "bigint" }, (r) =>
       r
         .update(db.updateTable("tasks"))
         .set({
           status: "assigned",
           assigned_at: r.col("now"),
           deadline: r.col("deadline"),
-          open_assignments: r.col("n"),
+          open_assignments: 1,
+          stage_size: 1,
         })
         .where("tasks.id", "=", r.col("id")),
     ),
 
-    insertAssignments: batch({ task_id: "text", node: "text", assigned_at: "bigint" }, (r) =>
-      r.insert(db.insertInto("assignments"), {
-        task_id: r.col("task_id"),
-        node: r.col("node"),
-        status: sql.lit("assigned"),
-        assigned_at: r.col("assigned_at"),
-      }),
-    ),
-
-    /** A result, written only while its assignment and task are open and the deadline has not passed (`changed`). */
-    writeResults: batch(
+    insertAssignments: batch(
       {
         task_id: "text",
         node: "text",
-        output_hash: "text",
-        tokens_generated: "int",
-        queue_ms: "real",
-        inference_ms: "real",
-        submitted_at: "bigint",
+        role: "text",
+        assigned_at: "bigint",
+        deadline: "bigint",
+        token_ids: "text?",
+        trap: "int",
+      },
+      (r) =>
+        r.insert(db.insertInto("assignments"), {
+          task_id: r.col("task_id"),
+          node: r.col("node"),
+          role: r.col("role"),
+          status: sql.lit("assigned"),
+          assigned_at: r.col("assigned_at"),
+          deadline: r.col("deadline"),
+          token_ids: r.col("token_ids"),
+          trap: r.col("trap"),
+        }),
+    ),
+
+    /** A commitment, reveal or report: the assignment's new state, decided by the caller on the locked rows. */
+    writeWork: batch(
+      {
+        task_id: "text",
+        node: "text",
+        status: "text",
+        commitment: "text?",
+        commit_signature: "text?",
+        token_ids: "text?",
+        output_hash: "text?",
+        tokens_generated: "int?",
+        report: "text?",
+        queue_ms: "real?",
+        inference_ms: "real?",
+        submitted_at: "bigint?",
       },
       (r) =>
         r
           .update(db.updateTable("assignments"))
           .set({
-            status: "submitted",
+            status: r.col("status"),
+            commitment: r.col("commitment"),
+            commit_signature: r.col("commit_signature"),
+            token_ids: r.col("token_ids"),
             output_hash: r.col("output_hash"),
             tokens_generated: r.col("tokens_generated"),
+            report: r.col("report"),
             queue_ms: r.col("queue_ms"),
             inference_ms: r.col("inference_ms"),
             submitted_at: r.col("submitted_at"),
           })
           .where("assignments.task_id", "=", r.col("task_id"))
-          .where("assignments.node", "=", r.col("node"))
-          .where("assignments.status", "=", "assigned")
-          .where((eb) =>
-            eb.exists(
-              eb
-                .selectFrom("tasks as t")
-                .select(sql.lit(1).as("one"))
-                .whereRef("t.id", "=", "assignments.task_id")
-                .where("t.status", "=", "assigned")
-                .where("t.deadline", ">=", r.col("submitted_at")),
-            ),
-          ),
+          .where("assignments.node", "=", r.col("node")),
     ),
 
     /** Moves a task's open-answer counter by the answers a batch stored for it. */
@@ -135,9 +139,10 @@ export function batchWrites(dialect: Dialect, db: Db) {
         .update(db.updateTable("tasks"))
         .set((eb) => ({ open_assignments: eb("tasks.open_assignments", "-", r.col("n")) }))
         .where("tasks.id", "=", r.col("id"))
-        .returning(["tasks.id", "tasks.open_assignments"]),
+        .returning(["tasks.id", "tasks.open_assignments", "tasks.stage_size"]),
     ),
 
+    /** A task's next stage or its final state. */
     judgeTasks: batch(
       {
         id: "text",
@@ -146,6 +151,8 @@ export function batchWrites(dialect: Dialect, db: Db) {
         tokens_generated: "int?",
         judged_at: "bigint?",
         epoch: "int?",
+        deadline: "bigint?",
+        open: "int",
       },
       (r) =>
         r
@@ -156,15 +163,23 @@ export function batchWrites(dialect: Dialect, db: Db) {
             tokens_generated: r.col("tokens_generated"),
             judged_at: r.col("judged_at"),
             epoch: r.col("epoch"),
-            open_assignments: 0,
+            deadline: r.col("deadline"),
+            open_assignments: r.col("open"),
+            stage_size: r.col("open"),
           })
           .where("tasks.id", "=", r.col("id")),
     ),
 
+    /** A final task forgets its input: prompts are not kept after verification. */
+    eraseInputs: batch({ id: "text" }, (r) =>
+      r.update(db.updateTable("tasks")).set({ input: "" }).where("tasks.id", "=", r.col("id")),
+    ),
+
+    /** A final verdict on an assignment; its claim and commitment are erased (outputs are not kept). */
     judgeAssignments: batch({ task_id: "text", node: "text", status: "text", reward_wei: "text" }, (r) =>
       r
         .update(db.updateTable("assignments"))
-        .set({ status: r.col("status"), reward_wei: r.col("reward_wei") })
+        .set({ status: r.col("status"), reward_wei: r.col("reward_wei"), token_ids: null, commitment: null })
         .where("assignments.task_id", "=", r.col("task_id"))
         .where("assignments.node", "=", r.col("node")),
     ),
@@ -186,6 +201,7 @@ export function batchWrites(dialect: Dialect, db: Db) {
           banned_until: r.col("banned_until"),
           confirmed_wei: r.col("confirmed_wei"),
           last_seen_at: r.col("last_seen_at"),
+          strike_times: r.col("strike_times"),
         })
         .where("nodes.address", "=", r.col("address")),
     ),

@@ -1,28 +1,62 @@
-import type { Address, Hex } from "viem";
-import { applyOutcome, type Outcome, votingWeight } from "../economics/reputation.ts";
+import { type AgreementRule, passesAt } from "@gitblock/sdk";
+import type { Address } from "viem";
+import { applyOutcome, isBanned, type Outcome, type StrikePolicy } from "../economics/reputation.ts";
 import { taskReward } from "../economics/rewards.ts";
 import {
+  type AssignmentRecord,
   type AssignmentStatus,
   type LedgerEntry,
   NETWORK_ACCOUNT,
+  type NewAssignment,
   type NodeRecord,
+  type StoredReport,
   type TaskJudgement,
   type TaskSnapshot,
 } from "../store/types.ts";
-import { weightedConsensus } from "./consensus.ts";
 
+/**
+ * What judging needs besides the snapshot. The draws come from the caller (who is connected, with free capacity,
+ * eligible to verify) and reserve the nodes they return; everything else here is pure.
+ */
 export interface JudgementParams {
+  now: number;
+  /** Share of the verifying weight (bps) whose reports must pass for a task to be validated without dispute. */
   quorumBps: number;
   ratePerTokenWei: bigint;
-  now: number;
+  /** A verifier's pay per confirmed token, in bps of the generator's rate (it scores, it does not generate). */
+  verifyRateBps: number;
+  /** The task model's agreement rule (δ calibrated per artifact); the dispute tier judges at 2δ. */
+  rule: AgreementRule;
+  strikes: StrikePolicy;
+  /** Deadline given to verifiers drawn now. */
+  verifyDeadline: number;
+  /** When a stage that could draw nobody is tried again. */
+  retryDrawAt: number;
+  /** How long a task may wait for verifiers or the dispute tier before it is given up as inconclusive. */
+  verifyGiveUpAt: (task: TaskSnapshot["task"]) => number;
+  /** A node's weight as a verifier (reputation × tenure × bond); 0 for one that may not verify. */
+  weightOf: (node: NodeRecord) => number;
+  /** How many verifiers a claim by this generator gets (adaptive replication: more for new or unbonded nodes). */
+  verifierCount: (generator: NodeRecord) => number;
+  /** Draws up to `count` eligible verifiers (`dispute`: the operator's reference verifiers), none in `exclude`. */
+  draw: (role: "verify" | "dispute", count: number, exclude: ReadonlySet<string>) => Address[];
+  /** Whether this claim also gets a trap: a verifier sent an altered copy, whose report must fail. */
+  trap: boolean;
+  /**
+   * Whether the dispute tier also checks this job (a random audit, at the challenge rate): a challenge always gets a
+   * reference verifier, so some jobs must too, or its presence would mark the challenges afterwards.
+   */
+  audit: boolean;
+  /** Alters a claim for a trap (replaces M+1 positions), or null when the claim is too short to alter. */
+  alterClaim: (tokenIds: readonly number[]) => number[] | null;
 }
 
-/** What one node is told about a judged task. */
+/** What one node is told about a final task. */
 export interface NodeVerdict {
   node: Address;
   /** On the wire a failed challenge reads "wrong", so challenges stay indistinguishable. */
   outcome: "correct" | "wrong" | "timeout" | "inconclusive";
-  internalOutcome: Outcome;
+  internalOutcome: Outcome | "withdrawn";
   rewardWei: bigint;
   reputationBps: number;
   strikes: number;
@@ -31,148 +65,328 @@ export interface NodeVerdict {
 }
 
 export interface Judgement extends TaskJudgement {
+  /** Empty until the task is final. */
   verdicts: NodeVerdict[];
+  final: boolean;
+  /** The claim the new verifiers are sent (the generator's revealed token ids). */
+  claim: number[] | null;
 }
 
-/**
- * The token count a validated task pays for. The same hash means the same token ids, so honest nodes report the
- * same count, but the relayer sees only the hash and cannot count the tokens itself: it takes the count reported
- * by the most agreeing voting weight (a tie goes to the smaller count), so one agreeing node cannot zero everyone's
- * pay (as the minimum let it) nor raise it (as the maximum would), and never more than the task's `maxTokens`.
- */
-export function paidTokenCount(reports: ReadonlyArray<{ tokens: number; weight: number }>, maxTokens: number): number {
-  const weightByCount = new Map<number, number>();
-  for (const { tokens, weight } of reports) {
-    const count = Math.max(0, Math.min(Math.trunc(tokens), maxTokens));
-    weightByCount.set(count, (weightByCount.get(count) ?? 0) + weight);
-  }
-  let best: { count: number; weight: number } | null = null;
-  for (const [count, weight] of weightByCount) {
-    if (!best || weight > best.weight || (weight === best.weight && count < best.count)) best = { count, weight };
-  }
-  return best?.count ?? 0;
-}
-
-const ASSIGNMENT_STATUS: Record<Outcome, AssignmentStatus> = {
+const OUTCOME_STATUS: Record<Outcome | "withdrawn", AssignmentStatus> = {
   correct: "correct",
   wrong: "wrong",
   failed_challenge: "wrong",
   timeout: "timeout",
   inconclusive: "inconclusive",
+  withdrawn: "withdrawn",
 };
 
+type Decision = { assignment: AssignmentRecord; outcome: Outcome | "withdrawn" };
+
+/** The generator's current assignment: the latest one not withdrawn (a withdrawn generator's task is requeued). */
+export function currentGenerator(assignments: readonly AssignmentRecord[]): AssignmentRecord | undefined {
+  let found: AssignmentRecord | undefined;
+  for (const a of assignments) if (a.role === "generate" && a.status !== "withdrawn") found = a;
+  return found;
+}
+
+const reported = (a: AssignmentRecord): boolean => a.status === "submitted" && a.report !== null;
+
 /**
- * Judges a task from its snapshot: pure, so it is unit-tested alone and runs inside the store's
- * transaction. Ordinary tasks: weighted consensus over every assigned node. Known-answer challenges: each result is
- * compared with the known answer. Correct nodes earn tokens × rate (75% node, 25% network, +10% bonus on the node's
- * share above 70% reputation, judged on the reputation the node had when it answered).
+ * Judges a task's current stage from its snapshot.
+ *
+ * - assigned (generation): no reveal by the deadline → inconclusive, the generator timed out; a reveal that does not
+ *   open the commitment → rejected, the generator was wrong; a withdrawn generator → back to the queue; a good reveal
+ *   → verifying, with k verifiers drawn now (never before the commitment), a reference verifier for a challenge, and
+ *   sometimes a trap.
+ * - verifying: every report passes and the passing reports hold ≥ quorum of the verifying weight (silent verifiers
+ *   count in the total) → validated. Otherwise (a failing report, a short quorum, a challenge) → the dispute tier.
+ * - disputed: the reference verifier's report decides, at δ and at 2δ: it fails the claim at 2δ → rejected, the
+ *   generator was wrong (−15 on a challenge) and verifiers that passed it were wrong; it passes at 2δ → validated, and
+ *   verifiers that failed it were wrong only if it passes at δ too (between δ and 2δ is honest rounding: nobody is
+ *   struck for it). No reference report in time → inconclusive, nobody struck for the claim.
+ * Timeouts are struck at the end; a node banned meanwhile is neither counted nor paid; pay is the confirmed token
+ * count (the revealed ids, never above max tokens).
  */
 export function judgeTask(snapshot: TaskSnapshot, params: JudgementParams): Judgement {
-  const { task, assignments, nodes, openEpoch } = snapshot;
+  const { task, assignments } = snapshot;
   const node = (address: string): NodeRecord => {
-    const record = nodes.get(address);
+    const record = snapshot.nodes.get(address);
     if (!record) throw new Error(`judgement snapshot lacks node ${address}`);
     return record;
   };
+  const generator = currentGenerator(assignments);
+  // The generator was banned while it held the task (its assignment withdrawn): the task is drawn again.
+  if (!generator) return stage(snapshot, "queued", null, [], []);
+  const generatorRecord = node(generator.node);
+  const verifiers = assignments.filter((a) => a.role === "verify" && !a.trap);
+  const traps = assignments.filter((a) => a.role === "verify" && a.trap);
+  const disputes = assignments.filter((a) => a.role === "dispute");
+  const banned = (a: AssignmentRecord) => a.status === "withdrawn" || isBanned(node(a.node), params.now);
 
-  let reference: Hex | null;
-  let status: TaskJudgement["task"]["status"];
-  if (task.kind === "challenge" && task.expectedHash) {
-    reference = task.expectedHash.toLowerCase() as Hex;
-    status = "validated";
-  } else {
-    const consensus = weightedConsensus(
-      assignments.map((a) => ({
-        node: a.node,
-        outputHash: a.status === "submitted" ? a.outputHash : null,
-        weight: votingWeight(node(a.node)),
-      })),
-      params.quorumBps,
-    );
-    reference = consensus.kind === "agreed" ? consensus.outputHash : null;
-    status = consensus.kind === "agreed" ? "validated" : "inconclusive";
-  }
-
-  const outcomes = assignments.map((a): { a: typeof a; outcome: Outcome } => {
-    if (a.status !== "submitted" || a.outputHash === null) return { a, outcome: "timeout" };
-    if (reference === null) return { a, outcome: "inconclusive" };
-    if (a.outputHash.toLowerCase() === reference) return { a, outcome: "correct" };
-    return { a, outcome: task.kind === "challenge" ? "failed_challenge" : "wrong" };
-  });
-  const correct = outcomes.filter((o) => o.outcome === "correct");
-  if (task.kind === "challenge" && correct.length === 0) status = "rejected";
-  const tokensGenerated =
-    correct.length > 0
-      ? paidTokenCount(
-          correct.map((o) => ({ tokens: o.a.tokensGenerated ?? 0, weight: votingWeight(node(o.a.node)) })),
-          task.maxTokens,
-        )
-      : null;
-
-  const ledger: LedgerEntry[] = [];
-  const updatedNodes: NodeRecord[] = [];
-  const verdicts: NodeVerdict[] = [];
-  const assignmentUpdates: TaskJudgement["assignments"] = [];
-  let networkWei = 0n;
-  for (const { a, outcome } of outcomes) {
-    const before = node(a.node);
-    let after = applyOutcome(before, outcome, params.now);
-    let rewardWei = 0n;
-    if (outcome === "correct" && tokensGenerated !== null) {
-      const reward = taskReward(tokensGenerated, params.ratePerTokenWei, before.reputationBps);
-      rewardWei = reward.node + reward.bonus;
-      // One ledger row per credited node (its share plus bonus) and one for the network's share of the task.
-      if (rewardWei > 0n) {
-        ledger.push({
-          epoch: openEpoch,
-          createdAt: params.now,
-          account: a.node,
-          kind: "task",
-          ref: task.id,
-          amountWei: rewardWei,
-          bonusWei: reward.bonus,
-        });
-      }
-      networkWei += reward.network;
-      after = { ...after, confirmedWei: after.confirmedWei + rewardWei };
+  if (task.status === "assigned") {
+    if (generator.status === "mismatch") return finish(snapshot, params, "rejected", { generator: "wrong" });
+    if (generator.status !== "revealed") {
+      return finish(snapshot, params, "inconclusive", { generator: "timeout" });
     }
-    updatedNodes.push(after);
-    assignmentUpdates.push({ node: a.node, status: ASSIGNMENT_STATUS[outcome], rewardWei });
-    verdicts.push({
-      node: a.node,
-      outcome: outcome === "failed_challenge" ? "wrong" : outcome,
-      internalOutcome: outcome,
-      rewardWei,
-      reputationBps: after.reputationBps,
-      strikes: after.strikes,
-      bannedUntil: after.bannedUntil,
-      newlyBanned: after.bannedUntil !== before.bannedUntil && after.bannedUntil !== null,
+    return drawCheckers();
+  }
+
+  if (task.status === "verifying") {
+    const reference = disputes.find(reported);
+    if (reference) return decideByReference(snapshot, params, reference);
+    // Nobody could be drawn when the claim was revealed (every slot busy): draw again now.
+    if (verifiers.length === 0 && disputes.length === 0 && traps.length === 0) return drawCheckers();
+    const counted = verifiers.filter((a) => !banned(a));
+    let totalWeight = 0;
+    let passingWeight = 0;
+    let failing = false;
+    for (const a of counted) {
+      const weight = params.weightOf(node(a.node));
+      totalWeight += weight;
+      if (!reported(a)) continue;
+      if (a.report?.pass) passingWeight += weight;
+      else failing = true;
+    }
+    // A challenge, or an audited job, waits for its reference verifier's word.
+    const needsReference = task.kind === "challenge" || disputes.length > 0;
+    if (!failing && !needsReference && totalWeight > 0 && passingWeight * 10_000 >= params.quorumBps * totalWeight) {
+      return finishValidated(snapshot, params, (a) => (reported(a) ? "correct" : "timeout"));
+    }
+    return toDispute(snapshot, params, generator);
+  }
+
+  if (task.status === "disputed") {
+    const reference = disputes.find(reported);
+    if (reference) return decideByReference(snapshot, params, reference);
+    if (params.now < params.verifyGiveUpAt(task)) return toDispute(snapshot, params, generator);
+    // Nobody could decide: the claim is neither paid nor struck.
+    return finish(snapshot, params, "inconclusive", { generator: "inconclusive" });
+  }
+
+  throw new Error(`task ${task.id} is ${task.status}: nothing to judge`);
+
+  /**
+   * Verifiers for a revealed claim, drawn now (never before the commitment): k by the generator's trust, the dispute
+   * tier for a challenge, an audited job or a claim no ordinary verifier can take (a young network: nobody tenured
+   * yet), and sometimes a trap. Nobody free at all: the stage is tried again after `retryDrawAt`.
+   */
+  function drawCheckers(): Judgement {
+    const claim = generator?.tokenIds ?? [];
+    const exclude = new Set<string>(assignments.map((a) => a.node));
+    const drawn: NewAssignment[] = [];
+    const add = (role: NewAssignment["role"], count: number, trapTokenIds: number[] | null = null) => {
+      for (const address of params.draw(role, count, exclude)) {
+        exclude.add(address);
+        drawn.push({ node: address, role, deadline: params.verifyDeadline, trapTokenIds });
+      }
+    };
+    add("verify", params.verifierCount(generatorRecord));
+    const nobodyElse = drawn.length === 0;
+    if (task.kind === "challenge" || (task.kind === "job" && params.audit) || nobodyElse) add("dispute", 1);
+    if (drawn.length === 0) {
+      if (params.now >= params.verifyGiveUpAt(task)) {
+        return finish(snapshot, params, "inconclusive", { generator: "inconclusive" });
+      }
+      return stage(snapshot, "verifying", Math.min(params.retryDrawAt, params.verifyGiveUpAt(task)), [], claim);
+    }
+    const altered = params.trap ? params.alterClaim(claim) : null;
+    if (altered) add("verify", 1, altered);
+    return stage(snapshot, "verifying", params.verifyDeadline, drawn, claim);
+  }
+
+  // Trap reports are judged on their own: the altered claim must fail. They never count towards the task.
+  function trapOutcome(a: AssignmentRecord): Outcome {
+    if (!reported(a)) return "timeout";
+    return a.report?.pass ? "wrong" : "correct";
+  }
+
+  /**
+   * The dispute tier's word. The band of honest rounding is 2δ with 2M non-top-1 tokens allowed (the integrity
+   * benchmark measured why both must widen: short honest claims on other hardware flip three near-ties as often as
+   * they exceed δ). The claim is rejected only when the reference fails it even within the band; a verifier that
+   * failed a claim the band passes is struck only when its own report lies outside the band too (a griefer's
+   * large gaps), never for figures the band allows (a steerer working just under δ must not get honest verifiers on
+   * other hardware struck).
+   */
+  function decideByReference(s: TaskSnapshot, p: JudgementParams, reference: AssignmentRecord): Judgement {
+    const report = reference.report;
+    if (!report) throw new Error("reference without report");
+    const band = honestBand(p.rule);
+    if (passesAt(figuresOf(report), band)) {
+      return finishValidated(s, p, (a) => {
+        if (a === reference) return "correct";
+        if (!reported(a) || !a.report) return a.role === "dispute" ? "inconclusive" : "timeout";
+        if (a.report.pass) return "correct";
+        return passesAt(figuresOf(a.report), band) ? "inconclusive" : "wrong";
+      });
+    }
+    return finish(s, p, "rejected", {
+      generator: s.task.kind === "challenge" ? "failed_challenge" : "wrong",
+      other: (a) => {
+        if (a === reference) return "correct";
+        if (!reported(a)) return a.role === "dispute" ? "inconclusive" : "timeout";
+        return a.report?.pass ? "wrong" : "correct";
+      },
     });
   }
 
-  if (networkWei > 0n) {
-    ledger.push({
-      epoch: openEpoch,
-      createdAt: params.now,
-      account: NETWORK_ACCOUNT,
-      kind: "network",
-      ref: task.id,
-      amountWei: networkWei,
-      bonusWei: 0n,
-    });
+  function toDispute(s: TaskSnapshot, p: JudgementParams, gen: AssignmentRecord): Judgement {
+    const exclude = new Set<string>(s.assignments.map((a) => a.node));
+    const drawn = p.draw("dispute", 1, exclude).map(
+      (address): NewAssignment => ({
+        node: address,
+        role: "dispute",
+        deadline: p.verifyDeadline,
+        trapTokenIds: null,
+      }),
+    );
+    // Nobody in the dispute tier free now: tried again soon, until the give-up time.
+    const deadline = Math.min(drawn.length > 0 ? p.verifyDeadline : p.retryDrawAt, p.verifyGiveUpAt(s.task));
+    return stage(s, "disputed", deadline, drawn, gen.tokenIds ?? []);
   }
 
+  function finishValidated(s: TaskSnapshot, p: JudgementParams, other: (a: AssignmentRecord) => Outcome): Judgement {
+    return finish(s, p, "validated", { generator: "correct", other });
+  }
+
+  function finish(
+    s: TaskSnapshot,
+    p: JudgementParams,
+    status: "validated" | "rejected" | "inconclusive",
+    rule: { generator: Outcome; other?: (a: AssignmentRecord) => Outcome },
+  ): Judgement {
+    const decisions: Decision[] = s.assignments.map((a) => {
+      if (a.status === "withdrawn" || isBanned(node(a.node), p.now)) return { assignment: a, outcome: "withdrawn" };
+      if (a.role === "generate") return { assignment: a, outcome: a === generator ? rule.generator : "inconclusive" };
+      if (a.trap) return { assignment: a, outcome: trapOutcome(a) };
+      if (rule.other) return { assignment: a, outcome: rule.other(a) };
+      // Verification never started (the generator failed first) or never decided: only silence is struck.
+      return { assignment: a, outcome: reported(a) || a.status === "assigned" ? "inconclusive" : "timeout" };
+    });
+    return settle(s, p, status, decisions);
+  }
+
+  function settle(s: TaskSnapshot, p: JudgementParams, status: TaskJudgement["task"]["status"], decisions: Decision[]) {
+    // The claim's length (never above max tokens): what the generator is paid for when the claim is validated, and
+    // what verifiers that judged it correctly are paid for scoring, validated or rejected alike (paying verifiers only
+    // for passing would pay them to pass).
+    const claimed = generator?.tokenIds ? Math.min(generator.tokenIds.length, s.task.maxTokens) : 0;
+    const tokens = status === "validated" ? claimed : null;
+    const paid = status === "validated" || status === "rejected";
+    const ledger: LedgerEntry[] = [];
+    const nodes = new Map<string, NodeRecord>();
+    const verdicts: NodeVerdict[] = [];
+    const updates: TaskJudgement["assignments"] = [];
+    let networkWei = 0n;
+    for (const { assignment: a, outcome } of decisions) {
+      const before = nodes.get(a.node) ?? node(a.node);
+      let after = outcome === "withdrawn" ? before : applyOutcome(before, outcome, p.now, p.strikes);
+      let rewardWei = 0n;
+      const payable = a.role === "generate" ? (tokens ?? 0) : paid ? claimed : 0;
+      // A verifier whose failing report lay inside the band of honest rounding did the work honestly: it is paid
+      // for it like one that passed (not paying it would make passing without scoring the better deal).
+      const earns = outcome === "correct" || (outcome === "inconclusive" && a.role !== "generate" && reported(a));
+      if (earns && payable > 0) {
+        const rate =
+          a.role === "generate" ? p.ratePerTokenWei : (p.ratePerTokenWei * BigInt(p.verifyRateBps)) / 10_000n;
+        const reward = taskReward(payable, rate, before.reputationBps);
+        rewardWei = reward.node + reward.bonus;
+        if (rewardWei > 0n) {
+          ledger.push({
+            epoch: s.openEpoch,
+            createdAt: p.now,
+            account: a.node,
+            kind: a.role === "generate" ? "task" : "verify",
+            ref: s.task.id,
+            amountWei: rewardWei,
+            bonusWei: reward.bonus,
+          });
+        }
+        networkWei += reward.network;
+        after = { ...after, confirmedWei: after.confirmedWei + rewardWei };
+      }
+      nodes.set(a.node, after);
+      updates.push({ node: a.node, role: a.role, status: OUTCOME_STATUS[outcome], rewardWei });
+      verdicts.push({
+        node: a.node,
+        outcome: outcome === "failed_challenge" ? "wrong" : outcome === "withdrawn" ? "inconclusive" : outcome,
+        internalOutcome: outcome,
+        rewardWei,
+        reputationBps: after.reputationBps,
+        strikes: after.strikes,
+        bannedUntil: after.bannedUntil,
+        newlyBanned: after.bannedUntil !== before.bannedUntil && isBanned(after, p.now),
+      });
+    }
+    if (networkWei > 0n) {
+      ledger.push({
+        epoch: s.openEpoch,
+        createdAt: p.now,
+        account: NETWORK_ACCOUNT,
+        kind: "network",
+        ref: s.task.id,
+        amountWei: networkWei,
+        bonusWei: 0n,
+      });
+    }
+    return {
+      task: {
+        status,
+        outputHash: status === "validated" ? (generator?.outputHash ?? null) : null,
+        tokensGenerated: tokens,
+        judgedAt: p.now,
+        epoch: paid ? s.openEpoch : null,
+        deadline: s.task.deadline,
+      },
+      assignments: updates,
+      newAssignments: [],
+      nodes: [...nodes.values()],
+      ledger,
+      verdicts,
+      final: true,
+      claim: null,
+    } satisfies Judgement;
+  }
+}
+
+function stage(
+  _snapshot: TaskSnapshot,
+  status: "queued" | "verifying" | "disputed",
+  deadline: number | null,
+  drawn: NewAssignment[],
+  claim: number[],
+): Judgement {
   return {
     task: {
       status,
-      outputHash: reference,
-      tokensGenerated,
-      judgedAt: params.now,
-      epoch: status === "validated" ? openEpoch : null,
+      outputHash: null,
+      tokensGenerated: null,
+      judgedAt: null,
+      epoch: null,
+      deadline,
     },
-    assignments: assignmentUpdates,
-    nodes: updatedNodes,
-    ledger,
-    verdicts,
+    assignments: [],
+    newAssignments: drawn,
+    nodes: [],
+    ledger: [],
+    verdicts: [],
+    final: false,
+    claim,
   };
 }
+
+/** What the dispute tier tolerates: twice δ and twice the non-top-1 allowance. */
+export function honestBand(rule: AgreementRule): AgreementRule {
+  return {
+    delta: rule.delta * 2,
+    nonTop1Share: (rule.nonTop1Share ?? 0.02) * 2,
+    minNonTop1: (rule.minNonTop1 ?? 2) * 2,
+  };
+}
+
+const figuresOf = (report: StoredReport) => ({
+  nonTop1: report.nonTop1,
+  maxGap: report.maxGapMicros / 1e6,
+  scored: report.scored,
+});

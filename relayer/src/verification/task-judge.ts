@@ -1,16 +1,40 @@
-import { PROTOCOL_VERSION } from "@gitblock/sdk";
+import { type AgreementRule, PROTOCOL_VERSION } from "@gitblock/sdk";
+import type { Address } from "viem";
 import type { Clock } from "../clock.ts";
+import type { RelayerConfig } from "../config/schema.ts";
+import { isBanned } from "../economics/reputation.ts";
 import type { RelayerEvents } from "../events.ts";
 import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
 import type { NodeRegistry } from "../presence/registry.ts";
-import type { Store } from "../store/types.ts";
+import { verifyMessage } from "../scheduler/task-frames.ts";
+import type { NodeRecord, Store, TaskRecord } from "../store/types.ts";
+import { drawWeighted } from "./draw.ts";
 import { type Judgement, judgeTask } from "./judge-task.ts";
+import { alterClaim } from "./trap.ts";
+import { type TrustPolicy, verifierCount, verifierWeight } from "./weight.ts";
+
+/** A stage that could draw nobody is tried again this soon (slots free up as nodes answer). */
+const DRAW_RETRY_MS = 1_000;
+
+/** Bonds as the judge reads them: the last value known for a node (`relayer/src/bonds`), 0 when unknown. */
+export type BondOf = (node: Address) => bigint;
+
+/** The agreement rule for a model: its calibrated δ from the config, or the default. */
+export function agreementRule(config: RelayerConfig["verification"], model: string): AgreementRule {
+  return {
+    delta: config.models[model]?.delta ?? config.defaultDelta,
+    nonTop1Share: config.nonTop1Share,
+    minNonTop1: config.minNonTop1,
+  };
+}
 
 /**
- * Judges tasks once every assigned node has answered or the deadline passed (silence becomes a timeout), then
- * tells each node its verdict and frees its capacity. The decision runs inside the store's transaction, so a
- * task is judged exactly once even when the sweep and a last result race.
+ * Drives tasks through their stages (see judge-task.ts) once a stage's answers are in or its deadline passed: draws
+ * verifiers after a reveal and sends them the claim, sends disputes to the dispute tier, and, when a task is final,
+ * tells every node concerned its verdict, frees capacity, and withdraws the open assignments of nodes it banned. The
+ * decision runs inside the store's transaction, so a task's stage is judged exactly once even when the sweep and a
+ * last answer race.
  */
 export class TaskJudge {
   private readonly store: Store;
@@ -19,9 +43,15 @@ export class TaskJudge {
   private readonly events: RelayerEvents;
   private readonly metrics: Metrics;
   private readonly log: Logger;
-  private readonly quorumBps: number;
+  private readonly config: RelayerConfig["verification"];
+  private readonly trust: TrustPolicy;
   private readonly ratePerTokenWei: bigint;
+  private readonly bondOf: BondOf;
+  private readonly random: () => number;
   private readonly onCapacityFreed: () => void;
+  /** A node was proven wrong (its claim rejected, or its report contradicted): slash its bond, where bonds exist. */
+  private readonly onProvenWrong: (node: Address, taskId: string) => void;
+  private readonly references: Set<string>;
 
   constructor(options: {
     store: Store;
@@ -30,9 +60,13 @@ export class TaskJudge {
     events: RelayerEvents;
     metrics: Metrics;
     log: Logger;
-    quorumBps: number;
+    config: RelayerConfig["verification"];
+    trust: TrustPolicy;
     ratePerTokenWei: bigint;
+    bondOf?: BondOf;
+    random?: () => number;
     onCapacityFreed: () => void;
+    onProvenWrong?: (node: Address, taskId: string) => void;
   }) {
     this.store = options.store;
     this.registry = options.registry;
@@ -40,9 +74,14 @@ export class TaskJudge {
     this.events = options.events;
     this.metrics = options.metrics;
     this.log = options.log;
-    this.quorumBps = options.quorumBps;
+    this.config = options.config;
+    this.trust = options.trust;
     this.ratePerTokenWei = options.ratePerTokenWei;
+    this.bondOf = options.bondOf ?? (() => 0n);
+    this.random = options.random ?? Math.random;
     this.onCapacityFreed = options.onCapacityFreed;
+    this.onProvenWrong = options.onProvenWrong ?? (() => {});
+    this.references = new Set(options.config.referenceVerifiers.map((a) => a.toLowerCase()));
   }
 
   private queued = new Set<string>();
@@ -66,32 +105,143 @@ export class TaskJudge {
     return (await this.judgeMany([taskId]))[0];
   }
 
-  /** Judges several tasks in one transaction (one fsync), then notifies every node concerned. */
+  /** A node's weight as a verifier now. */
+  weightOf(node: Pick<NodeRecord, "address" | "reputationBps" | "tasksValidated">): number {
+    if (this.references.has(node.address.toLowerCase())) return 1;
+    return verifierWeight(node, this.bondOf(node.address), this.trust);
+  }
+
+  /** Judges several tasks' stages in one transaction (one fsync), then sends what the judgements call for. */
   async judgeMany(taskIds: readonly string[]): Promise<Judgement[]> {
     if (taskIds.length === 0) return [];
     const now = this.clock.now();
-    const models = new Map<string, string>();
-    const judged = await this.store.judgeTasks(taskIds, (snapshot) => {
-      models.set(snapshot.task.id, snapshot.task.model);
-      return judgeTask(snapshot, { quorumBps: this.quorumBps, ratePerTokenWei: this.ratePerTokenWei, now });
-    });
-    for (const { taskId, judgement } of judged) this.announce(taskId, judgement, models.get(taskId) ?? "", now);
-    if (judged.length > 0) this.onCapacityFreed();
+    const tasks = new Map<string, TaskRecord>();
+    const reserved: Array<{ node: Address; taskId: string }> = [];
+    let judged: Array<{ taskId: string; judgement: Judgement }>;
+    try {
+      judged = await this.store.judgeTasks(taskIds, now, (snapshot) => {
+        tasks.set(snapshot.task.id, snapshot.task);
+        const model = snapshot.task.model;
+        return judgeTask(snapshot, {
+          now,
+          quorumBps: this.config.quorumBps,
+          ratePerTokenWei: this.ratePerTokenWei,
+          verifyRateBps: this.config.verifyRateBps,
+          rule: agreementRule(this.config, model),
+          strikes: { windowMs: this.config.strikeWindowMs },
+          verifyDeadline: now + this.config.verifyTimeoutMs,
+          retryDrawAt: now + DRAW_RETRY_MS,
+          verifyGiveUpAt: (task) => (task.assignedAt ?? task.createdAt) + this.config.giveUpAfterMs,
+          weightOf: (node) => this.weightOf(node),
+          verifierCount: (node) => verifierCount(node, this.bondOf(node.address), this.trust),
+          draw: (role, count, exclude) => {
+            const drawn = this.draw(role, model, count, exclude, now);
+            // Reserved at once, so the next task in this batch does not draw a slot already taken.
+            for (const node of drawn) {
+              this.registry.get(node)?.inflight.add(snapshot.task.id);
+              reserved.push({ node, taskId: snapshot.task.id });
+            }
+            return drawn;
+          },
+          trap: this.config.trapRate > 0 && this.random() < this.config.trapRate,
+          audit: this.config.challengeRate > 0 && this.random() < this.config.challengeRate,
+          alterClaim: (claim) =>
+            alterClaim(claim, this.random, {
+              nonTop1Share: this.config.nonTop1Share,
+              minNonTop1: this.config.minNonTop1,
+            }),
+        });
+      });
+    } catch (error) {
+      for (const { node, taskId } of reserved) this.registry.get(node)?.inflight.delete(taskId);
+      throw error;
+    }
+    let freed = false;
+    const withdraw: Address[] = [];
+    for (const { taskId, judgement } of judged) {
+      const task = tasks.get(taskId) as TaskRecord;
+      if (judgement.task.status === "queued")
+        freed = true; // a withdrawn generator's task, to draw again
+      else if (judgement.final) {
+        freed = true;
+        withdraw.push(...this.announce(task, judgement, now));
+      } else this.dispatchStage(task, judgement);
+    }
+    // A drawn node whose stage write did not happen (the task was no longer in flight) gets its slot back.
+    const written = new Set(judged.flatMap((j) => j.judgement.newAssignments.map((a) => `${j.taskId} ${a.node}`)));
+    for (const { node, taskId } of reserved) {
+      if (!written.has(`${taskId} ${node}`)) this.registry.get(node)?.inflight.delete(taskId);
+    }
+    for (const node of withdraw) {
+      const tasksOfNode = await this.store.withdrawAssignments(node, now);
+      for (const id of tasksOfNode) this.registry.get(node)?.inflight.delete(id);
+      if (tasksOfNode.length > 0) this.enqueue(tasksOfNode);
+    }
+    if (freed) this.onCapacityFreed();
     return judged.map((j) => j.judgement);
   }
 
-  private announce(taskId: string, decision: Judgement, model: string, now: number): void {
+  /** Candidates for a draw: connected, ready for the model, able to verify, free, unbanned, of a new operator. */
+  private draw(
+    role: "verify" | "dispute",
+    model: string,
+    count: number,
+    exclude: ReadonlySet<string>,
+    now: number,
+  ): Address[] {
+    const excludedOperators = new Set<string>();
+    for (const address of exclude) {
+      const presence = this.registry.get(address as Address);
+      excludedOperators.add(presence?.record.operator ?? address);
+    }
+    const candidates = [];
+    for (const presence of this.registry.all()) {
+      const ready = presence.ready;
+      // Verification may overflow a node's capacity by as much again: it is one prefill, and waiting for a free slot
+      // would starve claims whenever generation keeps every slot busy (the node runs verifications first).
+      if (!ready?.verify || !ready.models.has(model) || presence.inflight.size >= ready.capacity * 2) continue;
+      if (exclude.has(presence.address) || excludedOperators.has(presence.record.operator)) continue;
+      if (isBanned(presence.record, now)) continue;
+      const reference = this.references.has(presence.address.toLowerCase());
+      // The dispute tier decides disputes and does not take ordinary verification (its capacity stays for disputes).
+      if ((role === "dispute") !== reference) continue;
+      candidates.push({ item: presence, weight: this.weightOf(presence.record), operator: presence.record.operator });
+    }
+    return drawWeighted(candidates, count, this.random).map((presence) => presence.address);
+  }
+
+  /** Sends the claim to the verifiers (or the dispute tier) a stage drew. */
+  private dispatchStage(task: TaskRecord, judgement: Judgement): void {
+    const delta = agreementRule(this.config, task.model).delta;
+    for (const drawn of judgement.newAssignments) {
+      const claim = drawn.trapTokenIds ?? judgement.claim ?? [];
+      const presence = this.registry.get(drawn.node);
+      presence?.inflight.add(task.id);
+      this.registry.send(
+        drawn.node,
+        verifyMessage(task, claim, drawn.role === "dispute" ? delta * 2 : delta, drawn.deadline),
+      );
+    }
+    if (judgement.newAssignments.length > 0) this.metrics.tasksDispatched.inc(judgement.newAssignments.length);
+  }
+
+  /** A final task: verdicts to every node concerned. Returns the nodes this task banned. */
+  private announce(task: TaskRecord, decision: Judgement, now: number): Address[] {
+    const banned: Address[] = [];
     for (const node of decision.nodes) this.registry.updateRecord(node);
     for (const verdict of decision.verdicts) {
       const presence = this.registry.get(verdict.node);
       if (presence) {
-        presence.inflight.delete(taskId);
+        presence.inflight.delete(task.id);
         if (verdict.internalOutcome === "timeout") presence.lastTimeoutAt = now;
+      }
+      if (verdict.internalOutcome === "wrong" || verdict.internalOutcome === "failed_challenge") {
+        this.onProvenWrong(verdict.node, task.id);
       }
       this.registry.send(verdict.node, {
         type: "verdict",
         v: PROTOCOL_VERSION,
-        taskId,
+        taskId: task.id,
         outcome: verdict.outcome,
         reputationBps: verdict.reputationBps,
         strikes: verdict.strikes,
@@ -99,11 +249,13 @@ export class TaskJudge {
         ...(verdict.newlyBanned && verdict.bannedUntil !== null ? { bannedUntil: verdict.bannedUntil } : {}),
       });
       if (verdict.newlyBanned) {
+        banned.push(verdict.node);
         this.log.warn({ node: verdict.node, bannedUntil: verdict.bannedUntil }, "node banned after 3 strikes");
       }
-      this.metrics.verdicts.inc({ outcome: verdict.internalOutcome });
+      // A failed challenge counts as "wrong" here too: /metrics must not name which tasks were challenges.
+      this.metrics.verdicts.inc({ outcome: verdict.outcome });
       this.events.emit("verdict", {
-        taskId,
+        taskId: task.id,
         node: verdict.node,
         outcome: verdict.outcome,
         rewardWei: verdict.rewardWei,
@@ -112,10 +264,11 @@ export class TaskJudge {
         bannedUntil: verdict.bannedUntil,
       });
     }
-    this.events.emit("task", { taskId, status: decision.task.status, model });
+    this.events.emit("task", { taskId: task.id, status: decision.task.status, model: task.model });
+    return banned;
   }
 
-  /** Judges every task whose deadline passed or whose answers are all in. */
+  /** Judges every task whose stage deadline passed or whose stage answers are all in. */
   async sweep(): Promise<number> {
     let judged = 0;
     for (;;) {

@@ -99,15 +99,16 @@ describe("operator CLI and crash-safe settlement", () => {
 
   it("refuses a bad config with a clear message", async () => {
     const bad = path.join(dir, "bad.json");
-    writeFileSync(bad, JSON.stringify({ port: -1, verification: { redundancy: "three" } }));
+    writeFileSync(bad, JSON.stringify({ port: -1, verification: { quorumBps: "three", redundancy: 3 } }));
     const result = await run(["--config", bad, "status"]);
     assert.equal(result.code, 1);
     assert.match(result.stderr, /Invalid relayer configuration/);
     assert.match(result.stderr, /port/);
-    assert.match(result.stderr, /verification\.redundancy/);
+    assert.match(result.stderr, /verification\.quorumBps/);
+    assert.match(result.stderr, /verification: Unrecognized key: "redundancy"/, "the removed setting is named");
   });
 
-  it("manages nodes, tasks and challenges; --json on read commands", async () => {
+  it("manages nodes and tasks; --json on read commands", async () => {
     await earn(0n);
     const node = nodes[0] as string;
     assert.equal((await cliRun(["nodes", "ban", node, "--hours", "2"])).code, 0);
@@ -124,12 +125,13 @@ describe("operator CLI and crash-safe settlement", () => {
     const tasks = JSON.parse((await cliRun(["tasks", "list", "--json"])).stdout);
     assert.equal(tasks[0].id, submitted.id);
     assert.equal(tasks[0].status, "queued");
-    assert.equal(
-      (await cliRun(["challenges", "add", "--model", "tiny-llm", "--input", "2+2", "--tokens", "1,2"])).code,
-      0,
-    );
-    const challenges = JSON.parse((await cliRun(["challenges", "list", "--json"])).stdout);
-    assert.equal(challenges.length, 1);
+    assert.equal(tasks.length, 1);
+    // Redundancy and the known-answer challenge pool are gone: challenges are generated beside jobs.
+    const redundancy = await cliRun(["tasks", "submit", "--model", "tiny-llm", "--input", "hi", "--redundancy", "3"]);
+    assert.equal(redundancy.code, 1);
+    assert.match(redundancy.stderr, /unknown option '--redundancy'/);
+    assert.equal((await cliRun(["challenges", "list"])).code, 1, "no challenges command any more");
+    assert.equal(JSON.parse((await cliRun(["tasks", "list", "--json"])).stdout).length, 1, "nothing was queued");
     const status = JSON.parse((await cliRun(["status", "--json"])).stdout);
     assert.equal(status.nodes, nodes.length);
     assert.equal(status.openEpoch, 1);

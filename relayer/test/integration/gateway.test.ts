@@ -98,10 +98,12 @@ describe("node gateway: authentication and hostile frames", () => {
     await n.open(t.wsUrl);
     n.raw("{ this is not json");
     assert.equal((await n.next("error")).code, "bad_frame");
-    n.send({ type: "result", v: PROTOCOL_VERSION });
+    n.send({ type: "commit", v: PROTOCOL_VERSION });
     const invalid = await n.next("error");
     assert.equal(invalid.code, "bad_frame");
-    assert.match(invalid.message, /taskId|outputHash/);
+    assert.match(invalid.message, /taskId|commitment/);
+    n.send({ type: "result", v: PROTOCOL_VERSION, taskId: "x" });
+    assert.equal((await n.next("error")).code, "bad_frame", "the old result frame is not part of the protocol");
     n.send({ type: "heartbeat", v: 9, t: 1 }); // deliberately a literal: a version other than PROTOCOL_VERSION
     assert.equal((await n.next("error")).code, "unsupported_version");
     n.raw(Buffer.from([1, 2, 3]));

@@ -2,12 +2,11 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { gitBlockTokenAbi, rewardsVaultAbi } from "@gitblock/sdk";
 import {
-  answer,
   closeAll,
   fleet,
   getJson,
   HARDHAT_KEYS,
-  honest,
+  play,
   startTestChain,
   startTestRelayer,
   type TestChain,
@@ -34,7 +33,8 @@ describe("epoch settlement on a real Hardhat chain", () => {
     const nodes = await fleet(t, 3);
     for (let i = 0; i < 2; i++) {
       const task = await t.relayer.scheduler.submit({ model: "tiny-llm", input: `settle ${i}`, maxTokens: 8, seed: i });
-      await answer(nodes, task.id, () => honest);
+      const { verifiers } = await play(t, nodes, task.id);
+      assert.equal(verifiers.length, 2, "one generator, two verifiers: all three earn");
       await verdicts(nodes, task.id);
     }
     closeAll(nodes);
@@ -54,7 +54,18 @@ describe("epoch settlement on a real Hardhat chain", () => {
     assert.equal(onChain.root, settled?.root);
     assert.equal(onChain.cumulativeTotal, settled?.cumulativeTotal);
     assert.equal(onChain.networkShare, settled?.networkShare);
-    assert.deepEqual((await reconcileEpoch(t.relayer.store, 1, t.relayer.config.rewards.ratePerTokenWei)).problems, []);
+    // The books, recomputed here from the rules: per task, the generator earns tokens × rate and each of its two
+    // verifiers tokens × rate × verifyRateBps, 75% to the node (+10% bonus) and 25% to the network.
+    const rate = t.relayer.config.rewards.ratePerTokenWei;
+    const verifyRate = (rate * BigInt(t.relayer.config.verification.verifyRateBps)) / 10_000n;
+    const perTask = (gross: bigint) => gross + (gross * 75n) / 100n / 10n;
+    const expected = 2n * (perTask(8n * rate) + 2n * perTask(8n * verifyRate));
+    const entries = await t.relayer.store.ledgerEntries(1);
+    assert.equal(
+      entries.reduce((sum, e) => sum + e.amountWei, 0n),
+      expected,
+      "every credit of the epoch: generators, verifiers and the network",
+    );
 
     // A node's owner claims with the API's proof; the claim may be sent by anyone (here a third account).
     const node = nodes[0];
@@ -101,6 +112,12 @@ describe("epoch settlement on a real Hardhat chain", () => {
     const [second] = await t.relayer.settler.advance();
     assert.equal(second?.epoch, 2);
     assert.equal(second?.status, "final");
+    // Last, so a failure here does not hide the claim above: reconciliation must price verifiers at their own rate.
+    assert.deepEqual(
+      (await reconcileEpoch(t.relayer.store, 1, rate, t.relayer.config.verification.verifyRateBps)).problems,
+      [],
+      "the books balance",
+    );
   });
 
   it("closes and settles epochs on its own interval while running", async () => {
@@ -116,7 +133,7 @@ describe("epoch settlement on a real Hardhat chain", () => {
     });
     const nodes = await fleet(t, 3);
     const task = await t.relayer.scheduler.submit({ model: "tiny-llm", input: "auto", maxTokens: 8, seed: 0 });
-    await answer(nodes, task.id, () => honest);
+    await play(t, nodes, task.id);
     await verdicts(nodes, task.id);
     closeAll(nodes);
     const deadline = Date.now() + 15_000;
@@ -145,6 +162,10 @@ describe("epoch settlement on a real Hardhat chain", () => {
     chain = await startTestChain(3_600n);
     t = await startTestRelayer({ settleOn: chain });
     const nodes = await fleet(t, 3);
+    // A node with nothing earned carries no leaf: one task gives the epoch something to settle.
+    const task = await t.relayer.scheduler.submit({ model: "tiny-llm", input: "veto", maxTokens: 8, seed: 0 });
+    await play(t, nodes, task.id);
+    await verdicts(nodes, task.id);
     closeAll(nodes);
     await t.relayer.settler.close();
     const [proposed] = await t.relayer.settler.advance();

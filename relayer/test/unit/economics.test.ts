@@ -1,19 +1,17 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { Address, Hex } from "viem";
 import {
+  activeStrikeTimes,
   applyOutcome,
   BAN_DURATION_MS,
   banUntil,
+  DEFAULT_STRIKE_WINDOW_MS,
   INITIAL_REPUTATION_BPS,
   isBanned,
   liftBan,
   type ReputationState,
 } from "../../src/economics/reputation.ts";
-import { potentialReward, taskReward } from "../../src/economics/rewards.ts";
-import type { AssignmentRecord, NodeRecord, TaskRecord } from "../../src/store/types.ts";
-import { weightedConsensus } from "../../src/verification/consensus.ts";
-import { judgeTask, paidTokenCount } from "../../src/verification/judge-task.ts";
+import { taskReward } from "../../src/economics/rewards.ts";
 
 const fresh = (): ReputationState => ({
   reputationBps: INITIAL_REPUTATION_BPS,
@@ -22,6 +20,7 @@ const fresh = (): ReputationState => ({
   tasksValidated: 0,
   tasksFailed: 0,
   bannedUntil: null,
+  strikeTimes: [],
 });
 
 describe("reputation", () => {
@@ -50,6 +49,7 @@ describe("reputation", () => {
     state = applyOutcome(state, "wrong", 3_000);
     assert.equal(state.bannedUntil, 3_000 + BAN_DURATION_MS);
     assert.equal(state.activeStrikes, 0);
+    assert.deepEqual(state.strikeTimes, [], "a fresh count after the ban");
     assert.equal(state.strikes, 3);
     assert.equal(isBanned(state, 3_000 + BAN_DURATION_MS - 1), true);
     assert.equal(isBanned(state, 3_000 + BAN_DURATION_MS), false);
@@ -67,6 +67,58 @@ describe("reputation", () => {
   });
 });
 
+describe("strike expiry", () => {
+  const policy = { windowMs: 10_000 };
+
+  it("a strike older than the window no longer counts towards a ban", () => {
+    let state = applyOutcome(fresh(), "wrong", 1_000, policy);
+    state = applyOutcome(state, "timeout", 5_000, policy);
+    assert.deepEqual(state.strikeTimes, [1_000, 5_000]);
+    assert.equal(state.activeStrikes, 2);
+    // 11 500: the strike at 1 000 is 10 500 ms old, past the window; the third strike is only the second active one.
+    state = applyOutcome(state, "wrong", 11_500, policy);
+    assert.equal(state.bannedUntil, null, "not banned: one of the three strikes expired");
+    assert.deepEqual(state.strikeTimes, [5_000, 11_500]);
+    assert.equal(state.activeStrikes, 2);
+    assert.equal(state.strikes, 3, "every strike ever still counts in the record");
+    assert.equal(state.tasksFailed, 3);
+    // The next one within the window is the third active strike: banned.
+    state = applyOutcome(state, "timeout", 12_000, policy);
+    assert.equal(state.bannedUntil, 12_000 + BAN_DURATION_MS);
+  });
+
+  it("three strikes within the window ban", () => {
+    let state = fresh();
+    for (const at of [1_000, 6_000]) state = applyOutcome(state, "wrong", at, policy);
+    assert.equal(isBanned(state, 6_000), false);
+    state = applyOutcome(state, "failed_challenge", 10_999, policy); // the first is 9 999 ms old: still active
+    assert.equal(state.bannedUntil, 10_999 + BAN_DURATION_MS);
+    assert.equal(isBanned(state, 11_000), true);
+  });
+
+  it("a strike exactly one window old has expired, and any outcome drops expired strikes from the count", () => {
+    const struck = applyOutcome(applyOutcome(fresh(), "wrong", 0, policy), "wrong", 1, policy);
+    const later = applyOutcome(struck, "wrong", 10_000, policy);
+    assert.equal(later.bannedUntil, null, "the strike at 0 is exactly 10 000 ms old at 10 000");
+    assert.deepEqual(later.strikeTimes, [1, 10_000]);
+    const quiet = applyOutcome(struck, "correct", 20_000, policy);
+    assert.deepEqual([quiet.activeStrikes, quiet.strikeTimes, quiet.strikes], [0, [], 2]);
+    assert.deepEqual(activeStrikeTimes(struck, 10_001, policy), []);
+    assert.deepEqual(activeStrikeTimes(struck, 10_000, policy), [1]);
+  });
+
+  it("the default window is 7 days", () => {
+    assert.equal(DEFAULT_STRIKE_WINDOW_MS, 7 * 24 * 3_600_000);
+    let state = applyOutcome(fresh(), "wrong", 0);
+    state = applyOutcome(state, "wrong", 1);
+    const sixDays = applyOutcome(state, "wrong", 6 * 24 * 3_600_000);
+    assert.notEqual(sixDays.bannedUntil, null, "within 7 days: banned");
+    const eightDays = applyOutcome(state, "wrong", 8 * 24 * 3_600_000);
+    assert.equal(eightDays.bannedUntil, null, "after 7 days the first two have expired");
+    assert.equal(eightDays.activeStrikes, 1);
+  });
+});
+
 describe("rewards", () => {
   it("splits 75/25 in integer wei, network takes the remainder, +10% bonus above 70%", () => {
     const r = taskReward(3, 333n, 7_001);
@@ -76,197 +128,6 @@ describe("rewards", () => {
     assert.equal(r.node + r.network, r.gross);
     assert.equal(r.bonus, 74n);
     assert.equal(taskReward(3, 333n, 7_000).bonus, 0n, "exactly 70% earns no bonus");
-    assert.equal(potentialReward(4, 100n), 300n);
-  });
-});
-
-describe("weighted consensus", () => {
-  const h = (n: number) => `0x${n.toString(16).padStart(64, "0")}` as Hex;
-  it("needs ≥ 66% of all assigned weight, silent nodes included", () => {
-    assert.equal(
-      weightedConsensus(
-        [
-          { node: "a", outputHash: h(1), weight: 10_000 },
-          { node: "b", outputHash: h(1), weight: 10_000 },
-          { node: "c", outputHash: h(2), weight: 10_000 },
-        ],
-        6_600,
-      ).kind,
-      "agreed",
-    );
-    const split = weightedConsensus(
-      [
-        { node: "a", outputHash: h(1), weight: 10_000 },
-        { node: "b", outputHash: h(1), weight: 10_000 },
-        { node: "c", outputHash: null, weight: 10_000 },
-        { node: "d", outputHash: h(2), weight: 10_000 },
-      ],
-      6_600,
-    );
-    assert.equal(split.kind, "no_quorum");
-    const weighted = weightedConsensus(
-      [
-        { node: "a", outputHash: h(1), weight: 10_000 },
-        { node: "b", outputHash: h(2), weight: 2_000 },
-        { node: "c", outputHash: h(2), weight: 2_000 },
-      ],
-      6_600,
-    );
-    assert.equal(weighted.kind, "agreed");
-    assert.equal(weighted.kind === "agreed" && weighted.outputHash, h(1));
-  });
-});
-
-describe("judgeTask", () => {
-  const node = (address: string, reputationBps = 10_000): NodeRecord => ({
-    address: address as Address,
-    operator: address,
-    country: null,
-    reputationBps,
-    strikes: 0,
-    activeStrikes: 0,
-    tasksValidated: 0,
-    tasksFailed: 0,
-    bannedUntil: null,
-    confirmedWei: 0n,
-    createdAt: 0,
-    lastSeenAt: 0,
-  });
-  const task: TaskRecord = {
-    id: "t1",
-    kind: "job",
-    status: "assigned",
-    model: "m",
-    input: "x",
-    maxTokens: 16,
-    seed: 0,
-    expectedHash: null,
-    challengeId: null,
-    redundancy: 3,
-    createdAt: 0,
-    assignedAt: 0,
-    deadline: 10,
-    outputHash: null,
-    tokensGenerated: null,
-    judgedAt: null,
-    epoch: null,
-  };
-  const assignment = (n: string, hash: Hex | null, tokens = 10): AssignmentRecord => ({
-    taskId: "t1",
-    node: n as Address,
-    status: hash ? "submitted" : "assigned",
-    outputHash: hash,
-    tokensGenerated: hash ? tokens : null,
-    queueMs: 0,
-    inferenceMs: 0,
-    assignedAt: 0,
-    submittedAt: hash ? 1 : null,
-    rewardWei: 0n,
-  });
-  const good = `0x${"11".repeat(32)}` as Hex;
-  const bad = `0x${"22".repeat(32)}` as Hex;
-
-  it("pays the agreeing nodes, strikes the liar and the silent, and balances the ledger", () => {
-    const nodes = new Map([
-      ["a", node("a")],
-      ["b", node("b", 6_000)],
-      ["c", node("c", 2_000)],
-      ["d", node("d", 2_000)],
-    ]);
-    const decision = judgeTask(
-      {
-        task: { ...task, redundancy: 4 },
-        assignments: [assignment("a", good), assignment("b", good, 99), assignment("c", bad), assignment("d", null)],
-        nodes,
-        openEpoch: 7,
-      },
-      { quorumBps: 5_100, ratePerTokenWei: 1_000n, now: 5 },
-    );
-    assert.equal(decision.task.status, "validated");
-    assert.equal(decision.task.tokensGenerated, 10, "the count of the most agreeing weight is paid, not b's 99");
-    const outcome = Object.fromEntries(decision.verdicts.map((v) => [v.node, v.internalOutcome]));
-    assert.deepEqual(outcome, { a: "correct", b: "correct", c: "wrong", d: "timeout" });
-    const reward = Object.fromEntries(decision.verdicts.map((v) => [v.node, v.rewardWei]));
-    assert.equal(reward.a, 7_500n + 750n, "75% plus 10% bonus above 70% reputation");
-    assert.equal(reward.b, 7_500n, "no bonus at 60%");
-    const total = decision.ledger.reduce((sum, e) => sum + e.amountWei, 0n);
-    assert.equal(total, 2n * 10_000n + 750n);
-    assert.ok(decision.ledger.every((e) => e.epoch === 7));
-  });
-
-  it("pays the count the most agreeing weight reported, never above maxTokens: one node can neither zero nor inflate it", () => {
-    const nodes = new Map([
-      ["a", node("a")],
-      ["b", node("b")],
-      ["c", node("c")],
-    ]);
-    const judge = (tokens: [number, number, number]) =>
-      judgeTask(
-        {
-          task,
-          assignments: [
-            assignment("a", good, tokens[0]),
-            assignment("b", good, tokens[1]),
-            assignment("c", good, tokens[2]),
-          ],
-          nodes,
-          openEpoch: 1,
-        },
-        { quorumBps: 6_600, ratePerTokenWei: 1_000n, now: 5 },
-      );
-    assert.equal(judge([12, 12, 0]).task.tokensGenerated, 12, "an agreeing node reporting 0 does not zero the pay");
-    assert.equal(judge([12, 12, 1_000_000]).task.tokensGenerated, 12, "nor does one reporting a million raise it");
-    const inflated = judge([1_000_000, 1_000_000, 1_000_000]);
-    assert.equal(inflated.task.tokensGenerated, 16, "three agreeing wallets are paid for maxTokens at most");
-    assert.ok(inflated.verdicts.every((v) => v.rewardWei === (16_000n * 75n) / 100n + (16_000n * 75n) / 1_000n));
-  });
-
-  it("paidTokenCount: the heaviest count wins, a tie goes to the smaller, negative or fractional counts are clamped", () => {
-    assert.equal(
-      paidTokenCount(
-        [
-          { tokens: 5, weight: 3 },
-          { tokens: 7, weight: 2 },
-          { tokens: 7, weight: 2 },
-        ],
-        10,
-      ),
-      7,
-    );
-    assert.equal(
-      paidTokenCount(
-        [
-          { tokens: 5, weight: 2 },
-          { tokens: 7, weight: 2 },
-        ],
-        10,
-      ),
-      5,
-    );
-    assert.equal(paidTokenCount([{ tokens: -3, weight: 1 }], 10), 0);
-    assert.equal(paidTokenCount([{ tokens: 4.9, weight: 1 }], 10), 4);
-    assert.equal(paidTokenCount([{ tokens: 50, weight: 1 }], 10), 10);
-    assert.equal(paidTokenCount([], 10), 0);
-  });
-
-  it("judges known-answer challenges against the known answer, −15 for a wrong one", () => {
-    const decision = judgeTask(
-      {
-        task: { ...task, kind: "challenge", expectedHash: good },
-        assignments: [assignment("a", good), assignment("b", bad), assignment("c", bad)],
-        nodes: new Map([
-          ["a", node("a")],
-          ["b", node("b")],
-          ["c", node("c")],
-        ]),
-        openEpoch: 1,
-      },
-      { quorumBps: 6_600, ratePerTokenWei: 1n, now: 5 },
-    );
-    const byNode = Object.fromEntries(decision.verdicts.map((v) => [v.node, v]));
-    assert.equal(byNode.a?.internalOutcome, "correct");
-    assert.equal(byNode.b?.internalOutcome, "failed_challenge");
-    assert.equal(byNode.b?.outcome, "wrong", "on the wire a challenge looks like any task");
-    assert.equal(byNode.b?.reputationBps, 8_500);
+    assert.equal(taskReward(0, 333n, 10_000).gross, 0n, "nothing confirmed, nothing paid");
   });
 });

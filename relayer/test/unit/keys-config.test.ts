@@ -45,7 +45,9 @@ describe("config", () => {
       const config = loadConfig(file, { GITBLOCK_RELAYER_PORT: "9100" });
       assert.equal(config.port, 9100, "environment overrides the file");
       assert.equal(config.store.path, path.join(dir, "data/r.db"), "relative paths resolve against the file");
-      assert.equal(config.verification.redundancy, 3);
+      assert.deepEqual(config.verification.verifiers, { trusted: 2, untrusted: 4 });
+      assert.equal(config.verification.quorumBps, 6_600);
+      assert.deepEqual(config.verification.referenceVerifiers, []);
       assert.equal(config.rewards.ratePerTokenWei, 10n ** 15n);
 
       writeFileSync(file, JSON.stringify({ port: "x", verification: { quorumBps: 10 }, bogus: 1 }));
@@ -63,6 +65,9 @@ describe("config", () => {
       const example = loadConfig(path.resolve(import.meta.dirname, "../../relayer.config.example.json"), {});
       assert.equal(example.chain?.deployment, "localhost");
       assert.equal(example.epochs.intervalMs, 60_000);
+      assert.deepEqual(example.verification.verifiers, { trusted: 2, untrusted: 4 });
+      writeFileSync(file, JSON.stringify({ verification: { redundancy: 3 } }));
+      assert.throws(() => loadConfig(file, {}), /redundancy/, "the old redundancy setting is refused, not ignored");
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -17,21 +17,58 @@ describe("wire protocol", () => {
     assert.ok(ok.ok);
     const notJson = decodeNodeMessage("{");
     assert.deepEqual(notJson.ok ? null : notJson.code, "bad_frame");
-    // Deliberately a literal: a version other than PROTOCOL_VERSION.
-    const version = decodeNodeMessage(JSON.stringify({ type: "heartbeat", v: 2, t: 5 }));
+    // Deliberately a literal: version 1 (the R-way hash-voting protocol) is no longer spoken.
+    assert.notEqual(PROTOCOL_VERSION, 1);
+    const version = decodeNodeMessage(JSON.stringify({ type: "heartbeat", v: 1, t: 5 }));
     assert.equal(version.ok ? null : version.code, "unsupported_version");
     const extra = decodeNodeMessage(JSON.stringify({ type: "heartbeat", v: PROTOCOL_VERSION, t: 5, evil: true }));
     assert.equal(extra.ok, false, "unknown fields are refused");
     const badHash = decodeNodeMessage(
       JSON.stringify({
+        type: "commit",
+        v: PROTOCOL_VERSION,
+        taskId: "x",
+        commitment: "0x12",
+        signature: "0x00",
+      }),
+    );
+    assert.match(badHash.ok ? "" : badHash.reason, /commitment/);
+    const goodCommit = decodeNodeMessage(
+      JSON.stringify({
+        type: "commit",
+        v: PROTOCOL_VERSION,
+        taskId: "x",
+        commitment: `0x${"12".repeat(32)}`,
+        signature: "0x00",
+      }),
+    );
+    assert.ok(goodCommit.ok, goodCommit.ok ? "" : goodCommit.reason);
+    const gone = decodeNodeMessage(
+      JSON.stringify({
         type: "result",
         v: PROTOCOL_VERSION,
         taskId: "x",
-        outputHash: "0x12",
+        outputHash: `0x${"12".repeat(32)}`,
         tokensGenerated: 1,
         timings: { queueMs: 0, inferenceMs: 0 },
       }),
     );
-    assert.match(badHash.ok ? "" : badHash.reason, /outputHash/);
+    assert.equal(gone.ok, false, "the old result frame is no longer part of the protocol");
+    const badReport = decodeNodeMessage(
+      JSON.stringify({
+        type: "report",
+        v: PROTOCOL_VERSION,
+        taskId: "x",
+        claimHash: `0x${"12".repeat(32)}`,
+        pass: true,
+        firstFailingPosition: -2,
+        nonTop1: 0,
+        maxGapMicros: 0,
+        scored: 1,
+        signature: "0x00",
+        timings: { queueMs: 0, inferenceMs: 0 },
+      }),
+    );
+    assert.match(badReport.ok ? "" : badReport.reason, /firstFailingPosition/);
   });
 });

@@ -3,15 +3,16 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
+import { outputHash } from "@gitblock/sdk";
 import { createPgDatabase } from "@gitblock/testkit";
-import type { Address } from "viem";
+import type { Address, Hex } from "viem";
 import { generatePrivateKey, privateKeyToAddress } from "viem/accounts";
 import { queuedTask } from "../../src/scheduler/scheduler.ts";
 import { openStore } from "../../src/store/index.ts";
-import type { Store, TaskRecord } from "../../src/store/types.ts";
+import type { Store, StoredReport, TaskRecord, TaskSnapshot, WorkWrite } from "../../src/store/types.ts";
 
 const task = (id: string): TaskRecord =>
-  queuedTask({ model: "m", input: "x", maxTokens: 4, seed: 0 }, { id, kind: "job", redundancy: 2, createdAt: 1 });
+  queuedTask({ model: "m", input: "x", maxTokens: 4, seed: 0 }, { id, kind: "job", createdAt: 1 });
 
 /** Two signed-in nodes on fresh wallets. */
 async function twoNodes(store: Store): Promise<[Address, Address]> {
@@ -44,53 +45,157 @@ for (const driver of ["sqlite", "postgres"] as const) {
       await cleanup();
     });
 
-    it("writes results once, reports duplicates, late and unknown results, and judges a task exactly once", async () => {
+    it("writes commits, reveals and reports once; reports duplicate, late, unknown and premature work; judges a stage once", async () => {
       const [a, b] = await twoNodes(store);
       await store.insertTasks([task("t1"), task("t2")]);
-      await store.assignTasks([{ taskId: "t1", nodes: [a as Address, b as Address], now: 10, deadline: 100 }]);
-      const hash = `0x${"ab".repeat(32)}` as const;
-      const write = (node: Address, taskId: string, at: number) => ({
+      await store.assignTasks([
+        { taskId: "t1", generator: a, now: 10, deadline: 100 },
+        { taskId: "t2", generator: b, now: 10, deadline: 100 },
+      ]);
+      const tokens = [5, 6, 7];
+      const commitment = `0x${"ab".repeat(32)}` as Hex;
+      const commit = (node: Address, taskId: string, at: number): WorkWrite => ({
+        kind: "commit",
         taskId,
         node,
-        outputHash: hash,
-        tokensGenerated: 3,
+        commitment,
+        signature: "0x01",
+        at,
+      });
+      const reveal = (node: Address, taskId: string, at: number, ids = tokens): WorkWrite => ({
+        kind: "reveal",
+        taskId,
+        node,
+        tokenIds: ids,
+        opens: (c) => c === commitment,
         queueMs: 0,
         inferenceMs: 5,
-        submittedAt: at,
+        at,
       });
-      const first = await store.recordResults([write(a as Address, "t1", 20), write(a as Address, "t1", 21)]);
+      const report = (node: Address, taskId: string, at: number, claim = tokens): WorkWrite => ({
+        kind: "report",
+        taskId,
+        node,
+        report: {
+          claimHash: outputHash(claim),
+          pass: true,
+          firstFailingPosition: -1,
+          nonTop1: 0,
+          maxGapMicros: 0,
+          scored: claim.length,
+          signature: "0x02",
+        },
+        queueMs: 0,
+        inferenceMs: 3,
+        at,
+      });
+      const first = await store.recordWork([commit(a, "t1", 20), commit(a, "t1", 21)]);
       assert.deepEqual(first.outcomes, ["stored", "duplicate"]);
-      assert.deepEqual(first.completed, []);
-      assert.deepEqual((await store.recordResults([write(b as Address, "t2", 20)])).outcomes, ["unknown"]);
-      assert.deepEqual((await store.recordResults([write(b as Address, "t1", 101)])).outcomes, ["late"]);
-      const second = await store.recordResults([write(b as Address, "t1", 30)]);
-      assert.deepEqual(second.completed, ["t1"]);
+      assert.deepEqual(first.completed, [], "a commitment alone completes nothing");
+      assert.deepEqual((await store.recordWork([commit(a, "t2", 20)])).outcomes, ["unknown"], "not a's task");
+      assert.deepEqual((await store.recordWork([reveal(b, "t2", 20)])).outcomes, ["no_commitment"]);
+      assert.deepEqual((await store.recordWork([commit(b, "t2", 101)])).outcomes, ["late"]);
+      assert.deepEqual((await store.recordWork([report(b, "t1", 22)])).outcomes, ["unknown"], "b verifies nothing yet");
+      const revealed = await store.recordWork([reveal(a, "t1", 30)]);
+      assert.deepEqual(revealed.outcomes, ["stored"]);
+      assert.deepEqual(revealed.completed, ["t1"]);
+      assert.deepEqual((await store.recordWork([reveal(a, "t1", 31)])).outcomes, ["duplicate"]);
       assert.deepEqual(await store.dueTasks(50, 10), ["t1"]);
+      const generator = (await store.getAssignments("t1"))[0];
+      assert.deepEqual(
+        [generator?.status, generator?.tokenIds, generator?.outputHash],
+        ["revealed", tokens, outputHash(tokens)],
+      );
 
-      const decide = (snapshot: Parameters<Parameters<Store["judgeTasks"]>[1]>[0]) => ({
+      // The verifying stage: b is drawn. Judged twice at once, it is staged once.
+      const stage = () => ({
+        task: {
+          status: "verifying" as const,
+          outputHash: null,
+          tokensGenerated: null,
+          judgedAt: null,
+          epoch: null,
+          deadline: 200,
+        },
+        assignments: [],
+        newAssignments: [{ node: b, role: "verify" as const, deadline: 200, trapTokenIds: null }],
+        nodes: [],
+        ledger: [],
+      });
+      const [s1, s2] = await Promise.all([store.judgeTasks(["t1"], 40, stage), store.judgeTasks(["t1"], 40, stage)]);
+      assert.equal((s1?.length ?? 0) + (s2?.length ?? 0), 1, "staged exactly once");
+      assert.equal((await store.getTask("t1"))?.status, "verifying");
+      assert.deepEqual(await store.dueTasks(50, 10), [], "the new stage waits for its verifier");
+      const open = await store.openAssignments(b);
+      assert.deepEqual(
+        open.map((o) => [o.task.id, o.assignment.role, o.claim]).sort(),
+        [
+          ["t1", "verify", tokens],
+          ["t2", "generate", null],
+        ],
+        "a verifier is resent the claim",
+      );
+      assert.deepEqual(
+        (await store.recordWork([report(b, "t1", 45, [9, 9, 9])])).outcomes,
+        ["unknown"],
+        "a report about another claim than the one sent",
+      );
+      const reported = await store.recordWork([report(b, "t1", 45)]);
+      assert.deepEqual(reported, { outcomes: ["stored"], completed: ["t1"] });
+      assert.deepEqual((await store.recordWork([report(b, "t1", 46)])).outcomes, ["duplicate"]);
+
+      const decide = (snapshot: TaskSnapshot) => ({
         task: {
           status: "validated" as const,
-          outputHash: hash,
+          outputHash: outputHash(tokens),
           tokensGenerated: 3,
-          judgedAt: 40,
+          judgedAt: 50,
           epoch: snapshot.openEpoch,
+          deadline: snapshot.task.deadline,
         },
-        assignments: snapshot.assignments.map((x) => ({ node: x.node, status: "correct" as const, rewardWei: 7n })),
+        assignments: snapshot.assignments.map((x) => ({
+          node: x.node,
+          role: x.role,
+          status: "correct" as const,
+          rewardWei: 7n,
+        })),
+        newAssignments: [],
         nodes: [...snapshot.nodes.values()].map((n) => ({ ...n, confirmedWei: n.confirmedWei + 7n })),
         ledger: snapshot.assignments.map((x) => ({
           epoch: snapshot.openEpoch,
           account: x.node,
-          kind: "task" as const,
+          kind: x.role === "generate" ? ("task" as const) : ("verify" as const),
           ref: "t1",
           amountWei: 7n,
           bonusWei: 0n,
-          createdAt: 40,
+          createdAt: 50,
         })),
       });
-      const [once, twice] = await Promise.all([store.judgeTasks(["t1"], decide), store.judgeTasks(["t1"], decide)]);
+      const seen: StoredReport[] = [];
+      const [once, twice] = await Promise.all([
+        store.judgeTasks(["t1"], 60, (s) => {
+          for (const x of s.assignments) if (x.report) seen.push(x.report);
+          return decide(s);
+        }),
+        store.judgeTasks(["t1"], 60, decide),
+      ]);
       assert.equal((once?.length ?? 0) + (twice?.length ?? 0), 1, "judged exactly once");
-      assert.equal((await store.getNode(a as Address))?.confirmedWei, 7n);
+      assert.ok(seen.length <= 1 && (seen.length === 0 || seen[0]?.claimHash === outputHash(tokens)));
+      assert.equal((await store.getNode(a))?.confirmedWei, 7n);
+      assert.equal((await store.getNode(b))?.confirmedWei, 7n);
       assert.equal((await store.ledgerEntries(1)).length, 2);
+      const final = await store.getTask("t1");
+      assert.deepEqual([final?.status, final?.input], ["validated", ""], "the prompt is erased once final");
+      assert.deepEqual(
+        (await store.getAssignments("t1")).map((x) => [x.role, x.status, x.rewardWei, x.tokenIds]),
+        [
+          ["generate", "correct", 7n, null],
+          ["verify", "correct", 7n, null],
+        ],
+      );
+      assert.deepEqual((await store.nodesCorrectBetween(50, 51)).sort(), [a, b].sort());
+      assert.deepEqual(await store.nodesCorrectBetween(51, 1_000), [], "the window is half-open");
+      assert.deepEqual(await store.nodesCorrectBetween(0, 50), []);
     });
 
     it("snapshots leaves in address order when closing an epoch, and the next epoch opens", async () => {
@@ -98,8 +203,10 @@ for (const driver of ["sqlite", "postgres"] as const) {
       assert.equal(closed.status, "closed");
       assert.equal(closed.cumulativeTotal, 14n);
       const leaves = await store.epochLeaves(closed.epoch);
-      assert.equal(leaves.length, 2);
-      assert.ok((leaves[0]?.account.toLowerCase() ?? "") < (leaves[1]?.account.toLowerCase() ?? ""));
+      assert.equal(leaves.length, 2, "the generator and its verifier");
+      for (let i = 1; i < leaves.length; i++) {
+        assert.ok((leaves[i - 1]?.account.toLowerCase() ?? "") < (leaves[i]?.account.toLowerCase() ?? ""));
+      }
       assert.equal((await store.openEpoch(60)).epoch, closed.epoch + 1);
       await store.saveEpochTree(
         closed.epoch,
@@ -121,36 +228,49 @@ for (const driver of ["sqlite", "postgres"] as const) {
       assert.equal(await store.consumeNonce(`0x${"ef".repeat(32)}`, 10), "unknown");
     });
 
-    it("judges a batch in one call: answers arriving together, a node carried from task to task, repeats once", async () => {
-      const [a, b] = await twoNodes(store);
+    it("judges a batch in one call: work arriving together, a node carried from task to task, repeats once", async () => {
+      const [a] = await twoNodes(store);
       await store.insertTasks([task("u1"), task("u2")]);
-      await store.assignTasks(
-        ["u1", "u2"].map((taskId) => ({ taskId, nodes: [a as Address, b as Address], now: 10, deadline: 100 })),
-      );
-      const hash = `0x${"cd".repeat(32)}` as const;
-      const answers = ["u1", "u2"].flatMap((taskId) =>
-        [a, b].map((node) => ({
+      await store.assignTasks(["u1", "u2"].map((taskId) => ({ taskId, generator: a, now: 10, deadline: 100 })));
+      const commitment = `0x${"cd".repeat(32)}` as Hex;
+      const work = ["u1", "u2"].flatMap((taskId): WorkWrite[] => [
+        { kind: "commit", taskId, node: a, commitment, signature: "0x01", at: 20 },
+        {
+          kind: "reveal",
           taskId,
-          node: node as Address,
-          outputHash: hash,
-          tokensGenerated: 3,
+          node: a,
+          tokenIds: [1, 2, 3],
+          opens: (c) => c === commitment,
           queueMs: 0,
           inferenceMs: 5,
-          submittedAt: 20,
-        })),
-      );
-      const { outcomes, completed } = await store.recordResults(answers);
-      assert.deepEqual(outcomes, ["stored", "stored", "stored", "stored"]);
-      assert.deepEqual(completed.sort(), ["u1", "u2"], "both answers in one batch complete each task once");
+          at: 21,
+        },
+      ]);
+      const { outcomes, completed } = await store.recordWork(work);
+      assert.deepEqual(outcomes, ["stored", "stored", "stored", "stored"], "a commit and its reveal in one batch");
+      assert.deepEqual(completed.sort(), ["u1", "u2"], "each task completes once");
 
-      const before = (await store.getNode(a as Address))?.confirmedWei ?? 0n;
+      const before = (await store.getNode(a))?.confirmedWei ?? 0n;
       const seen: bigint[] = [];
-      const judged = await store.judgeTasks(["u1", "u2", "u1"], (snapshot) => {
-        const node = snapshot.nodes.get(a as Address);
+      const judged = await store.judgeTasks(["u1", "u2", "u1"], 40, (snapshot) => {
+        const node = snapshot.nodes.get(a);
         seen.push(node?.confirmedWei ?? -1n);
         return {
-          task: { status: "validated", outputHash: hash, tokensGenerated: 3, judgedAt: 40, epoch: snapshot.openEpoch },
-          assignments: snapshot.assignments.map((x) => ({ node: x.node, status: "correct", rewardWei: 5n })),
+          task: {
+            status: "validated",
+            outputHash: outputHash([1, 2, 3]),
+            tokensGenerated: 3,
+            judgedAt: 40,
+            epoch: snapshot.openEpoch,
+            deadline: snapshot.task.deadline,
+          },
+          assignments: snapshot.assignments.map((x) => ({
+            node: x.node,
+            role: x.role,
+            status: "correct",
+            rewardWei: 5n,
+          })),
+          newAssignments: [],
           nodes: [...snapshot.nodes.values()].map((n) => ({ ...n, confirmedWei: n.confirmedWei + 5n })),
           ledger: [],
         };
@@ -161,32 +281,77 @@ for (const driver of ["sqlite", "postgres"] as const) {
         "a repeated id is judged once",
       );
       assert.deepEqual(seen, [before, before + 5n], "the second task sees the first task's credit");
-      assert.equal((await store.getNode(a as Address))?.confirmedWei, before + 10n);
+      assert.equal((await store.getNode(a))?.confirmedWei, before + 10n);
     });
+
+    it("a reveal that does not open the commitment is stored as a mismatch, without its tokens", async () => {
+      const [a] = await twoNodes(store);
+      await store.insertTasks([task("m1")]);
+      await store.assignTasks([{ taskId: "m1", generator: a, now: 10, deadline: 100 }]);
+      const commitment = `0x${"ef".repeat(32)}` as Hex;
+      const result = await store.recordWork([
+        { kind: "commit", taskId: "m1", node: a, commitment, signature: "0x01", at: 20 },
+        {
+          kind: "reveal",
+          taskId: "m1",
+          node: a,
+          tokenIds: [4],
+          opens: () => false,
+          queueMs: 0,
+          inferenceMs: 1,
+          at: 21,
+        },
+      ]);
+      assert.deepEqual(result, { outcomes: ["stored", "stored"], completed: ["m1"] });
+      const [generator] = await store.getAssignments("m1");
+      assert.deepEqual([generator?.status, generator?.tokenIds, generator?.outputHash], ["mismatch", null, null]);
+    });
+
     it("assigns a dispatch pass all or nothing, and resends open assignments with their tasks", async () => {
       const [a, b] = await twoNodes(store);
       await store.insertTasks([task("v1"), task("v2")]);
-      const pass = (taskId: string) => ({ taskId, nodes: [a as Address, b as Address], now: 10, deadline: 100 });
+      const pass = (taskId: string) => ({ taskId, generator: a, now: 10, deadline: 100 });
       await assert.rejects(store.assignTasks([pass("v1"), pass("v1")]), /Task v1 is not queued/);
       await assert.rejects(store.assignTasks([pass("v1"), pass("nope")]), /Task nope is not queued/);
       assert.equal((await store.getTask("v1"))?.status, "queued", "a refused pass writes nothing");
       assert.deepEqual(await store.getAssignments("v1"), []);
       await store.assignTasks([pass("v1"), pass("v2")]);
-      const open = await store.openAssignments(a as Address);
+      const open = await store.openAssignments(a);
       assert.deepEqual(open.map((o) => o.task.id).sort(), ["v1", "v2"]);
-      for (const { task: t, assignment } of open) {
+      for (const { task: t, assignment, claim } of open) {
         assert.equal(t.status, "assigned");
         assert.equal(t.deadline, 100);
+        assert.equal(claim, null, "a generator is sent no claim");
         assert.deepEqual(
-          [assignment.taskId, assignment.node, assignment.status, assignment.assignedAt, assignment.rewardWei],
-          [t.id, a, "assigned", 10, 0n],
+          [
+            assignment.taskId,
+            assignment.node,
+            assignment.role,
+            assignment.status,
+            assignment.assignedAt,
+            assignment.rewardWei,
+          ],
+          [t.id, a, "generate", "assigned", 10, 0n],
         );
       }
+      assert.deepEqual(await store.openAssignments(b), []);
       assert.deepEqual(
-        (await store.getNodes([b as Address, a as Address])).map((n) => n.address),
+        (await store.getNodes([b, a])).map((n) => n.address),
         [b, a],
         "nodes come back in the order asked",
       );
+    });
+
+    it("withdraws a banned node's open assignments once, and the task becomes due", async () => {
+      const [a] = await twoNodes(store);
+      await store.insertTasks([task("w1")]);
+      await store.assignTasks([{ taskId: "w1", generator: a, now: 10, deadline: 1_000 }]);
+      assert.ok(!(await store.dueTasks(20, 100)).includes("w1"));
+      assert.deepEqual(await store.withdrawAssignments(a, 20), ["w1"]);
+      assert.deepEqual(await store.withdrawAssignments(a, 21), [], "nothing left to withdraw");
+      assert.equal((await store.getAssignments("w1"))[0]?.status, "withdrawn");
+      assert.deepEqual(await store.openAssignments(a), []);
+      assert.ok((await store.dueTasks(20, 100)).includes("w1"), "judged next: back to the queue");
     });
 
     it("credits a passive window once per account, capped per day", async () => {

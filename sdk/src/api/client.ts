@@ -10,6 +10,7 @@ import { type ApiRoute, apiPath } from "./routes.ts";
 import type {
   ClaimProof,
   EpochRow,
+  FinalTaskStatus,
   NetworkStats,
   NodeProfile,
   NodeRow,
@@ -76,18 +77,21 @@ export class RelayerApi {
     return (await this.read("/api/nodes", withQuery(apiPath("/api/nodes"), { limit, offset }))).nodes;
   }
 
-  /** A node's profile (pending, confirmed and claimed GBT, standing), or null when the relayer has never seen it. */
+  /** A node's profile (confirmed and claimed GBT, standing), or null when the relayer has never seen it. */
   async profile(address: Address): Promise<NodeProfile | null> {
     return orNull(this.read("/api/nodes/:address", apiPath("/api/nodes/:address", { address })));
   }
 
-  /** The task feed: never which tasks were challenges, nor inputs of tasks still being verified. */
-  async tasks(options: { limit?: number; node?: Address; status?: TaskStatus } = {}): Promise<TaskRow[]> {
+  /**
+   * The task feed: final tasks only (newest first), never which ones were challenges. `status` is one of
+   * `FINAL_TASK_STATUSES`; `node` lists the final tasks that node generated or verified.
+   */
+  async tasks(options: { limit?: number; node?: Address; status?: FinalTaskStatus } = {}): Promise<TaskRow[]> {
     const query = { limit: options.limit ?? 50, node: options.node, status: options.status };
     return (await this.read("/api/tasks", withQuery(apiPath("/api/tasks"), query))).tasks;
   }
 
-  /** One task with each node's outcome once settled, or null when there is no such task. */
+  /** A final task with each node's role and verdict, or null when there is no such task or it is still in flight. */
   async task(id: string): Promise<TaskDetail | null> {
     return orNull(this.read("/api/tasks/:id", apiPath("/api/tasks/:id", { id })));
   }

@@ -32,7 +32,6 @@ const objects = (v: unknown): JsonObject[] => (Array.isArray(v) ? (v as JsonObje
 export function parseNodeProfile(raw: JsonObject): NodeProfile {
   return {
     ...(raw as unknown as NodeProfile),
-    pendingWei: big(raw.pendingWei),
     confirmedWei: big(raw.confirmedWei),
     claimedWei: bigOrNull(raw.claimedWei),
   };

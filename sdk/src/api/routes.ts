@@ -11,6 +11,24 @@ export const API_BASE = "/api";
 /** A read API route, e.g. `/api/nodes/:address`. `POST /api/tasks` (admin) shares the `/api/tasks` path. */
 export type ApiRoute = keyof ReadApi;
 
+/**
+ * Every read API route as a value, for whatever must visit them all (the API privacy test walks each one); the
+ * `satisfies` keeps it complete when `ReadApi` gains a route.
+ */
+export const READ_API_ROUTES = Object.keys({
+  "/api/nodes": true,
+  "/api/nodes/:address": true,
+  "/api/tasks": true,
+  "/api/tasks/:id": true,
+  "/api/stats": true,
+  "/api/epochs": true,
+  "/api/epochs/:epoch": true,
+  "/api/claims/:address": true,
+} satisfies Record<ApiRoute, true>) as ApiRoute[];
+
+/** Routes the relayer serves outside `API_BASE`: liveness, and Prometheus metrics (aggregate counters only). */
+export const SERVICE_ROUTES = { health: "/healthz", metrics: "/metrics" } as const;
+
 /** The HTTP polling fallback of the node protocol: the same frames as the WebSocket gateway (`NODE_SOCKET_PATH`). */
 export const NODE_HTTP_ROUTES = {
   /** `POST`: answers a `hello` frame (the sign-in challenge). */
@@ -19,7 +37,7 @@ export const NODE_HTTP_ROUTES = {
   session: "/api/auth/session",
   /** `GET ?models=&capacity=&wait=&country=`: long-polls for the node's frames (204: none within `wait`). */
   job: "/api/inference/job",
-  /** `POST` a `result` frame: answers `ack` or an error frame. */
+  /** `POST` a work frame (`commit`, `reveal` or `report`): answers `ack` or an error frame. */
   result: "/api/inference/result",
 } as const;
 

@@ -7,8 +7,34 @@ import type { Address, Hex } from "viem";
 import type { NodeState } from "../leaf.ts";
 import type { VerdictMessage } from "../protocol/messages.ts";
 
-export type TaskStatus = "queued" | "assigned" | "validated" | "rejected" | "inconclusive";
-export type AssignmentStatus = "assigned" | "submitted" | "correct" | "wrong" | "timeout" | "inconclusive";
+/**
+ * A task's life: queued → assigned (a generator commits and reveals) → verifying (verifiers re-score the claim) →
+ * disputed (a failing report: the dispute tier decides) → validated, rejected or inconclusive. Only final tasks are
+ * visible through the API: nothing about a task in flight is shown to anyone but its assigned nodes.
+ */
+export type TaskStatus = "queued" | "assigned" | "verifying" | "disputed" | "validated" | "rejected" | "inconclusive";
+export const FINAL_TASK_STATUSES = ["validated", "rejected", "inconclusive"] as const satisfies readonly TaskStatus[];
+export type FinalTaskStatus = (typeof FINAL_TASK_STATUSES)[number];
+export const isFinalTaskStatus = (status: string): status is FinalTaskStatus =>
+  (FINAL_TASK_STATUSES as readonly string[]).includes(status);
+/**
+ * assigned → committed → revealed (a generator), assigned → submitted (a verifier's report), then the verdict:
+ * correct, wrong, timeout or inconclusive. `mismatch`: a reveal that does not open the commitment. `withdrawn`: the
+ * node was banned while it held the assignment (its work is neither counted nor paid).
+ */
+export type AssignmentStatus =
+  | "assigned"
+  | "committed"
+  | "revealed"
+  | "mismatch"
+  | "submitted"
+  | "withdrawn"
+  | "correct"
+  | "wrong"
+  | "timeout"
+  | "inconclusive";
+/** What a node was asked to do on a task: generate it, verify the generator's claim, or decide a dispute. */
+export type AssignmentRole = "generate" | "verify" | "dispute";
 export type EpochStatus = "open" | "closed" | "built" | "proposing" | "proposed" | "final" | "vetoed";
 /** A node's verdict on one task, as the node protocol reports it. */
 export type VerdictOutcome = VerdictMessage["outcome"];
@@ -34,12 +60,14 @@ export interface NodeRow {
   connected: boolean;
 }
 
-/** `GET /api/nodes/:address`, and the dashboard channel's `profile` push. */
+/**
+ * `GET /api/nodes/:address`, and the dashboard channel's `profile` push. Everything in it comes from final verdicts
+ * and credits: work still being verified shows nowhere (no pending amount, no count, no GPU time), so nobody learns
+ * from a node's profile that it holds a task, or when it answered.
+ */
 export interface NodeProfile {
   address: Address;
   connected: boolean;
-  /** Potential: results submitted and awaiting a verdict, valued at the node's share. */
-  pendingWei: bigint;
   /** Confirmed: every validated reward and passive credit so far (cumulative; what the epoch leaf carries). */
   confirmedWei: bigint;
   /** Claimed on-chain (null when no chain is configured or it cannot be reached). */
@@ -51,16 +79,24 @@ export interface NodeProfile {
   bannedUntil: number | null;
   tasksValidated: number;
   tasksFailed: number;
+  /** Inference time today on final tasks. */
   gpuSecondsToday: number;
+  /** Final tasks the node answered in the last hour. */
   tasksLastHour: number;
   country: string | null;
 }
 
-/** One node's part in a task. */
+/**
+ * One node's part in a final task. A dispute-tier decision and a trap (a verifier sent an altered claim) show as
+ * `verify`, like any verifier, so neither a challenge nor a trap can be recognized afterwards.
+ */
 export interface AssignmentRow {
   taskId: string;
   node: Address;
+  /** `generate` or `verify`: the API never shows `dispute`. */
+  role: AssignmentRole;
   status: AssignmentStatus;
+  /** The generator's output hash and token count; null on a verifier's row. */
   outputHash: Hex | null;
   tokensGenerated: number | null;
   queueMs: number | null;
@@ -70,15 +106,17 @@ export interface AssignmentRow {
   rewardWei: bigint;
 }
 
-/** `GET /api/tasks/:id`: a task as stored, less what would reveal a challenge. */
+/**
+ * `GET /api/tasks/:id`: a final task, less what would reveal a challenge, and without its input or output (prompts
+ * and outputs are not kept after verification: only hashes, token counts and timings). A task still in flight
+ * answers 404 exactly like an id that never existed.
+ */
 export interface TaskDetail {
   id: string;
   model: string;
-  input: string;
   maxTokens: number;
   seed: number;
   status: TaskStatus;
-  redundancy: number;
   createdAt: number;
   assignedAt: number | null;
   deadline: number | null;
@@ -88,11 +126,11 @@ export interface TaskDetail {
   judgedAt: number | null;
   /** Epoch whose ledger holds this task's credits. */
   epoch: number | null;
-  /** Empty until the task is settled. */
+  /** Who generated and who verified, and each one's verdict (see `AssignmentRow` for what is shown as what). */
   assignments: AssignmentRow[];
 }
 
-/** A row of `GET /api/tasks`: never which tasks were challenges, nor inputs of tasks still being verified. */
+/** A row of `GET /api/tasks`: final tasks only, never which ones were challenges. */
 export type TaskRow = Pick<
   TaskDetail,
   "id" | "model" | "status" | "createdAt" | "judgedAt" | "tokensGenerated" | "outputHash" | "epoch"
@@ -139,13 +177,12 @@ export interface ClaimProof {
   proof: Hex[];
 }
 
-/** `POST /api/tasks` (admin token): a task to schedule; `redundancy` defaults to the relayer's setting. */
+/** `POST /api/tasks` (admin token): a task to schedule. How many verifiers check it is the relayer's choice. */
 export interface TaskSubmission {
   model: string;
   input: string;
   maxTokens: number;
   seed?: number;
-  redundancy?: number;
 }
 
 /** The answer to `POST /api/tasks`. */
@@ -159,7 +196,7 @@ export interface ApiErrorBody {
   error: string;
 }
 
-/** Every read endpoint's response, by route. */
+/** Every read endpoint's response, by route (`READ_API_ROUTES` in ./routes.ts lists them as values). */
 export interface ReadApi {
   "/api/nodes": { nodes: NodeRow[] };
   "/api/nodes/:address": NodeProfile;
@@ -171,7 +208,7 @@ export interface ReadApi {
   "/api/claims/:address": ClaimProof;
 }
 
-/** The dashboard channel (`/ws/dashboard?address=0x…`): a node's verdict. */
+/** The dashboard channel (`/ws/dashboard?address=0x…`): a node's verdict on a final task (never earlier). */
 export interface DashboardVerdict {
   type: "verdict";
   taskId: string;
@@ -183,7 +220,7 @@ export interface DashboardVerdict {
   bannedUntil: number | null;
 }
 
-/** The dashboard channel: the subscribed node's fresh profile, after every change. */
+/** The dashboard channel: the subscribed node's fresh profile, whenever a verdict or a credit changed it. */
 export interface DashboardProfile {
   type: "profile";
   profile: NodeProfile;

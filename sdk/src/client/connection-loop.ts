@@ -13,11 +13,12 @@ import type {
   HelloMessage,
   NodeMessage,
   RelayerMessage,
-  ResultMessage,
+  WorkMessage,
 } from "../protocol/messages.ts";
 import { PROTOCOL_VERSION } from "../protocol/version.ts";
 import { httpSession } from "./http-session.ts";
 import type { Session, SessionEnd, SessionHost } from "./session.ts";
+import { newSessionKey, type SessionKey } from "./session-key.ts";
 import type { Signer } from "./signer.ts";
 import type { NodeClientEvents, NodeClientOptions, Transport, WebSocketConstructor } from "./types.ts";
 import { webSocketSession } from "./ws-session.ts";
@@ -31,7 +32,7 @@ export interface ConnectionHooks {
   handle(message: RelayerMessage): void;
   error(error: Error): void;
   /** Results not acknowledged yet, sent again on every new session. */
-  unacked(): Iterable<ResultMessage>;
+  unacked(): Iterable<WorkMessage>;
   disconnected(info: NodeClientEvents["disconnected"][0]): void;
   /** The relayer refused the wallet's signature; the loop has ended. */
   rejected(error: AuthRejectedError): void;
@@ -45,6 +46,8 @@ export interface ConnectionLoopOptions
   WebSocket: WebSocketConstructor | null;
   fetch: typeof fetch;
   signer: Signer;
+  /** The engine can verify (score teacher-forced): announced in `ready`. */
+  verify: boolean;
   /** Aborted when the client stops. */
   signal: AbortSignal;
 }
@@ -64,6 +67,9 @@ const sleep = (ms: number, signal: AbortSignal) =>
 export class ConnectionLoop implements SessionHost {
   /** Session token: later connections resume with it instead of signing again. */
   token: string | null = null;
+  /** The session's signing key (named in the sign-in); a session resumes only together with its key. */
+  sessionKey: SessionKey | null = null;
+  private signingKey: SessionKey | null = null;
   readonly signal: AbortSignal;
   private readonly options: ConnectionLoopOptions;
   private readonly hooks: ConnectionHooks;
@@ -85,6 +91,8 @@ export class ConnectionLoop implements SessionHost {
     const preferred = this.options.transport ?? "auto";
     const signal = this.signal;
     while (!signal.aborted) {
+      // A token without its key cannot sign commitments: sign in again.
+      if (!this.sessionKey) this.token = null;
       this.hooks.connecting();
       let end: SessionEnd;
       let transport: Transport = preferred === "http" || !this.options.WebSocket ? "http" : "websocket";
@@ -131,6 +139,7 @@ export class ConnectionLoop implements SessionHost {
   // --- SessionHost ---
 
   async signIn(hello: HelloMessage): Promise<AuthMessage> {
+    this.signingKey = newSessionKey();
     const challenge = {
       relayer: hello.relayer,
       chainId: hello.chainId,
@@ -138,6 +147,7 @@ export class ConnectionLoop implements SessionHost {
       nonce: hello.nonce as Hex,
       issuedAt: hello.issuedAt,
       expiresAt: hello.expiresAt,
+      sessionKey: this.signingKey.address,
     };
     const signature = await this.options.signer.signTypedData(signInTypedData(challenge));
     return { type: "auth", v: PROTOCOL_VERSION, signIn: { ...challenge, signature } };
@@ -145,11 +155,16 @@ export class ConnectionLoop implements SessionHost {
 
   authenticated(ok: AuthOkMessage, session: Session): void {
     if (ok.session) this.token = ok.session;
+    // A fresh sign-in (not a resume) brings its new key into use.
+    if (this.signingKey) {
+      this.sessionKey = this.signingKey;
+      this.signingKey = null;
+    }
     this.current = session;
     this.hooks.authenticated(ok, session.transport);
   }
 
-  unacked(): Iterable<ResultMessage> {
+  unacked(): Iterable<WorkMessage> {
     return this.hooks.unacked();
   }
 
@@ -169,6 +184,7 @@ export class ConnectionLoop implements SessionHost {
       v: PROTOCOL_VERSION,
       models: this.models,
       capacity: this.options.capacity ?? 1,
+      verify: this.options.verify,
       ...(this.options.country ? { country: this.options.country } : {}),
     };
   }
@@ -191,6 +207,7 @@ export class ConnectionLoop implements SessionHost {
       account: this.options.signer.address,
       models: this.models,
       capacity: this.options.capacity ?? 1,
+      verify: this.options.verify,
       ...(this.options.country ? { country: this.options.country } : {}),
       pollWaitMs: this.options.pollWaitMs ?? 20_000,
     });

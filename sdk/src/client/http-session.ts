@@ -1,7 +1,8 @@
 /**
  * The HTTP polling session, for networks that break WebSockets: the same frames over `NODE_HTTP_ROUTES`. The node
  * signs in with a challenge and a session request, long-polls for its frames (the poll carries models and capacity,
- * so it doubles as `ready` and heartbeat) and POSTs results, handling each reply as a frame.
+ * so it doubles as `ready` and heartbeat) and POSTs its work (commitments, reveals, reports), handling each reply
+ * as a frame.
  */
 import { NODE_HTTP_ROUTES } from "../api/routes.ts";
 import { AuthRejectedError } from "../errors.ts";
@@ -17,6 +18,8 @@ export interface HttpSessionOptions {
   account: string;
   models: string[];
   capacity: number;
+  /** The engine can verify: the poll says so (`verify=1`). */
+  verify: boolean;
   country?: string;
   /** How long one long-poll waits for work. */
   pollWaitMs: number;
@@ -49,7 +52,8 @@ export async function httpSession(host: SessionHost, options: HttpSessionOptions
   const session: Session = {
     transport: "http",
     send: (message) => {
-      if (message.type !== "result") return; // ready and heartbeat ride on the polls
+      // ready and heartbeat ride on the polls
+      if (message.type !== "commit" && message.type !== "reveal" && message.type !== "report") return;
       http(NODE_HTTP_ROUTES.result, { method: "POST", body: JSON.stringify(message) })
         .then(async (response) => {
           const reply = relayerMessage.safeParse(await response.json());
@@ -71,10 +75,11 @@ export async function httpSession(host: SessionHost, options: HttpSessionOptions
       authenticated = true;
       host.authenticated(ok, session);
     }
-    for (const result of host.unacked()) session.send(result);
+    for (const frame of host.unacked()) session.send(frame);
     const query = new URLSearchParams({
       models: options.models.join(","),
       capacity: String(options.capacity),
+      ...(options.verify ? { verify: "1" } : {}),
       wait: String(options.pollWaitMs),
       ...(options.country ? { country: options.country } : {}),
     });

@@ -98,10 +98,16 @@ export class NodeClient extends Emitter<NodeClientEvents> {
       capacity: options.capacity ?? 1,
       signal,
       stats: this.stats,
-      send: (result) => this.connection.send(result),
-      received: (task) => {
-        this.verdicts.expect(task.taskId, task.deadline);
-        this.emit("task", task);
+      node: this.signer.address,
+      sessionKey: () => {
+        const key = this.connection.sessionKey;
+        if (!key) throw new Error("no session key: not signed in");
+        return key;
+      },
+      send: (frame) => this.connection.send(frame),
+      received: (work) => {
+        this.verdicts.expect(work.taskId, work.deadline);
+        this.emit("task", work);
       },
       emit,
     });
@@ -121,6 +127,7 @@ export class NodeClient extends Emitter<NodeClientEvents> {
             : (options.WebSocket ?? (globalThis.WebSocket as WebSocketConstructor | undefined) ?? null),
         fetch: fetchImpl,
         signer: this.signer,
+        verify: typeof options.engine.score === "function",
         signal,
       },
       {
@@ -240,10 +247,11 @@ export class NodeClient extends Emitter<NodeClientEvents> {
   private handle(message: RelayerMessage): void {
     switch (message.type) {
       case "task":
+      case "verify":
         this.tasks.accept(message);
         return;
       case "ack":
-        this.tasks.release(message.taskId);
+        this.tasks.acked(message.taskId, message.of);
         this.emit("ack", message.taskId);
         return;
       case "verdict":
@@ -253,7 +261,10 @@ export class NodeClient extends Emitter<NodeClientEvents> {
         if (message.t > 0) this.stats.latencyMs = Math.max(0, Date.now() - message.t);
         return;
       case "error":
-        if (message.taskId && (message.code === "late_result" || message.code === "unknown_task")) {
+        if (
+          message.taskId &&
+          (message.code === "late_result" || message.code === "unknown_task" || message.code === "no_commitment")
+        ) {
           this.tasks.release(message.taskId);
         }
         if (message.code === "banned") this.onBanned(message.message);

@@ -11,13 +11,13 @@ import type {
   HelloMessage,
   NodeMessage,
   RelayerMessage,
-  ResultMessage,
+  WorkMessage,
 } from "../protocol/messages.ts";
 import type { Transport } from "./types.ts";
 
 export interface Session {
   transport: Transport;
-  /** Sends a node frame; results are POSTed on HTTP and their reply handled as a frame. */
+  /** Sends a node frame; work frames are POSTed on HTTP and their reply handled as a frame. */
   send(message: NodeMessage): void;
   close(reason: string): void;
 }
@@ -43,8 +43,8 @@ export interface SessionHost {
   signIn(hello: HelloMessage): Promise<AuthMessage>;
   /** Signed in: `session` is now the one frames go out on. */
   authenticated(ok: AuthOkMessage, session: Session): void;
-  /** Results not acknowledged yet: every new session sends them again (the relayer acks duplicates). */
-  unacked(): Iterable<ResultMessage>;
+  /** Work frames not acknowledged yet: every new session sends them again (the relayer acks duplicates). */
+  unacked(): Iterable<WorkMessage>;
   /** A relayer frame other than the sign-in's. */
   handle(message: RelayerMessage): void;
   error(error: Error): void;

@@ -1,7 +1,8 @@
 /** The node client's public types: its options, counters and events. */
 import type { Address, LocalAccount } from "viem";
 import type { Engine, GenerateResult } from "../engines/engine.ts";
-import type { ErrorMessage, ResultMessage, TaskMessage, VerdictMessage } from "../protocol/messages.ts";
+import type { ErrorMessage, TaskMessage, VerdictMessage, VerifyMessage } from "../protocol/messages.ts";
+import type { AgreementReport } from "../verification/agreement.ts";
 import type { Signer } from "./signer.ts";
 
 export type Transport = "websocket" | "http";
@@ -39,7 +40,7 @@ export interface NodeClientOptions {
 
 export interface NodeStats {
   tasksReceived: number;
-  /** Results submitted (and acknowledged or waiting for an ack). */
+  /** Outputs committed and reports sent (acknowledged or waiting for an ack). */
   tasksDone: number;
   tasksFailed: number;
   accepted: number;
@@ -56,17 +57,26 @@ export interface NodeStats {
   reconnects: number;
 }
 
+/** A generated output the node committed to (the reveal follows the commitment's ack). */
 export interface SubmittedResult {
   task: TaskMessage;
-  result: ResultMessage;
   output: GenerateResult;
+  outputHash: `0x${string}`;
+}
+
+/** A claim the node verified, and its judgement. */
+export interface SubmittedReport {
+  claim: VerifyMessage;
+  report: AgreementReport;
 }
 
 export interface NodeClientEvents {
   state: [ClientState];
   authenticated: [{ account: Address; transport: Transport; session: string }];
-  task: [TaskMessage];
+  /** Work arrived: a task to generate, or a claim to verify. */
+  task: [TaskMessage | VerifyMessage];
   result: [SubmittedResult];
+  report: [SubmittedReport];
   ack: [string];
   /** `recovered`: fetched from the task API after a reconnect, because the relayer judged while the node was away. */
   verdict: [VerdictMessage, { recovered: boolean }];

@@ -86,7 +86,7 @@ export function webSocketSession(host: SessionHost, options: WebSocketSessionOpt
         authenticated = true;
         host.authenticated(message, session);
         send(options.ready());
-        for (const result of host.unacked()) send(result);
+        for (const frame of host.unacked()) send(frame);
         heartbeat = setInterval(() => {
           if (Date.now() - lastSeen > 3 * options.heartbeatMs) finish("no traffic from the relayer for 3 heartbeats");
           else send({ type: "heartbeat", v: PROTOCOL_VERSION, t: Date.now() });

@@ -82,7 +82,8 @@ export interface Engine {
   generate(request: GenerateRequest, signal?: AbortSignal): Promise<GenerateResult>;
   /**
    * Teacher-forced scoring of claimed tokens, where the engine can do it in one batched prefill (the embedded
-   * llama.cpp engine can; web-llm and the simulation cannot). Absent: this engine cannot verify.
+   * llama.cpp engine can, vLLM through prompt logprobs, and the simulation; web-llm cannot). Absent: this engine
+   * cannot verify.
    */
   score?(request: ScoreRequest, signal?: AbortSignal): Promise<TokenScores>;
   /** Releases GPU memory, workers and connections. */

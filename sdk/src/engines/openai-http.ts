@@ -1,4 +1,4 @@
-import type { Engine, GenerateRequest, GenerateResult } from "./engine.ts";
+import type { Engine, GenerateRequest, GenerateResult, ScoreRequest, TokenScore, TokenScores } from "./engine.ts";
 
 /**
  * How the engine obtained the canonical token ids of a generation, best first:
@@ -13,6 +13,18 @@ export type TokenSource = "server-tokens" | "tokenize" | "utf8-bytes";
 
 /** Which completion API to call: llama.cpp's native `/completion`, or the OpenAI-compatible `/v1/completions`. */
 export type CompletionApi = "llama.cpp" | "openai";
+
+/**
+ * How a server scores claimed tokens teacher-forced (verification), where it can in one request:
+ * - `vllm-prompt-logprobs`: vLLM's `POST /v1/completions` with a token-id prompt (the input's ids from its
+ *   `POST /tokenize`, then the claimed ids), `max_tokens: 1` and `prompt_logprobs: K` (a vLLM extension): the
+ *   response's `choices[0].prompt_logprobs[i]` holds, for prompt position i, the log-probability and vocabulary rank
+ *   of the token at i and of the K most probable tokens there, given everything before it: one prefill.
+ * llama.cpp's server and Ollama have no equivalent: they report log-probabilities of the tokens they generate only
+ * (llama.cpp's `n_probs`, Ollama's `logprobs`), with no prompt log-probabilities and no echo, so scoring n tokens
+ * there would cost n requests (one per position, each re-reading the prefix). They generate; they do not verify.
+ */
+export type ScoringApi = "vllm-prompt-logprobs";
 
 export interface OpenAiHttpEngineOptions {
   /** The inference server, e.g. `http://127.0.0.1:8080` (llama.cpp), `:8000` (vLLM), `:11434` (Ollama). */
@@ -30,6 +42,13 @@ export interface OpenAiHttpEngineOptions {
   canonicalForm?: (model: string) => "token-ids" | "utf8-bytes";
   /** `auto` (default): llama.cpp's native endpoint when it exists, else `/v1/completions`. */
   api?: "auto" | CompletionApi;
+  /** Teacher-forced scoring, where the server supports it (see `ScoringApi`). Default: none (`score` is absent). */
+  scoring?: ScoringApi;
+  /**
+   * The end-of-sequence token id per network model id (`eos_token_id` in the model's `generation_config.json`), to
+   * score an early end: vLLM does not report it. Without one, scoring a claim shorter than max tokens fails.
+   */
+  endTokenIds?: Record<string, number>;
   fetch?: typeof fetch;
 }
 
@@ -64,7 +83,9 @@ export function utf8TokenIds(text: string): number[] {
  * An engine backed by a local inference server that speaks the OpenAI completions API (llama.cpp server, vLLM,
  * Ollama): how a GPU box serves real models. Every request is greedy (`temperature: 0`, `top_k: 1` where
  * understood) with the task's seed and max tokens, and asks for the generated token ids; see `TokenSource` for what
- * becomes canonical when the server cannot return them.
+ * becomes canonical when the server cannot return them. The input is the raw prompt: the server's tokenizer with its
+ * special tokens (BOS where the model's tokenizer adds one), no chat template. With `scoring` it also verifies
+ * (`score`, teacher-forced, one request); see `ScoringApi` for which servers can.
  */
 export class OpenAiHttpEngine implements Engine {
   readonly kind = "openai-http" as const;
@@ -74,6 +95,8 @@ export class OpenAiHttpEngine implements Engine {
   private readonly fetchImpl: typeof fetch;
   private api: CompletionApi | null;
   private canTokenize: boolean | null = null;
+  /** Present only with `scoring`: an engine without it cannot verify (`Engine.score`). */
+  readonly score?: (request: ScoreRequest, signal?: AbortSignal) => Promise<TokenScores>;
 
   constructor(options: OpenAiHttpEngineOptions) {
     this.options = options;
@@ -81,6 +104,8 @@ export class OpenAiHttpEngine implements Engine {
     this.fetchImpl = options.fetch ?? ((...args) => fetch(...args));
     this.api = options.api && options.api !== "auto" ? options.api : null;
     this.name = `OpenAI-compatible server at ${this.base}`;
+    if (options.scoring === "vllm-prompt-logprobs")
+      this.score = (request, signal) => this.scorePromptLogprobs(request, signal);
   }
 
   private async post(path: string, body: Json, signal?: AbortSignal): Promise<Response> {
@@ -217,6 +242,105 @@ export class OpenAiHttpEngine implements Engine {
       if (response.status === 404 || response.status === 405) this.canTokenize = false;
     }
     return { tokenIds: utf8TokenIds(text), tokenSource: "utf8-bytes" };
+  }
+
+  /** The server's prompt ids for an input: what a text prompt to `/v1/completions` becomes (special tokens added). */
+  private async promptTokens(model: string, input: string, signal?: AbortSignal): Promise<number[]> {
+    const response = await this.post(
+      "/tokenize",
+      { model: this.serverModel(model), prompt: input, add_special_tokens: true },
+      signal,
+    );
+    if (!response.ok) throw new Error(`POST ${this.base}/tokenize: HTTP ${response.status} ${await response.text()}`);
+    const body = (await response.json()) as { tokens?: unknown };
+    if (!isIdArray(body.tokens)) throw new Error(`POST ${this.base}/tokenize returned no token ids`);
+    return body.tokens;
+  }
+
+  /**
+   * vLLM: input ids + claimed ids (+ the end token, for an early end) as one token-id prompt; position i of the
+   * returned `prompt_logprobs` scores the token fed at i (entry 0, the first prompt token, is null). Log-probabilities
+   * are the model's raw ones (vLLM's default `logprobs_mode`), so they compare with the embedded engine's softmax of
+   * the raw logits. `--max-logprobs` (default 20) caps `topK`.
+   */
+  private async scorePromptLogprobs(request: ScoreRequest, signal?: AbortSignal): Promise<TokenScores> {
+    const started = performance.now();
+    if (this.formOf(request.model) === "utf8-bytes") {
+      throw new Error(`model ${request.model} hashes UTF-8 bytes, not token ids: its claims cannot be scored`);
+    }
+    const claimed = request.tokenIds;
+    const scoreEnd = request.maxTokens !== undefined && claimed.length < request.maxTokens;
+    const endTokenId = this.options.endTokenIds?.[request.model];
+    if (scoreEnd && endTokenId === undefined) {
+      throw new Error(`scoring an early end of ${request.model} needs its end-of-sequence id (endTokenIds)`);
+    }
+    const prompt = await this.promptTokens(request.model, request.input, signal);
+    if (prompt.length === 0) throw new Error("the input has no prompt tokens to condition on");
+    const fed = [...prompt, ...claimed, ...(scoreEnd ? [endTokenId as number] : [])];
+    const k = Math.max(1, request.topK ?? 1);
+    const response = await this.post(
+      "/v1/completions",
+      {
+        model: this.serverModel(request.model),
+        prompt: fed,
+        max_tokens: 1,
+        temperature: 0,
+        stream: false,
+        prompt_logprobs: k,
+      },
+      signal,
+    );
+    if (!response.ok) {
+      throw new Error(`POST ${this.base}/v1/completions: HTTP ${response.status} ${await response.text()}`);
+    }
+    const body = (await response.json()) as { choices?: Array<{ prompt_logprobs?: unknown }> };
+    const entries = body.choices?.[0]?.prompt_logprobs;
+    if (!Array.isArray(entries) || entries.length !== fed.length) {
+      throw new Error(
+        `${this.base} returned ${Array.isArray(entries) ? entries.length : "no"} prompt_logprobs for ${fed.length} prompt tokens (vLLM only)`,
+      );
+    }
+    const at = (position: number, tokenId: number): TokenScore => {
+      const entry = entries[position] as Record<string, { logprob?: unknown; rank?: unknown }> | null;
+      // The claimed token and the K most probable ones, most probable first.
+      const candidates = Object.entries(entry ?? {})
+        .map(([id, v]) => ({ tokenId: Number(id), logprob: Number(v.logprob), rank: Number(v.rank) }))
+        .filter((c) => Number.isInteger(c.tokenId) && Number.isInteger(c.rank) && !Number.isNaN(c.logprob))
+        .sort((a, b) => b.logprob - a.logprob);
+      const own = candidates.find((c) => c.tokenId === tokenId);
+      const best = candidates[0];
+      if (!own || !best) {
+        throw new Error(`${this.base} returned no log-probability for token ${tokenId} at position ${position}`);
+      }
+      // vLLM's rank counts the tokens at least as probable (itself included), so tokens tied for the top share
+      // rank 2; comparing log-probabilities keeps an exact tie top-1, as the embedded engine does.
+      const top1 = own.logprob >= best.logprob;
+      const score: TokenScore = {
+        tokenId,
+        topTokenId: top1 ? tokenId : best.tokenId,
+        top1,
+        rank: top1 ? 0 : own.rank - 1,
+        logprob: own.logprob,
+        topLogprob: top1 ? own.logprob : best.logprob,
+        gap: top1 ? 0 : best.logprob - own.logprob,
+      };
+      if (request.topK) {
+        score.top = candidates
+          .filter((c) => c.tokenId !== tokenId || top1 || own.rank <= k)
+          .slice(0, request.topK)
+          .map((c) => ({ tokenId: c.tokenId, logprob: c.logprob }));
+      }
+      return score;
+    };
+    const tokens = claimed.map((tokenId, i) => at(prompt.length + i, tokenId));
+    const end = scoreEnd ? at(prompt.length + claimed.length, endTokenId as number) : undefined;
+    return {
+      tokens,
+      nonTop1: tokens.filter((t) => !t.top1).length,
+      maxGap: tokens.reduce((m, t) => Math.max(m, t.gap), 0),
+      ...(end ? { end } : {}),
+      timings: { queueMs: 0, inferenceMs: performance.now() - started },
+    };
   }
 
   async dispose(): Promise<void> {}

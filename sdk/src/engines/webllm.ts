@@ -4,6 +4,17 @@ import type { Engine, GenerateRequest, GenerateResult, LoadProgress } from "./en
  * The browser engine: web-llm (MLC) on WebGPU, running in a Web Worker so inference never blocks the page.
  * `@mlc-ai/web-llm` is imported dynamically on first load, so it stays out of the dApp's initial bundle.
  *
+ * Input: raw text completion (`engine.completions.create`), no chat template, like the embedded llama.cpp engine and
+ * the HTTP engine: a task's input is the prompt, and a template, where a model wants one, is part of the input its
+ * writer sends. web-llm's text completion encodes the prompt with the model's tokenizer but adds no special tokens
+ * (tokenizers-cpp encodes with `add_special_tokens` false), whereas llama.cpp and vLLM prepend BOS where the model's
+ * tokenizer asks for it; so the engine prepends the BOS token's text (`bosText`), which the tokenizer maps to the BOS
+ * id. Text that spells a special token inside the input becomes that token here (llama.cpp keeps it literal).
+ *
+ * Verification: web-llm cannot score given tokens teacher-forced in one pass (it reports `top_logprobs` ≤ 5 of the
+ * tokens it generates, and forcing tokens through `forwardTokensAndSample` costs one decode per position), so this
+ * engine generates only: it has no `score`.
+ *
  * Canonical output: web-llm's OpenAI-style API returns text (and, with logprobs, token strings and bytes) but not
  * token ids, and it does not expose the model's tokenizer. The canonical ids of a web-llm generation are therefore
  * the UTF-8 bytes of the generated text, one uint32 per byte — the same form the HTTP engine uses for web-llm model
@@ -17,13 +28,11 @@ export interface MlcEngineLike {
   unload(): Promise<void>;
   interruptGenerate(): void | Promise<void>;
   setInitProgressCallback?(callback: (report: MlcInitProgress) => void): void;
-  chat: {
-    completions: {
-      create(request: MlcChatRequest): Promise<{
-        choices: Array<{ message: { content: string | null }; finish_reason?: string | null }>;
-        usage?: { completion_tokens: number; prompt_tokens: number };
-      }>;
-    };
+  completions: {
+    create(request: MlcCompletionRequest): Promise<{
+      choices: Array<{ text: string; finish_reason?: string | null }>;
+      usage?: { completion_tokens: number; prompt_tokens: number };
+    }>;
   };
 }
 
@@ -33,8 +42,9 @@ export interface MlcInitProgress {
   text: string;
 }
 
-export interface MlcChatRequest {
-  messages: Array<{ role: "user"; content: string }>;
+/** web-llm's `CompletionCreateParamsNonStreaming`, as this engine fills it. */
+export interface MlcCompletionRequest {
+  prompt: string;
   max_tokens: number;
   seed: number;
   temperature: 0;
@@ -61,12 +71,26 @@ export interface WebLlmEngineOptions {
   onProgress?: (progress: LoadProgress) => void;
   /** Engine factory; default: web-llm's `CreateWebWorkerMLCEngine`, imported on first use. */
   create?: CreateMlcEngine;
+  /** The text of the BOS token to put before a model's input, "" for none; default `defaultBosText`. */
+  bosText?: (model: string) => string;
 }
 
-/** A task as web-llm's chat completion request: greedy (temperature 0), the task's seed and max tokens. */
-export function toChatRequest(request: GenerateRequest): MlcChatRequest {
+/**
+ * The BOS token's text for the families of web-llm's prebuilt model list whose tokenizers add one
+ * (`add_bos_token` in their `tokenizer_config.json`), by model id prefix: Llama 3.x, Llama 2, TinyLlama, Mistral,
+ * Gemma. Every other id gets none (right for Qwen and SmolLM); pass `bosText` for a model this does not know.
+ */
+export function defaultBosText(model: string): string {
+  if (/^Llama-3/i.test(model)) return "<|begin_of_text|>";
+  if (/^(Llama-2|TinyLlama|Mistral)/i.test(model)) return "<s>";
+  if (/^gemma/i.test(model)) return "<bos>";
+  return "";
+}
+
+/** A task as web-llm's text completion request: the raw input after BOS, greedy, the task's seed and max tokens. */
+export function toCompletionRequest(request: GenerateRequest, bosText = ""): MlcCompletionRequest {
   return {
-    messages: [{ role: "user", content: request.input }],
+    prompt: bosText + request.input,
     max_tokens: request.maxTokens,
     seed: request.seed,
     temperature: 0,
@@ -150,9 +174,10 @@ export class WebLlmEngine implements Engine {
     const onAbort = () => void engine.interruptGenerate();
     signal?.addEventListener("abort", onAbort, { once: true });
     try {
-      const reply = await engine.chat.completions.create(toChatRequest(request));
+      const bos = (this.options.bosText ?? defaultBosText)(request.model);
+      const reply = await engine.completions.create(toCompletionRequest(request, bos));
       signal?.throwIfAborted();
-      const text = reply.choices[0]?.message.content ?? "";
+      const text = reply.choices[0]?.text ?? "";
       return {
         tokenIds: utf8Canonical(text),
         text,

@@ -15,6 +15,7 @@ export const SIGN_IN_TYPES = {
     { name: "nonce", type: "bytes32" },
     { name: "issuedAt", type: "uint64" },
     { name: "expiresAt", type: "uint64" },
+    { name: "sessionKey", type: "address" },
   ],
 } as const;
 
@@ -27,6 +28,8 @@ export interface SignInChallenge {
   nonce: Hex;
   issuedAt: number;
   expiresAt: number;
+  /** The throwaway key the node signs commitments and reports with during this session (./commitment.ts). */
+  sessionKey: Address;
 }
 
 /** The EIP-712 payload for `signTypedData` (viem, wagmi, ethers) and `verifyTypedData`. */
@@ -41,6 +44,7 @@ export function signInTypedData(challenge: SignInChallenge) {
       nonce: challenge.nonce,
       issuedAt: BigInt(challenge.issuedAt),
       expiresAt: BigInt(challenge.expiresAt),
+      sessionKey: challenge.sessionKey,
     },
   };
 }

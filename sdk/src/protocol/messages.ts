@@ -14,6 +14,8 @@ const hex = z.string().regex(/^0x([0-9a-fA-F]{2})*$/, "expected 0x-prefixed hex 
 const taskId = z.string().min(1).max(64);
 const modelId = z.string().min(1).max(128);
 const seconds = z.number().int().nonnegative();
+/** Token ids: uint32, at most a task's max tokens. */
+const tokenIds = z.array(z.number().int().min(0).max(0xffff_ffff)).max(8_192);
 
 // --- node → relayer ---
 
@@ -32,6 +34,8 @@ export const authMessage = z.strictObject({
       nonce: bytes32,
       issuedAt: seconds,
       expiresAt: seconds,
+      /** The session key the node signs commitments and reports with (see ./commitment.ts). */
+      sessionKey: address,
       signature: hex.max(1024),
     })
     .optional(),
@@ -43,6 +47,8 @@ export const readyMessage = z.strictObject({
   v: version,
   models: z.array(modelId).min(1).max(32),
   capacity: z.number().int().min(1).max(64),
+  /** The engine can score claimed tokens teacher-forced, so the node may be drawn as a verifier. */
+  verify: z.boolean().optional(),
   /** ISO 3166-1 alpha-2 country, self-declared, for network statistics only. */
   country: z
     .string()
@@ -57,13 +63,42 @@ export const timings = z.strictObject({
   inferenceMs: z.number().nonnegative().max(86_400_000),
 });
 
-export const resultMessage = z.strictObject({
-  type: z.literal("result"),
+/**
+ * A generator's signed commitment to its output (`commitmentHash`, signed by the session key), sent before it reveals.
+ * Verifiers are drawn only after the relayer stored it.
+ */
+export const commitMessage = z.strictObject({
+  type: z.literal("commit"),
   v: version,
   taskId,
-  /** `outputHash(tokenIds)`: keccak256 of abi.encode(uint32[]) of the generated token ids. */
-  outputHash: bytes32,
-  tokensGenerated: z.number().int().min(0).max(1_000_000),
+  commitment: bytes32,
+  signature: hex.max(1024),
+});
+
+/** The generator opens its commitment after the relayer acked it: the token ids and the salt. */
+export const revealMessage = z.strictObject({
+  type: z.literal("reveal"),
+  v: version,
+  taskId,
+  tokenIds,
+  salt: bytes32,
+  timings,
+});
+
+/** A verifier's signed report on a claim (see ../verification/agreement.ts and `reportHash`). */
+export const reportMessage = z.strictObject({
+  type: z.literal("report"),
+  v: version,
+  taskId,
+  /** `outputHash` of the claim scored: binds the signature to the tokens the verifier was sent. */
+  claimHash: bytes32,
+  pass: z.boolean(),
+  /** -1 when nothing failed. */
+  firstFailingPosition: z.number().int().min(-1).max(8_193),
+  nonTop1: z.number().int().min(0).max(8_193),
+  maxGapMicros: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  scored: z.number().int().min(0).max(8_193),
+  signature: hex.max(1024),
   timings,
 });
 
@@ -74,7 +109,17 @@ export const heartbeatMessage = z.strictObject({
   t: z.number().nonnegative(),
 });
 
-export const nodeMessage = z.discriminatedUnion("type", [authMessage, readyMessage, resultMessage, heartbeatMessage]);
+export const nodeMessage = z.discriminatedUnion("type", [
+  authMessage,
+  readyMessage,
+  commitMessage,
+  revealMessage,
+  reportMessage,
+  heartbeatMessage,
+]);
+
+/** Frames that carry a node's work on a task (what the HTTP fallback POSTs). */
+export const workMessage = z.discriminatedUnion("type", [commitMessage, revealMessage, reportMessage]);
 
 // --- relayer → node ---
 
@@ -99,8 +144,10 @@ export const authOkMessage = z.strictObject({
 });
 
 /**
- * A task. Known-answer challenges use exactly this frame with the same fields and distributions, so a node cannot
- * tell them from real work.
+ * A task to generate. Known-answer challenges and liveness probes use exactly this frame with the same fields and
+ * distributions, so a node cannot tell them from real work. The input is the raw prompt: the engine adds BOS where
+ * the model's metadata asks for it and tokenizes with the model's own tokenizer, no chat template (one canonical
+ * rendering, so every engine feeds the model the same ids; a template is part of whatever wrote the input).
  */
 export const taskMessage = z.strictObject({
   type: z.literal("task"),
@@ -111,15 +158,35 @@ export const taskMessage = z.strictObject({
   maxTokens: z.number().int().min(1).max(8_192),
   seed: z.number().int().nonnegative(),
   greedy: z.literal(true),
-  /** Result due before this time (ms since the epoch); silence after it is a timeout. */
+  /** Commitment and reveal due before this time (ms since the epoch); silence after it is a timeout. */
   deadline: z.number().int(),
 });
 
-/** The result is durably stored (or was already): the node may forget it. */
+/**
+ * A claim to verify: the task as the generator got it, plus the token ids it claims. The verifier scores them
+ * teacher-forced and judges with `judgeScores` at this `delta` (the model artifact's, or twice it for a dispute).
+ */
+export const verifyMessage = z.strictObject({
+  type: z.literal("verify"),
+  v: version,
+  taskId,
+  model: modelId,
+  input: z.string().max(8_192),
+  maxTokens: z.number().int().min(1).max(8_192),
+  seed: z.number().int().nonnegative(),
+  tokenIds,
+  delta: z.number().nonnegative().max(100),
+  /** Report due before this time (ms since the epoch). */
+  deadline: z.number().int(),
+});
+
+/** The frame is durably stored (or was already): the node may forget it. */
 export const ackMessage = z.strictObject({
   type: z.literal("ack"),
   v: version,
   taskId,
+  /** Which frame of the task: a generator reveals only after its commitment is acked. */
+  of: z.enum(["commit", "reveal", "report"]),
 });
 
 export const verdictMessage = z.strictObject({
@@ -146,6 +213,7 @@ export const errorCodes = [
   "unknown_task",
   "duplicate_result",
   "late_result",
+  "no_commitment",
   "not_ready",
   "internal",
 ] as const;
@@ -163,6 +231,7 @@ export const relayerMessage = z.discriminatedUnion("type", [
   helloMessage,
   authOkMessage,
   taskMessage,
+  verifyMessage,
   ackMessage,
   verdictMessage,
   heartbeatMessage,
@@ -171,12 +240,16 @@ export const relayerMessage = z.discriminatedUnion("type", [
 
 export type AuthMessage = z.infer<typeof authMessage>;
 export type ReadyMessage = z.infer<typeof readyMessage>;
-export type ResultMessage = z.infer<typeof resultMessage>;
+export type CommitMessage = z.infer<typeof commitMessage>;
+export type RevealMessage = z.infer<typeof revealMessage>;
+export type ReportMessage = z.infer<typeof reportMessage>;
+export type WorkMessage = z.infer<typeof workMessage>;
 export type HeartbeatMessage = z.infer<typeof heartbeatMessage>;
 export type NodeMessage = z.infer<typeof nodeMessage>;
 export type HelloMessage = z.infer<typeof helloMessage>;
 export type AuthOkMessage = z.infer<typeof authOkMessage>;
 export type TaskMessage = z.infer<typeof taskMessage>;
+export type VerifyMessage = z.infer<typeof verifyMessage>;
 export type AckMessage = z.infer<typeof ackMessage>;
 export type VerdictMessage = z.infer<typeof verdictMessage>;
 export type ErrorMessage = z.infer<typeof errorMessage>;

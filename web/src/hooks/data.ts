@@ -3,7 +3,7 @@ import { useQuery } from "@tanstack/react-query";
 import type { Address } from "viem";
 import { useReadContracts } from "wagmi";
 import { useApp, useDeployment } from "../context.tsx";
-import { gitBlockTokenAbi, rewardsVaultAbi, type TaskStatus } from "../lib/sdk.ts";
+import { type FinalTaskStatus, gitBlockTokenAbi, rewardsVaultAbi } from "../lib/sdk.ts";
 import { useLive } from "../live.tsx";
 
 /** How often HTTP is polled: slowly while the push channel is live, every 5 s as the fallback when it is not. */
@@ -14,7 +14,8 @@ export function pollInterval(live: boolean, whenLive: number | false, fallback =
 export const queryKeys = {
   profile: (address: Address | undefined) => ["profile", address] as const,
   stats: ["stats"] as const,
-  tasks: (node?: Address, status?: TaskStatus) => ["tasks", node ?? null, status ?? null] as const,
+  tasks: (node?: Address, status?: FinalTaskStatus) => ["tasks", node ?? null, status ?? null] as const,
+  task: (id: string | null) => ["task", id] as const,
   epochs: ["epochs"] as const,
   claim: (address: Address | undefined) => ["claim", address] as const,
   nodes: ["nodes"] as const,
@@ -47,13 +48,28 @@ export function useStats() {
   });
 }
 
-export function useTasks(options: { node?: Address; status?: TaskStatus; limit?: number } = {}) {
+/** The task feed: final tasks only (the relayer never lists a task in flight). */
+export function useTasks(options: { node?: Address; status?: FinalTaskStatus; limit?: number } = {}) {
   const { api } = useApp();
   const { status } = useLive();
   return useQuery({
     queryKey: queryKeys.tasks(options.node, options.status),
     queryFn: () => api.tasks(options),
     refetchInterval: pollInterval(status === "live", 15_000, 5_000),
+  });
+}
+
+/**
+ * One final task with who generated and who verified it. Final tasks do not change, so it is asked once (null: no
+ * such task, which is also what the relayer answers for a task in flight).
+ */
+export function useTask(id: string | null) {
+  const { api } = useApp();
+  return useQuery({
+    queryKey: queryKeys.task(id),
+    queryFn: () => (id ? api.task(id) : null),
+    enabled: id !== null,
+    staleTime: Number.POSITIVE_INFINITY,
   });
 }
 

@@ -70,16 +70,10 @@ export function DashboardPage() {
             hint="in your wallet"
           />
           <Stat
-            label="Pending"
-            testId="earnings-pending"
-            value={formatGbt(p?.pendingWei ?? 0n)}
-            hint="awaiting verification"
-          />
-          <Stat
             label="Confirmed"
             testId="earnings-confirmed"
             value={formatGbt(p?.confirmedWei ?? 0n)}
-            hint="validated, all time"
+            hint="validated, all time · new rewards appear once verified"
             tone="good"
           />
           <Stat

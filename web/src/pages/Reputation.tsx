@@ -7,6 +7,7 @@ import { useContractTx } from "../hooks/tx.ts";
 import { txLink } from "../lib/config.ts";
 import { formatAgo, formatBps, formatCountdown } from "../lib/format.ts";
 import { rewardsVaultAbi } from "../lib/sdk.ts";
+import { taskStatusLabel } from "../lib/task-labels.ts";
 import { useLive } from "../live.tsx";
 import { useNow } from "./Dashboard.tsx";
 
@@ -167,8 +168,8 @@ export function ReputationPage() {
             <ul className="timeline">
               {tasks.data.slice(0, 12).map((t) => (
                 <li key={t.id}>
-                  <span className={`tag tag-${t.status}`}>{t.status}</span> task <code>{t.id.slice(0, 8)}</code> ·{" "}
-                  {t.model} · {formatAgo(t.judgedAt ?? t.createdAt, now)}
+                  <span className={`tag tag-${t.status}`}>{taskStatusLabel(t.status)}</span> task{" "}
+                  <code>{t.id.slice(0, 8)}</code> · {t.model} · {formatAgo(t.judgedAt ?? t.createdAt, now)}
                 </li>
               ))}
             </ul>

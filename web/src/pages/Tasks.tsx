@@ -1,24 +1,19 @@
-import { useState } from "react";
+import { Fragment, useState } from "react";
 import { useAccount } from "wagmi";
+import { TaskAssignments } from "../components/TaskAssignments.tsx";
 import { Card, Empty } from "../components/ui.tsx";
 import { useTasks } from "../hooks/data.ts";
 import { formatAgo, formatCount } from "../lib/format.ts";
-import type { TaskStatus } from "../lib/sdk.ts";
+import type { FinalTaskStatus } from "../lib/sdk.ts";
+import { TASK_FILTERS, taskStatusLabel } from "../lib/task-labels.ts";
 import { useLive } from "../live.tsx";
 import { useNow } from "./Dashboard.tsx";
-
-const FILTERS: Array<{ value: TaskStatus | ""; label: string }> = [
-  { value: "", label: "All" },
-  { value: "validated", label: "Validated" },
-  { value: "assigned", label: "Processing" },
-  { value: "queued", label: "Queued" },
-  { value: "rejected", label: "Rejected" },
-];
 
 export function TasksPage() {
   const { address } = useAccount();
   const [mine, setMine] = useState(false);
-  const [status, setStatus] = useState<TaskStatus | "">("");
+  const [status, setStatus] = useState<FinalTaskStatus | "">("");
+  const [open, setOpen] = useState<string | null>(null);
   const tasks = useTasks({ limit: 50, ...(mine && address ? { node: address } : {}), ...(status ? { status } : {}) });
   const live = useLive();
   const now = useNow(2_000);
@@ -32,10 +27,10 @@ export function TasksPage() {
               Status{" "}
               <select
                 value={status}
-                onChange={(e) => setStatus(e.target.value as TaskStatus | "")}
+                onChange={(e) => setStatus(e.target.value as FinalTaskStatus | "")}
                 aria-label="Filter by status"
               >
-                {FILTERS.map((f) => (
+                {TASK_FILTERS.map((f) => (
                   <option key={f.value} value={f.value}>
                     {f.label}
                   </option>
@@ -51,8 +46,9 @@ export function TasksPage() {
         }
       >
         <p className="muted small">
-          {live.status === "live" ? "Updates as verdicts arrive." : "Refreshing every 5 s."} Inputs stay private until
-          verified; known-answer checks look like any other task.
+          {live.status === "live" ? "Updates as verdicts arrive." : "Refreshing every 5 s."} Only finished tasks are
+          listed: work in progress stays private to the nodes doing it, and prompts and outputs are not kept. One node
+          generates each task; others verify it. Known-answer checks look like any other task.
         </p>
         {tasks.data && tasks.data.length > 0 ? (
           <div className="table-wrap">
@@ -65,22 +61,42 @@ export function TasksPage() {
                   <th>Tokens</th>
                   <th>Epoch</th>
                   <th>When</th>
+                  <th>Nodes</th>
                 </tr>
               </thead>
               <tbody>
                 {tasks.data.map((t) => (
-                  <tr key={t.id}>
-                    <td>
-                      <code>{t.id.slice(0, 10)}</code>
-                    </td>
-                    <td>{t.model}</td>
-                    <td>
-                      <span className={`tag tag-${t.status}`}>{t.status === "assigned" ? "processing" : t.status}</span>
-                    </td>
-                    <td>{t.tokensGenerated !== null ? formatCount(t.tokensGenerated) : "—"}</td>
-                    <td>{t.epoch ?? "—"}</td>
-                    <td>{formatAgo(t.judgedAt ?? t.createdAt, now)}</td>
-                  </tr>
+                  <Fragment key={t.id}>
+                    <tr>
+                      <td>
+                        <code>{t.id.slice(0, 10)}</code>
+                      </td>
+                      <td>{t.model}</td>
+                      <td>
+                        <span className={`tag tag-${t.status}`}>{taskStatusLabel(t.status)}</span>
+                      </td>
+                      <td>{t.tokensGenerated !== null ? formatCount(t.tokensGenerated) : "—"}</td>
+                      <td>{t.epoch ?? "—"}</td>
+                      <td>{formatAgo(t.judgedAt ?? t.createdAt, now)}</td>
+                      <td>
+                        <button
+                          type="button"
+                          className="link"
+                          aria-expanded={open === t.id}
+                          onClick={() => setOpen(open === t.id ? null : t.id)}
+                        >
+                          {open === t.id ? "hide" : "who verified"}
+                        </button>
+                      </td>
+                    </tr>
+                    {open === t.id && (
+                      <tr>
+                        <td colSpan={7}>
+                          <TaskAssignments taskId={t.id} />
+                        </td>
+                      </tr>
+                    )}
+                  </Fragment>
                 ))}
               </tbody>
             </table>

@@ -69,12 +69,10 @@ export function WalletPage() {
           value={`${formatGbt(notYetFinal > 0n ? notYetFinal : 0n)} GBT`}
           hint="claimable once the next epoch is final"
         />
-        <Stat
-          label="Pending verification"
-          value={`${formatGbt(p?.pendingWei ?? 0n)} GBT`}
-          hint="potential, until validated"
-        />
       </div>
+      <p className="muted small" data-testid="rewards-note">
+        Rewards for a task appear here once it is verified; work still being checked is not shown anywhere.
+      </p>
 
       <Card title="Claim">
         {claimable > 0n ? (

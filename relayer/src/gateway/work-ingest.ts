@@ -1,23 +1,24 @@
-import type { ResultMessage } from "@gitblock/sdk";
-import type { Address } from "viem";
 import type { Clock } from "../clock.ts";
 import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
-import type { ResultWrite, ResultWriteOutcome, Store } from "../store/types.ts";
+import type { Store, WorkWrite, WorkWriteOutcome } from "../store/types.ts";
+
+/** A write as the gateway hands it over: the time of arrival is stamped here. */
+export type WorkSubmission = WorkWrite extends infer W ? (W extends WorkWrite ? Omit<W, "at"> : never) : never;
 
 interface Pending {
-  write: ResultWrite;
+  write: WorkWrite;
   receivedAt: number;
-  resolve: (outcome: ResultWriteOutcome) => void;
+  resolve: (outcome: WorkWriteOutcome) => void;
   reject: (error: unknown) => void;
 }
 
 /**
- * Group commit for results: results arriving in the same turn of the event loop are written in one transaction,
- * and each is acknowledged only after that transaction is durable. One fsync per batch instead of per result is
- * what lets a single SQLite file take thousands of durable results per second.
+ * Group commit for nodes' work (commitments, reveals, reports): frames arriving within a few ms are written in one
+ * transaction, and each is acknowledged only after that transaction is durable. One fsync per batch instead of per
+ * frame is what lets a single SQLite file take thousands of durable frames per second.
  */
-export class ResultIngest {
+export class WorkIngest {
   private readonly store: Store;
   private readonly clock: Clock;
   private readonly metrics: Metrics;
@@ -47,19 +48,11 @@ export class ResultIngest {
     this.gatherMs = options.gatherMs ?? 2;
   }
 
-  submit(node: Address, result: ResultMessage): Promise<ResultWriteOutcome> {
+  submit(work: WorkSubmission): Promise<WorkWriteOutcome> {
     const now = this.clock.now();
     return new Promise((resolve, reject) => {
       this.queue.push({
-        write: {
-          taskId: result.taskId,
-          node,
-          outputHash: result.outputHash as `0x${string}`,
-          tokensGenerated: result.tokensGenerated,
-          queueMs: result.timings.queueMs,
-          inferenceMs: result.timings.inferenceMs,
-          submittedAt: now,
-        },
+        write: { ...work, at: now } as WorkWrite,
         receivedAt: performance.now(),
         resolve,
         reject,
@@ -85,7 +78,7 @@ export class ResultIngest {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, this.maxBatch);
         try {
-          const { outcomes, completed } = await this.store.recordResults(batch.map((p) => p.write));
+          const { outcomes, completed } = await this.store.recordWork(batch.map((p) => p.write));
           const done = performance.now();
           batch.forEach((pending, i) => {
             const outcome = outcomes[i] ?? "unknown";
@@ -97,7 +90,7 @@ export class ResultIngest {
           });
           if (completed.length > 0) this.onCompleted(completed);
         } catch (error) {
-          this.log.error({ err: error, batch: batch.length }, "writing results failed; none acknowledged");
+          this.log.error({ err: error, batch: batch.length }, "writing work failed; none acknowledged");
           for (const pending of batch) pending.reject(error);
         }
       }

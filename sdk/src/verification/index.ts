@@ -1,0 +1,2 @@
+/** Verification shared by nodes, the relayer and the simulator: the agreement rule. */
+export * from "./agreement.ts";
