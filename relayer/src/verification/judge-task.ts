@@ -117,7 +117,7 @@ export function judgeTask(snapshot: TaskSnapshot, params: JudgementParams): Judg
   };
   const generator = currentGenerator(assignments);
   // The generator was banned while it held the task (its assignment withdrawn): the task is drawn again.
-  if (!generator) return stage(snapshot, "queued", null, [], []);
+  if (!generator) return stage("queued", null, [], []);
   const generatorRecord = node(generator.node);
   const verifiers = assignments.filter((a) => a.role === "verify" && !a.trap);
   const traps = assignments.filter((a) => a.role === "verify" && a.trap);
@@ -188,11 +188,11 @@ export function judgeTask(snapshot: TaskSnapshot, params: JudgementParams): Judg
       if (params.now >= params.verifyGiveUpAt(task)) {
         return finish(snapshot, params, "inconclusive", { generator: "inconclusive" });
       }
-      return stage(snapshot, "verifying", Math.min(params.retryDrawAt, params.verifyGiveUpAt(task)), [], claim);
+      return stage("verifying", Math.min(params.retryDrawAt, params.verifyGiveUpAt(task)), [], claim);
     }
     const altered = params.trap ? params.alterClaim(claim) : null;
     if (altered) add("verify", 1, altered);
-    return stage(snapshot, "verifying", params.verifyDeadline, drawn, claim);
+    return stage("verifying", params.verifyDeadline, drawn, claim);
   }
 
   // Trap reports are judged on their own: the altered claim must fail. They never count towards the task.
@@ -243,7 +243,7 @@ export function judgeTask(snapshot: TaskSnapshot, params: JudgementParams): Judg
     );
     // Nobody in the dispute tier free now: tried again soon, until the give-up time.
     const deadline = Math.min(drawn.length > 0 ? p.verifyDeadline : p.retryDrawAt, p.verifyGiveUpAt(s.task));
-    return stage(s, "disputed", deadline, drawn, gen.tokenIds ?? []);
+    return stage("disputed", deadline, drawn, gen.tokenIds ?? []);
   }
 
   function finishValidated(s: TaskSnapshot, p: JudgementParams, other: (a: AssignmentRecord) => Outcome): Judgement {
@@ -351,7 +351,6 @@ export function judgeTask(snapshot: TaskSnapshot, params: JudgementParams): Judg
 }
 
 function stage(
-  _snapshot: TaskSnapshot,
   status: "queued" | "verifying" | "disputed",
   deadline: number | null,
   drawn: NewAssignment[],

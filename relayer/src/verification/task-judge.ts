@@ -214,9 +214,8 @@ export class TaskJudge {
   private dispatchStage(task: TaskRecord, judgement: Judgement): void {
     const delta = agreementRule(this.config, task.model).delta;
     for (const drawn of judgement.newAssignments) {
+      // The slot was reserved when the node was drawn (inside the judgement).
       const claim = drawn.trapTokenIds ?? judgement.claim ?? [];
-      const presence = this.registry.get(drawn.node);
-      presence?.inflight.add(task.id);
       this.registry.send(
         drawn.node,
         verifyMessage(task, claim, drawn.role === "dispute" ? delta * 2 : delta, drawn.deadline),
