@@ -25,7 +25,7 @@ import {
   revealedCommitment,
   type TokenScores,
 } from "@gitblock/sdk";
-import { TINY_VOCAB, tinyVocabulary, writeTinyGguf } from "@gitblock/testkit";
+import { TINY_VOCAB, tinyGguf, tinyVocabulary, writeTinyGguf } from "@gitblock/testkit";
 import type { Token } from "node-llama-cpp";
 import { type Hex, toHex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
@@ -72,6 +72,19 @@ describe("tiny GGUF fixture", () => {
     assert.notDeepEqual(await readFile(files.other), await readFile(files.tiny));
     assert.ok((await stat(files.q8)).size < size / 2, "Q8_0 stores about a quarter of F32's bytes");
     assert.equal(tinyVocabulary().tokens.length, 226);
+  });
+
+  it("takes another shape (the verification-cost benchmark's larger models), which llama.cpp loads and runs", async () => {
+    const shape = { blocks: 3, embedding: 96, feedForward: 160, heads: 6 };
+    const file = await writeTinyGguf(path.join(dir, "wider.gguf"), { seed: 1, shape });
+    assert.ok((await stat(file)).size > (await stat(files.tiny)).size);
+    const generated = await engine(file).generate(task("The quick brown fox"));
+    assert.equal(generated.tokenIds.length > 0, true);
+    assert.throws(() => tinyGguf({ seed: 1, shape: { embedding: 100, heads: 6 } }), /heads \(6\) must divide/);
+    assert.throws(
+      () => tinyGguf({ seed: 1, quantize: "q8_0", shape: { embedding: 96, feedForward: 100, heads: 6 } }),
+      /multiples of 32/,
+    );
   });
 });
 

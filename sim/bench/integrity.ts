@@ -22,12 +22,13 @@ import {
 } from "./network.ts";
 
 /**
- * The verification cost ratio used when `--verify-cost` is not given: a teacher-forced scoring pass (one prefill
- * over prompt + claim) in generations of the same task. A placeholder until the embedded llama.cpp engine's figure is
- * measured (`gitblock-node calibrate` reports it as `costRatio`): batched prefill is several times cheaper than token-by-
- * token decoding on every backend, and 0.2 is the conservative end of that.
+ * The verification cost ratio used when `--verify-cost` is not given: a teacher-forced scoring pass (one prefill over
+ * prompt + claim) in generations of the same task, as `npm run bench:verify-cost` measured it on the embedded
+ * llama.cpp engine (CPU, 1 thread, node/bench/results/verify-cost.json): 0.38 for the largest generated model stored
+ * as Q8_0 (85 M parameters; 0.27 in F32; 0.52–0.54 on the 2-block test fixture, where per-call overhead dominates).
+ * CPU figures: on GPUs a prefill is cheaper still relative to decoding, but none was measured here.
  */
-export const DEFAULT_VERIFY_COST = 0.2;
+export const DEFAULT_VERIFY_COST = 0.38;
 export const DISAGREEMENT_LEVELS = [0, 0.01, 0.05, 0.2];
 export const DISHONEST_SHARES = [0.1, 0.2, 0.33];
 
@@ -41,6 +42,9 @@ const { values: args } = parseArgs({
     trusted: { type: "string", default: "2" },
     untrusted: { type: "string", default: "4" },
     "trap-rate": { type: "string", default: "0.1" },
+    "close-call": { type: "string", default: "0.5" },
+    adversaries: { type: "string" },
+    levels: { type: "string" },
     "challenge-rate": { type: "string", default: "0.02" },
     "quorum-bps": { type: "string", default: "6600" },
     "tenure-tasks": { type: "string", default: "20" },
@@ -87,10 +91,22 @@ const settings: RuleSettings = {
   verifyRateBps: 2_000,
   nonTop1Share: 0.02,
   minNonTop1: 2,
+  closeCallShare: Number(args["close-call"]),
   oldRedundancy: 3,
   oldQuorumBps: 6_600,
 };
 const CALIBRATION_TASKS = quick ? 120 : 400;
+/** `--adversaries a,b` and `--levels 0.05,0.2` run a part of the table (to look into one cell; targets need it all). */
+const adversaries = listArg(args.adversaries, ADVERSARIES as readonly string[], "--adversaries") as Adversary[];
+const levelsRun = listArg(args.levels, DISAGREEMENT_LEVELS.map(String), "--levels").map(Number);
+
+function listArg(value: string | undefined, all: readonly string[], flag: string): string[] {
+  if (!value) return [...all];
+  const picked = value.split(",").map((v) => v.trim());
+  const unknown = picked.filter((v) => !all.includes(v));
+  if (unknown.length > 0) throw new Error(`${flag}: unknown ${unknown.join(", ")} (one of ${all.join(", ")})`);
+  return picked;
+}
 
 export interface RuleRow {
   validatedJobs: number;
@@ -109,14 +125,19 @@ export interface RuleRow {
   disputeRate: number;
   unpaidHonestShare: number;
   costPerJob: number;
-  /** Adversary net (GBT earned − compute) minus the same identities' net in the honest twin run, in GBT. */
+  /**
+   * What cheating earned the adversaries, in GBT: their net (GBT earned − compute) minus the same identities' net in
+   * the honest twin run, counting what the bans this run gave them cost for the rest of those bans (at the twin's
+   * rate). A 24 h ban outlasts a run of minutes, so without that an adversary banned near the end would look as if
+   * it had kept what it saved.
+   */
   profitGbt: number;
-  /** The same, relative to the twin's net (−1: they lost everything they would have earned). */
+  /** The same, relative to the twin's net for the run (−1: as much as they would have earned honestly). */
   profitShare: number;
-  /** Also counting bond slashes for proven-wrong verdicts (`--slash-share` of the bond each). */
+  /** The run's part alone: net minus the twin's net over the run, bans after it not counted. */
+  profitInRunGbt: number;
+  /** The headline figure also counting bond slashes for proven-wrong verdicts (`--slash-share` of the bond each). */
   profitWithSlashingGbt: number;
-  /** Also counting what banned adversaries lose for the rest of their bans after the run (at their twin's rate). */
-  profitWithBansGbt: number;
   adversaryBanned: number;
   adversaryIdentities: number;
   /** The adversaries' share of generator seats on jobs (their share of the fleet: `share`). */
@@ -124,6 +145,10 @@ export interface RuleRow {
   inconclusiveJobs: number;
   rejectedJobs: number;
   unassignedJobs: number;
+  /** Validated jobs revoked when their generator was proven wrong later in the epoch (not counted as validated). */
+  revokedJobs: number;
+  revokedWrong: number;
+  revokedHonest: number;
 }
 
 export interface CellRow {
@@ -191,16 +216,19 @@ function ruleRow(r: RunResult, twin: RunResult): RuleRow {
     disputeRate: r.jobs > 0 ? r.disputedJobs / r.jobs : 0,
     unpaidHonestShare: r.honestGenerations > 0 ? r.honestUnpaid / r.honestGenerations : 0,
     costPerJob: r.costPerJob,
-    profitGbt: profit / GBT,
-    profitShare: honestNet !== 0 ? profit / Math.abs(honestNet) : 0,
-    profitWithSlashingGbt: (net(r, true) - net(twin, true)) / GBT,
-    profitWithBansGbt: (profit - forgone) / GBT,
+    profitGbt: (profit - forgone) / GBT,
+    profitShare: honestNet !== 0 ? (profit - forgone) / Math.abs(honestNet) : 0,
+    profitInRunGbt: profit / GBT,
+    profitWithSlashingGbt: (net(r, true) - net(twin, true) - forgone) / GBT,
     adversaryBanned: r.adversaryBanned,
     adversaryIdentities: r.adversaryIdentities,
     adversaryGenerateSeats: r.seats.generate > 0 ? r.adversarySeats.generate / r.seats.generate : 0,
     inconclusiveJobs: r.inconclusiveJobs,
     rejectedJobs: r.rejectedJobs,
     unassignedJobs: r.unassignedJobs,
+    revokedJobs: r.revokedJobs,
+    revokedWrong: r.revokedWrong,
+    revokedHonest: r.revokedHonest,
   };
 }
 
@@ -228,7 +256,7 @@ async function runLevel(p: number, onCell: (line: string) => void): Promise<Leve
   for (const share of DISHONEST_SHARES) {
     const twin = { share, new: await run("new", null, share), old: await run("old", null, share) };
     twins.push(twin);
-    for (const adversary of ADVERSARIES) {
+    for (const adversary of adversaries) {
       const started = performance.now();
       const n = await run("new", adversary, share);
       const o = await run("old", adversary, share);
@@ -304,27 +332,28 @@ function targets(rows: CellRow[]): Target[] {
   const worst = <T>(list: T[], f: (x: T) => number) =>
     list.reduce<T | null>((w, x) => (w === null || f(x) > f(w) ? x : w), null);
   const where = (r: CellRow | null) => (r ? `(${pct(r.share, 0)} ${r.adversary}, p ${pct(r.p, 0)})` : "");
-  // Steering within δ is what the rule tolerates by design; where a target turns on it, say what the rest shows.
-  const others = (list: CellRow[]) => list.filter((r) => r.adversary !== "steerer");
   const out: Target[] = [];
-  const high = rows.filter((r) => r.share >= 0.2);
-  const aw = worst(high, (r) => r.new.acceptedWrongUpper);
-  const awOthers = worst(others(high), (r) => r.new.acceptedWrongUpper);
-  if (aw && awOthers) {
+  const aw = worst(
+    rows.filter((r) => r.share >= 0.2),
+    (r) => r.new.acceptedWrongUpper,
+  );
+  const at20 = worst(
+    rows.filter((r) => r.share === 0.2),
+    (r) => r.new.acceptedWrongUpper,
+  );
+  if (aw && at20) {
     out.push({
       name: "accepted-wrong upper bound < 0.1% at 20% and 33%",
       met: aw.new.acceptedWrongUpper < 0.001,
-      value: `worst ${pct(aw.new.acceptedWrongUpper, 3)} ${where(aw)}; other adversaries: worst ${pct(awOthers.new.acceptedWrongUpper, 3)} ${where(awOthers)}; at 20%: worst ${pct(worst(others(rows.filter((r) => r.share === 0.2)), (r) => r.new.acceptedWrongUpper)?.new.acceptedWrongUpper ?? 0, 3)}`,
+      value: `worst ${pct(aw.new.acceptedWrongUpper, 3)} ${where(aw)}; at 20%: worst ${pct(at20.new.acceptedWrongUpper, 3)} ${where(at20)}`,
     });
   }
   const struck = worst(rows, (r) => r.new.honestStruckShare);
-  const struckOthers = worst(others(rows), (r) => r.new.honestStruckShare);
-  const proposal = worst(rows, (r) => r.new.honestStruckUnderProposal / Math.max(1, r.new.honestNodes));
-  if (struck && struckOthers && proposal) {
+  if (struck) {
     out.push({
       name: "honest nodes struck < 0.5% for every p up to 20%",
       met: struck.new.honestStruckShare < 0.005,
-      value: `worst ${pct(struck.new.honestStruckShare)} ${where(struck)}; other adversaries: worst ${pct(struckOthers.new.honestStruckShare)} ${where(struckOthers)}; with a 2δ-and-2M dispute band: worst ${pct(proposal.new.honestStruckUnderProposal / Math.max(1, proposal.new.honestNodes))}`,
+      value: `worst ${pct(struck.new.honestStruckShare)} ${where(struck)}`,
     });
   }
   for (const [share, limit] of [
@@ -344,12 +373,11 @@ function targets(rows: CellRow[]): Target[] {
     }
   }
   const profit = worst(rows, (r) => r.new.profitGbt);
-  const profitOthers = worst(others(rows), (r) => r.new.profitGbt);
-  if (profit && profitOthers) {
+  if (profit) {
     out.push({
       name: "adversary profit ≤ 0",
       met: profit.new.profitGbt <= 0,
-      value: `worst ${signed(profit.new.profitGbt, 3)} GBT (${signed(profit.new.profitShare * 100, 2)}%) ${where(profit)}; other adversaries: worst ${signed(profitOthers.new.profitShare * 100, 1)}% ${where(profitOthers)}`,
+      value: `worst ${signed(profit.new.profitGbt, 3)} GBT (${signed(profit.new.profitShare * 100, 2)}%) ${where(profit)}`,
     });
   }
   return out;
@@ -359,7 +387,7 @@ const bigintJson = (_k: string, v: unknown) => (typeof v === "bigint" ? v.toStri
 
 async function main(): Promise<void> {
   const started = performance.now();
-  const workers = Math.max(1, Math.min(Number(args.workers), DISAGREEMENT_LEVELS.length));
+  const workers = Math.max(1, Math.min(Number(args.workers), levelsRun.length));
   console.log(
     `verification integrity (simulation engine: no real model): ${world.nodes} nodes over ${world.classes} hardware classes + ${world.references} reference verifiers, ${world.jobs} jobs per cell (${(world.jobs / world.nodes).toFixed(0)} per node, ${((world.jobs * world.arrivalMs) / 60_000).toFixed(0)} simulated minutes: bans and strike windows outlast the run), max ${world.maxTokens} tokens, verification cost ${world.verifyCost} generations, ${workers} worker(s)`,
   );
@@ -368,9 +396,9 @@ async function main(): Promise<void> {
   );
   const levels: LevelResult[] = [];
   if (workers === 1) {
-    for (const p of DISAGREEMENT_LEVELS) levels.push(await runLevel(p, (line) => console.log(line)));
+    for (const p of levelsRun) levels.push(await runLevel(p, (line) => console.log(line)));
   } else {
-    const queue = [...DISAGREEMENT_LEVELS];
+    const queue = [...levelsRun];
     await Promise.all(
       Array.from({ length: workers }, async () => {
         for (let p = queue.shift(); p !== undefined; p = queue.shift()) {
@@ -400,7 +428,7 @@ async function main(): Promise<void> {
   const rows = levels.flatMap((l) => l.rows);
   console.log(`\n${table(rows)}`);
   console.log(
-    "\naccepted-wrong: validated jobs whose claim the true model (exact hardware, no noise) fails at δ; 95% ub: Wilson upper bound. struck: honest nodes given ≥ 1 strike (a wrong or failed-challenge verdict) in the run, of all honest nodes. disputes: jobs sent to the dispute tier. unpaid: honest generations not paid. cost: compute per job in generations (every generation 1, every verification, trap and dispute-tier check the verification cost; challenges included). profit: the adversaries' GBT earned minus compute (priced at --compute-price of a generation's pay), minus the same identities' in a twin run where they are honest (≤ 0: cheating does not pay); slashing not counted (see the JSON for it).",
+    "\naccepted-wrong: validated jobs whose claim the true model (exact hardware, no noise) fails at δ; 95% ub: Wilson upper bound. struck: honest nodes given ≥ 1 strike (a wrong or failed-challenge verdict) in the run, of all honest nodes. disputes: jobs sent to the dispute tier. unpaid: honest generations not paid. cost: compute per job in generations (every generation 1, every verification, trap and dispute-tier check the verification cost; challenges included). profit: the adversaries' GBT earned minus compute (priced at --compute-price of a generation's pay), minus the same identities' in a twin run where they are honest, counting the earnings their bans cost them until the bans end (≤ 0: cheating does not pay); slashing not counted (the relayer's default slashWei is 0; the JSON has both, and the run's part alone).",
   );
   const proposal = rows.filter((r) => r.new.honestStruck > 0);
   if (proposal.length > 0) {
@@ -410,6 +438,17 @@ async function main(): Promise<void> {
       `honest nodes struck: ${total} in all cells; ${spared} of them only by decisions a dispute band of 2δ and 2M would not have made.`,
     );
   }
+  const revoked = rows.reduce(
+    (sum, r) => ({
+      jobs: sum.jobs + r.new.revokedJobs,
+      wrong: sum.wrong + r.new.revokedWrong,
+      honest: sum.honest + r.new.revokedHonest,
+    }),
+    { jobs: 0, wrong: 0, honest: 0 },
+  );
+  console.log(
+    `revoked: ${revoked.jobs} validated jobs in all cells, when their generator was proven wrong later in the run (the epoch); ${revoked.wrong} of them wrong by the true model, ${revoked.honest} generated by honest nodes.`,
+  );
   const results = targets(rows);
   mkdirSync(path.dirname(args.out as string), { recursive: true });
   writeFileSync(
@@ -419,6 +458,9 @@ async function main(): Promise<void> {
   console.log(
     `\nwritten ${path.relative(process.cwd(), args.out as string)} in ${((performance.now() - started) / 1000).toFixed(0)} s`,
   );
+  if (adversaries.length < ADVERSARIES.length || levelsRun.length < DISAGREEMENT_LEVELS.length) {
+    console.log("partial run (--adversaries, --levels): the targets below cover only the cells run");
+  }
   for (const t of results) console.log(`target ${t.name}: ${t.met ? "met" : "missed"} ${t.value}`);
 }
 

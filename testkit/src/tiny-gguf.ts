@@ -29,15 +29,30 @@ export interface TinyGgufOptions {
   quantize?: "f32" | "q8_0";
   /** Written as `general.name`. */
   name?: string;
+  /**
+   * Another shape than the tiny one (a larger model for the verification-cost benchmark: with 2 blocks of 64, every
+   * engine call's fixed overhead outweighs the arithmetic, which real models reverse). Heads must divide embedding.
+   */
+  shape?: Partial<GgufShape>;
 }
 
-export const TINY_GGUF = {
+export interface GgufShape {
+  blocks: number;
+  embedding: number;
+  feedForward: number;
+  heads: number;
+  context: number;
+}
+
+export const TINY_GGUF: Readonly<GgufShape> = {
   blocks: 2,
   embedding: 64,
   feedForward: 128,
   heads: 4,
   context: 256,
-} as const;
+};
+
+const shapeOf = (options: TinyGgufOptions): GgufShape => ({ ...TINY_GGUF, ...options.shape });
 
 /** Token ids of the tiny vocabulary. */
 export const TINY_VOCAB = { unk: 0, bos: 1, eos: 2, space: 3, firstChar: 4, firstByte: 98 } as const;
@@ -225,7 +240,7 @@ function quantizeQ8_0(data: Float32Array): Uint8Array {
 
 /** The tensors of the tiny model, by ggml name. */
 function tinyTensors(options: TinyGgufOptions, vocab: number): Tensor[] {
-  const { embedding: e, feedForward: ff, blocks } = TINY_GGUF;
+  const { embedding: e, feedForward: ff, blocks } = shapeOf(options);
   const gain = options.gain ?? 1;
   const random = prng(options.seed);
   const noise = options.noise ? prng(options.noiseSeed ?? options.seed ^ 0x5bd1e995) : null;
@@ -263,7 +278,11 @@ function tinyTensors(options: TinyGgufOptions, vocab: number): Tensor[] {
 /** The GGUF file's bytes. */
 export function tinyGguf(options: TinyGgufOptions): Buffer {
   const vocabulary = tinyVocabulary();
-  const { embedding, feedForward, blocks, heads, context } = TINY_GGUF;
+  const { embedding, feedForward, blocks, heads, context } = shapeOf(options);
+  if (embedding % heads !== 0) throw new Error(`shape: heads (${heads}) must divide embedding (${embedding})`);
+  if (options.quantize === "q8_0" && (embedding % 32 !== 0 || feedForward % 32 !== 0)) {
+    throw new Error("shape: Q8_0 needs embedding and feed-forward in multiples of 32");
+  }
   const tensors = tinyTensors(options, vocabulary.tokens.length);
   const meta: Array<[string, Meta]> = [
     ["general.architecture", { type: "string", value: "llama" }],

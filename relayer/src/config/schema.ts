@@ -128,6 +128,11 @@ export const configSchema = z.strictObject({
       defaultDelta: z.number().positive().max(100).default(0.05),
       nonTop1Share: z.number().min(0).max(1).default(0.02),
       minNonTop1: z.number().int().nonnegative().default(2),
+      /**
+       * A passing report whose largest gap exceeds this share of δ sends the claim to the dispute tier (a close call:
+       * δ is twice the largest honest gap measured, so honest claims rarely come near it and steered ones do).
+       */
+      closeCallShare: z.number().min(0).max(1).default(0.5),
       /** How often deadlines are checked. */
       sweepIntervalMs: z.number().int().positive().default(250),
     })
@@ -150,6 +155,7 @@ export const configSchema = z.strictObject({
       defaultDelta: 0.05,
       nonTop1Share: 0.02,
       minNonTop1: 2,
+      closeCallShare: 0.5,
       sweepIntervalMs: 250,
     }),
   gateway: z

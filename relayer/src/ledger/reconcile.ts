@@ -1,3 +1,4 @@
+import { taskReward } from "../economics/rewards.ts";
 import { NETWORK_ACCOUNT, type Store } from "../store/types.ts";
 
 export interface EpochReconciliation {
@@ -45,6 +46,8 @@ export async function reconcileEpoch(
   for (const task of await store.paidTasksInEpoch(epoch)) {
     const tokens = BigInt(task.tokens);
     if (task.status === "validated") gross += BigInt(task.correctGenerators) * tokens * ratePerTokenWei;
+    // A revoked claim's generator forfeited its share; the network kept its own.
+    if (task.status === "revoked") gross += taskReward(task.tokens, ratePerTokenWei, 0).network;
     gross += BigInt(task.correctVerifiers) * tokens * verifyRate;
   }
   const validatedTaskRewards = gross + bonuses;

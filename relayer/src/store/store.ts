@@ -730,12 +730,68 @@ export class SqlStore implements Store {
       await this.writes.judgeAssignments.run(trx, assignmentWrites);
       await this.writes.insertAssignments.run(trx, inserts);
       await this.insertLedger(trx, ledger);
+      const provenWrong = new Set(judged.flatMap(({ judgement }) => judgement.provenWrong ?? []));
+      for (const address of provenWrong) {
+        const node = current.get(address);
+        if (!node) continue;
+        const forfeited = await this.revokeClaims(trx, address, openEpoch.epoch);
+        if (forfeited > 0n) {
+          current.set(address, { ...node, confirmedWei: node.confirmedWei - forfeited });
+          changed.add(address);
+        }
+      }
       await this.writeNodes(
         trx,
         [...changed].map((address) => current.get(address) as NodeRecord),
       );
       return judged;
     });
+  }
+
+  /**
+   * Revocation: a node proven wrong (on any task, in any role) loses the claims it generated and got validated in
+   * the open epoch: one proven lie makes every unchecked pass of its claims worthless as evidence. Each becomes `revoked`,
+   * its task credits (share and bonus) are deleted from the ledger and returned as the amount forfeited; the
+   * verifiers keep their pay (they scored the claim) and the network its share. Only the open epoch: a closed one is
+   * on its way on-chain.
+   */
+  private async revokeClaims(trx: Db, address: Address, epoch: number): Promise<bigint> {
+    const rows = await trx
+      .selectFrom("assignments as a")
+      .innerJoin("tasks as t", "t.id", "a.task_id")
+      .select("t.id")
+      .where("a.node", "=", address)
+      .where("a.role", "=", "generate")
+      .where("a.status", "=", "correct")
+      .where("t.status", "=", "validated")
+      .where("t.epoch", "=", epoch)
+      .execute();
+    const ids = rows.map((row) => row.id);
+    if (ids.length === 0) return 0n;
+    const credits = await trx
+      .selectFrom("ledger")
+      .select("amount_wei")
+      .where("epoch", "=", epoch)
+      .where("account", "=", address)
+      .where("kind", "=", "task")
+      .where(this.dialect.inList("ref", ids))
+      .execute();
+    await trx
+      .deleteFrom("ledger")
+      .where("epoch", "=", epoch)
+      .where("account", "=", address)
+      .where("kind", "=", "task")
+      .where(this.dialect.inList("ref", ids))
+      .execute();
+    await trx.updateTable("tasks").set({ status: "revoked" }).where(this.dialect.inList("id", ids)).execute();
+    await trx
+      .updateTable("assignments")
+      .set({ reward_wei: "0" })
+      .where("node", "=", address)
+      .where("role", "=", "generate")
+      .where(this.dialect.inList("task_id", ids))
+      .execute();
+    return credits.reduce((sum, row) => sum + BigInt(row.amount_wei), 0n);
   }
 
   async nodesCorrectBetween(since: number, until: number): Promise<Address[]> {

@@ -150,6 +150,12 @@ export interface TaskJudgement {
   newAssignments: NewAssignment[];
   nodes: NodeRecord[];
   ledger: LedgerEntry[];
+  /**
+   * Nodes this judgement proves wrong (a wrong claim, a failed challenge, a report the dispute tier contradicts, a
+   * passed trap): the claims each generated and got validated in the open epoch are revoked in the same transaction
+   * (status `revoked`, its pay for them forfeit; the network keeps its share).
+   */
+  provenWrong?: readonly Address[];
 }
 
 export interface TaskSnapshot {
@@ -162,7 +168,7 @@ export interface TaskSnapshot {
 /** A final task's reward base, recomputed from tasks and assignments (for reconciliation). */
 export interface PaidTask {
   id: string;
-  status: "validated" | "rejected" | "inconclusive";
+  status: "validated" | "rejected" | "inconclusive" | "revoked";
   /** The claim's token count, capped at max tokens. */
   tokens: number;
   correctGenerators: number;

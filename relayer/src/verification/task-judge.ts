@@ -128,6 +128,7 @@ export class TaskJudge {
           ratePerTokenWei: this.ratePerTokenWei,
           verifyRateBps: this.config.verifyRateBps,
           rule: agreementRule(this.config, model),
+          closeCallShare: this.config.closeCallShare,
           strikes: { windowMs: this.config.strikeWindowMs },
           verifyDeadline: now + this.config.verifyTimeoutMs,
           retryDrawAt: now + DRAW_RETRY_MS,
@@ -235,6 +236,11 @@ export class TaskJudge {
         if (verdict.internalOutcome === "timeout") presence.lastTimeoutAt = now;
       }
       if (verdict.internalOutcome === "wrong" || verdict.internalOutcome === "failed_challenge") {
+        // The store has revoked its validated claims of the open epoch in the same transaction (store.revokeClaims).
+        this.log.info(
+          { node: verdict.node, task: task.id },
+          "node proven wrong; its validated claims this epoch revoked",
+        );
         this.onProvenWrong(verdict.node, task.id);
       }
       this.registry.send(verdict.node, {

@@ -11,9 +11,12 @@ import {
   startTestRelayer,
   TestNode,
   type TestRelayer,
+  until,
   verdicts,
   waitForReadyNodes,
 } from "@gitblock/testkit";
+import { reconcileEpoch } from "../../src/ledger/reconcile.ts";
+import { NETWORK_ACCOUNT } from "../../src/store/types.ts";
 
 const RATE = 10n ** 15n;
 const spec = (input: string) => ({ model: "tiny-llm", input, maxTokens: 16, seed: 7 });
@@ -150,7 +153,7 @@ describe("verification: one generator, drawn verifiers, the dispute tier", () =>
     assert.equal((await t.relayer.store.getTask(task.id))?.status, "rejected");
   });
 
-  it("honest rounding between δ and 2δ strikes nobody: the claim is paid, the failing verifier is not struck", async () => {
+  it("between δ and 2δ strikes nobody and accepts nothing: the generator is not paid, the verifiers are", async () => {
     t = await startTestRelayer();
     const reference = new TestNode();
     t = await restartWithReference(t, reference);
@@ -162,11 +165,62 @@ describe("verification: one generator, drawn verifiers, the dispute tier", () =>
       verify: (n) => (n === reference ? () => ({ ...rounding, pass: true }) : () => rounding),
     });
     const v = await verdicts([generator, ...verifiers], task.id);
-    assert.equal(v.get(generator.address)?.outcome, "correct");
-    for (const verifier of verifiers.filter((n) => n !== reference)) {
-      assert.equal(v.get(verifier.address)?.outcome, "inconclusive");
+    assert.equal(v.get(generator.address)?.outcome, "inconclusive");
+    assert.equal(v.get(generator.address)?.strikes, 0);
+    assert.equal(v.get(generator.address)?.rewardWei, "0");
+    for (const verifier of verifiers) {
+      assert.equal(v.get(verifier.address)?.outcome, "correct", "it failed a claim the dispute tier found beyond δ");
       assert.equal(v.get(verifier.address)?.strikes, 0);
+      assert.notEqual(v.get(verifier.address)?.rewardWei, "0", "paid for scoring it");
     }
+    assert.equal((await t.relayer.store.getTask(task.id))?.status, "inconclusive");
+  });
+
+  it("a node proven wrong loses its validated claims of the open epoch: revoked, its pay forfeit, the books still balance", async () => {
+    t = await startTestRelayer({ verification: { verifiers: { trusted: 1, untrusted: 1 }, defaultDelta: DELTA } });
+    nodes = await fleet(t, 2);
+    const first = await t.relayer.scheduler.submit(spec("honest at first"));
+    const { generator, verifiers } = await play(t, nodes, first.id);
+    const [verifier] = verifiers as [TestNode];
+    const paid = await verdicts([generator, verifier], first.id);
+    assert.equal((await t.relayer.store.getTask(first.id))?.status, "validated");
+    assert.notEqual(paid.get(generator.address)?.rewardWei, "0");
+    // Only the generator stays, so it generates the next task, and reveals something it did not commit to.
+    verifier.close();
+    await until("the verifier gone from the registry", () =>
+      [...t.relayer.registry.all()].some((p) => p.address.toLowerCase() === verifier.address.toLowerCase())
+        ? undefined
+        : true,
+    );
+    const second = await t.relayer.scheduler.submit(spec("then a switch"));
+    await generator.next("task", { where: (m) => m.taskId === second.id });
+    await generator.commit(second.id, engine("then a switch"));
+    await generator.next("ack", { where: (m) => m.taskId === second.id && m.of === "commit" });
+    generator.reveal(second.id, [1, 2, 3]);
+    const verdict = await generator.next("verdict", { where: (m) => m.taskId === second.id });
+    assert.equal(verdict.outcome, "wrong");
+
+    assert.equal((await t.relayer.store.getTask(first.id))?.status, "revoked");
+    const credits = (await t.relayer.store.ledgerEntries(1)).filter((e) => e.ref === first.id);
+    assert.deepEqual(
+      credits.map((e) => [e.account, e.kind]).sort(),
+      [
+        [NETWORK_ACCOUNT, "network"],
+        [verifier.address, "verify"],
+      ].sort(),
+      "the generator's credit is gone; the verifier keeps its pay, the network its share",
+    );
+    assert.equal((await t.relayer.store.getNode(generator.address))?.confirmedWei, 0n);
+    const books = await reconcileEpoch(t.relayer.store, 1, RATE, t.relayer.config.verification.verifyRateBps);
+    assert.deepEqual(books.problems, []);
+    const listed = await fetch(`${t.url}/api/tasks?status=revoked`).then(
+      (r) => r.json() as Promise<{ tasks: { id: string }[] }>,
+    );
+    assert.deepEqual(
+      listed.tasks.map((task) => task.id),
+      [first.id],
+      "the API lists it as revoked",
+    );
   });
 
   it("challenges are sent exactly like jobs: same frame fields, types and id layout", async () => {

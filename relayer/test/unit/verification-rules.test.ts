@@ -121,6 +121,7 @@ function params(overrides: Partial<JudgementParams> = {}): JudgementParams {
     ratePerTokenWei: 1_000n,
     verifyRateBps: 2_000,
     rule: { delta: DELTA },
+    closeCallShare: 0.5,
     strikes: { windowMs: 7 * 24 * 3_600_000 },
     verifyDeadline: 2_000,
     retryDrawAt: 1_500,
@@ -316,6 +317,26 @@ describe("judgeTask: verification", () => {
     assert.deepEqual(j.verdicts, []);
   });
 
+  it("a close call goes to the dispute tier though every report passes: a gap above half δ, or all of M spent", () => {
+    const judged = (r: StoredReport) =>
+      judgeTask(
+        snapshot(taskOf({ status: "verifying" }), [generator(), reported("v1", report(true)), reported("v2", r)]),
+        params(),
+      ).task.status;
+    assert.equal(judged(report(true, DELTA * 0.5, 1)), "validated", "half δ exactly is not a close call");
+    assert.equal(judged(report(true, DELTA * 0.51, 1)), "disputed");
+    assert.equal(judged(report(true, DELTA * 0.1, 2)), "disputed", "M = 2 for 10 tokens: the whole allowance");
+    assert.equal(judged(report(true, DELTA * 0.1, 1)), "validated");
+    assert.equal(
+      judgeTask(
+        snapshot(taskOf({ status: "verifying" }), [generator(), reported("v1", report(true, DELTA * 0.9, 1))]),
+        params({ closeCallShare: 1 }),
+      ).task.status,
+      "validated",
+      "closeCallShare 1: only the rule's own limit",
+    );
+  });
+
   it("a trap verifier that passes the altered claim is wrong, one that fails it is correct; traps never count", () => {
     const trap = (node: string, pass: boolean) => reported(node, report(pass), { trap: true, tokenIds: [9, 9, 9] });
     const j = judgeTask(
@@ -332,6 +353,7 @@ describe("judgeTask: verification", () => {
     const v = byNode(j);
     assert.deepEqual([v.v3?.internalOutcome, v.v3?.strikes, v.v3?.rewardWei], ["wrong", 1, 0n]);
     assert.deepEqual([v.v4?.internalOutcome, v.v4?.strikes], ["correct", 0]);
+    assert.deepEqual(j.provenWrong, ["v3"], "passing a trap proves a verifier wrong");
     const silentTrap = judgeTask(
       snapshot(taskOf({ status: "verifying" }), [
         generator(),
@@ -342,6 +364,7 @@ describe("judgeTask: verification", () => {
       params(),
     );
     assert.equal(byNode(silentTrap).v3?.internalOutcome, "timeout");
+    assert.deepEqual(silentTrap.provenWrong, [], "silence is a timeout, not proof");
   });
 
   it("a node banned while it holds an assignment is withdrawn: neither counted nor paid nor struck", () => {
@@ -395,20 +418,46 @@ describe("judgeTask: the dispute tier", () => {
     assert.deepEqual(outcomes(j), { g: "correct", v1: "correct", v2: "inconclusive", v3: "wrong", ref: "correct" });
     assert.equal(byNode(j).v2?.strikes, 0, "figures a steerer just under δ could cause on other hardware: not struck");
     assert.equal(byNode(j).v3?.strikes, 1);
+    assert.deepEqual(j.provenWrong, ["v3"], "the griefer's validated claims of the epoch are revoked by the store");
   });
 
-  it("between δ and 2δ is honest rounding: validated, and nobody inside the band is struck", () => {
+  it("between δ and 2δ: inconclusive, nobody inside the band struck, the verifiers paid and the generator not", () => {
     const j = disputed(DELTA * 1.5);
-    assert.equal(j.task.status, "validated");
-    assert.deepEqual(outcomes(j), { g: "correct", v1: "correct", v2: "inconclusive", v3: "wrong", ref: "correct" });
+    assert.equal(j.task.status, "inconclusive");
+    assert.deepEqual(outcomes(j), {
+      g: "inconclusive",
+      v1: "inconclusive",
+      v2: "correct",
+      v3: "wrong",
+      ref: "correct",
+    });
     assert.ok(j.verdicts.filter((v) => (v.node as string) !== "v3").every((v) => v.strikes === 0));
-    assert.ok((byNode(j).g?.rewardWei ?? 0n) > 0n);
+    assert.equal(byNode(j).g?.rewardWei, 0n, "a claim only the band passes is not accepted, so not paid");
+    assert.deepEqual(
+      j.ledger
+        .filter((e) => e.kind === "verify")
+        .map((e) => e.account)
+        .sort(),
+      ["ref", "v1", "v2"],
+      "every verifier that scored it is paid, except the griefer",
+    );
+    assert.equal(j.task.epoch, 3, "the verifiers' pay falls in the open epoch");
+    assert.equal(j.task.tokensGenerated, null);
+    assert.deepEqual(j.provenWrong, ["v3"], "between δ and 2δ nobody but the griefer is proven wrong");
+  });
+
+  it("a reference that passes the claim as a close call (above half δ) does not validate it either", () => {
+    const j = disputed(DELTA * 0.75);
+    assert.equal(j.task.status, "inconclusive");
+    assert.equal(byNode(j).g?.strikes, 0);
+    assert.equal(byNode(j).g?.rewardWei, 0n);
   });
 
   it("beyond 2δ: rejected, the generator and the verifier that passed the claim were wrong", () => {
     const j = disputed(DELTA * 2.5);
     assert.equal(j.task.status, "rejected");
     assert.deepEqual(outcomes(j), { g: "wrong", v1: "wrong", v2: "correct", v3: "correct", ref: "correct" });
+    assert.deepEqual(j.provenWrong, ["g", "v1"], "both proven wrong: the store revokes what they got validated");
     assert.equal(byNode(j).g?.rewardWei, 0n, "the generator of a rejected claim earns nothing");
     assert.equal(byNode(j).v1?.rewardWei, 0n, "nor does the verifier that passed it");
     // The verifiers that failed it scored the claim correctly: they are paid for it (paying only passes would pay
@@ -427,8 +476,8 @@ describe("judgeTask: the dispute tier", () => {
     assert.deepEqual([g?.internalOutcome, g?.outcome, g?.reputationBps], ["failed_challenge", "wrong", 8_500]);
   });
 
-  it("exactly 2δ still passes the band; just beyond it is rejected; the band also doubles M", () => {
-    assert.equal(disputed(DELTA * 2).task.status, "validated");
+  it("exactly 2δ is still inside the band; just beyond it is rejected; the band also doubles M", () => {
+    assert.equal(disputed(DELTA * 2).task.status, "inconclusive");
     assert.equal(disputed(DELTA * 2.01).task.status, "rejected");
     // Three near-ties within δ: beyond M = 2, inside the band's 2M = 4.
     const threeFlips = judgeTask(
@@ -439,8 +488,9 @@ describe("judgeTask: the dispute tier", () => {
       ]),
       params(),
     );
-    assert.equal(threeFlips.task.status, "validated");
+    assert.equal(threeFlips.task.status, "inconclusive");
     assert.equal(byNode(threeFlips).v1?.strikes, 0);
+    assert.equal(byNode(threeFlips).g?.strikes, 0);
   });
 
   it("no reference report: waits (drawing again) until the give-up time, then inconclusive and nobody struck", () => {

@@ -10,10 +10,24 @@ import type { VerdictMessage } from "../protocol/messages.ts";
 /**
  * A task's life: queued → assigned (a generator commits and reveals) → verifying (verifiers re-score the claim) →
  * disputed (a failing report: the dispute tier decides) → validated, rejected or inconclusive. Only final tasks are
- * visible through the API: nothing about a task in flight is shown to anyone but its assigned nodes.
+ * visible through the API: nothing about a task in flight is shown to anyone but its assigned nodes. `revoked`: a
+ * validated claim whose generator was later, in the same epoch, proven wrong on another task; its pay is forfeit.
  */
-export type TaskStatus = "queued" | "assigned" | "verifying" | "disputed" | "validated" | "rejected" | "inconclusive";
-export const FINAL_TASK_STATUSES = ["validated", "rejected", "inconclusive"] as const satisfies readonly TaskStatus[];
+export type TaskStatus =
+  | "queued"
+  | "assigned"
+  | "verifying"
+  | "disputed"
+  | "validated"
+  | "rejected"
+  | "inconclusive"
+  | "revoked";
+export const FINAL_TASK_STATUSES = [
+  "validated",
+  "rejected",
+  "inconclusive",
+  "revoked",
+] as const satisfies readonly TaskStatus[];
 export type FinalTaskStatus = (typeof FINAL_TASK_STATUSES)[number];
 export const isFinalTaskStatus = (status: string): status is FinalTaskStatus =>
   (FINAL_TASK_STATUSES as readonly string[]).includes(status);

@@ -1,6 +1,6 @@
 /**
  * Words for a task's status and a node's part in it. The relayer shows final tasks only (validated, rejected,
- * inconclusive) and every verifier, a dispute-tier decision included, as `verify`; the in-flight stages have words
+ * inconclusive, revoked) and every verifier, a dispute-tier decision included, as `verify`; the in-flight stages have words
  * too, for a node's own view of its work.
  */
 import {
@@ -19,6 +19,7 @@ const STATUS: Record<TaskStatus, string> = {
   validated: "validated",
   rejected: "rejected",
   inconclusive: "inconclusive",
+  revoked: "revoked",
 };
 
 export const taskStatusLabel = (status: TaskStatus): string => STATUS[status] ?? status;
