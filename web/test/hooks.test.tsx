@@ -217,7 +217,8 @@ describe("the task pages", () => {
   };
 
   it("filter the feed by final statuses only (the relayer lists nothing in flight)", () => {
-    expect(TASK_FILTERS.map((f) => f.value)).toEqual(["", "validated", "rejected", "inconclusive"]);
+    expect(TASK_FILTERS.map((f) => f.value)).toEqual(["", "validated", "rejected", "inconclusive", "revoked"]);
+    expect(taskStatusLabel("revoked")).toBe("revoked");
     expect(taskStatusLabel("disputed")).toBe("in dispute");
   });
 

@@ -129,8 +129,9 @@ export const configSchema = z.strictObject({
       nonTop1Share: z.number().min(0).max(1).default(0.02),
       minNonTop1: z.number().int().nonnegative().default(2),
       /**
-       * A passing report whose largest gap exceeds this share of δ sends the claim to the dispute tier (a close call:
-       * δ is twice the largest honest gap measured, so honest claims rarely come near it and steered ones do).
+       * A passing report whose largest gap exceeds this share of δ, or that spends all of M, sends the claim to the
+       * dispute tier (a close call: δ is twice the largest honest gap measured, so honest claims rarely come near it
+       * and steered ones do).
        */
       closeCallShare: z.number().min(0).max(1).default(0.5),
       /** How often deadlines are checked. */

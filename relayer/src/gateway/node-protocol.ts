@@ -6,7 +6,6 @@ import {
   type RelayerMessage,
   reportHash,
   revealedCommitment,
-  signedBy,
   type WorkMessage,
 } from "@gitblock/sdk";
 import type { Address, Hex } from "viem";
@@ -16,6 +15,7 @@ import type { Channel, NodeRegistry } from "../presence/registry.ts";
 import type { Scheduler } from "../scheduler/scheduler.ts";
 import { taskMessage, verifyMessage } from "../scheduler/task-frames.ts";
 import type { Store } from "../store/types.ts";
+import { sessionSigned } from "./session-signature.ts";
 import type { WorkIngest } from "./work-ingest.ts";
 
 export const errorFrame = (code: ErrorCode, message: string, taskId?: string): RelayerMessage => ({
@@ -108,7 +108,7 @@ export class NodeProtocol {
     let outcome: Awaited<ReturnType<WorkIngest["submit"]>>;
     switch (message.type) {
       case "commit": {
-        if (!(await signedBy(message.commitment as Hex, message.signature as Hex, sessionKey))) {
+        if (!(await sessionSigned(message.commitment as Hex, message.signature as Hex, sessionKey))) {
           return errorFrame("bad_frame", "commitment is not signed by this session's key", taskId);
         }
         outcome = await this.ingest.submit({
@@ -145,7 +145,7 @@ export class NodeProtocol {
           maxGapMicros: message.maxGapMicros,
           scored: message.scored,
         });
-        if (!(await signedBy(signed, message.signature as Hex, sessionKey))) {
+        if (!(await sessionSigned(signed, message.signature as Hex, sessionKey))) {
           return errorFrame("bad_frame", "report is not signed by this session's key", taskId);
         }
         outcome = await this.ingest.submit({

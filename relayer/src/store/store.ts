@@ -769,19 +769,12 @@ export class SqlStore implements Store {
     const ids = rows.map((row) => row.id);
     if (ids.length === 0) return 0n;
     const credits = await trx
-      .selectFrom("ledger")
-      .select("amount_wei")
-      .where("epoch", "=", epoch)
-      .where("account", "=", address)
-      .where("kind", "=", "task")
-      .where(this.dialect.inList("ref", ids))
-      .execute();
-    await trx
       .deleteFrom("ledger")
       .where("epoch", "=", epoch)
       .where("account", "=", address)
       .where("kind", "=", "task")
       .where(this.dialect.inList("ref", ids))
+      .returning("amount_wei")
       .execute();
     await trx.updateTable("tasks").set({ status: "revoked" }).where(this.dialect.inList("id", ids)).execute();
     await trx

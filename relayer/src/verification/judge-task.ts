@@ -28,8 +28,9 @@ export interface JudgementParams {
   /** The task model's agreement rule (δ calibrated per artifact); the dispute tier judges at 2δ. */
   rule: AgreementRule;
   /**
-   * A passing report whose largest gap exceeds this share of δ still sends the claim to the dispute tier: a close
-   * call. Honest claims stay well under it (δ is twice the largest honest gap or drift measured), steered ones do not.
+   * A passing report whose largest gap exceeds this share of δ, or that spends the whole non-top-1 allowance M, still
+   * sends the claim to the dispute tier: a close call. Honest claims stay well under it (δ is twice the largest
+   * honest gap or drift measured), steered ones do not.
    */
   closeCallShare: number;
   strikes: StrikePolicy;
@@ -221,8 +222,8 @@ export function judgeTask(snapshot: TaskSnapshot, params: JudgementParams): Judg
    * The dispute tier's word, at δ and within the band of honest rounding (2δ with 2M non-top-1 tokens allowed: the
    * integrity benchmark measured why both must widen, short honest claims on other hardware flip three near-ties as
    * often as they exceed δ).
-   * - Passes at δ and is no close call: validated. A verifier that failed it is struck only when its own report lies outside the band too
-   *   (a griefer's large gaps), never for figures the band allows.
+   * - Passes at δ and is no close call: validated. A verifier that failed it is struck only when its own report lies
+   *   outside the band too (a griefer's large gaps), never for figures the band allows.
    * - Fails even within the band: rejected, the generator wrong, verifiers that passed it wrong.
    * - In between: honest rounding on unusual hardware and a steerer choosing runners-up just under δ look alike, so
    *   nobody is struck, but the claim is not accepted either (accepting it let steered claims through: 212 of 6,000

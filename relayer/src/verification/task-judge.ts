@@ -86,18 +86,32 @@ export class TaskJudge {
 
   private queued = new Set<string>();
   private flushTimer: NodeJS.Timeout | null = null;
+  private flushing = false;
+  /** Judging transactions run one at a time (see judgeMany). */
+  private lane: Promise<unknown> = Promise.resolve();
 
-  /** Judges soon, batched with other tasks completing in the same few ms (one commit for all of them). */
+  /**
+   * Judges soon, batched with other tasks completing in the same few ms (one commit for all of them). While a batch
+   * is being judged, what completes meanwhile waits for the next one, so batches grow with the load instead of
+   * piling up as concurrent transactions.
+   */
   enqueue(taskIds: readonly string[]): void {
     for (const id of taskIds) this.queued.add(id);
-    if (this.flushTimer) return;
-    this.flushTimer = setTimeout(() => {
+    if (this.flushTimer || this.flushing) return;
+    this.flushTimer = setTimeout(async () => {
       this.flushTimer = null;
-      const ids = [...this.queued];
-      this.queued.clear();
-      this.judgeMany(ids).catch((error: unknown) =>
-        this.log.error({ err: error, tasks: ids.length }, "judging tasks failed; the sweep will retry"),
-      );
+      this.flushing = true;
+      try {
+        while (this.queued.size > 0) {
+          const ids = [...this.queued];
+          this.queued.clear();
+          await this.judgeMany(ids).catch((error: unknown) =>
+            this.log.error({ err: error, tasks: ids.length }, "judging tasks failed; the sweep will retry"),
+          );
+        }
+      } finally {
+        this.flushing = false;
+      }
     }, 3);
   }
 
@@ -111,9 +125,20 @@ export class TaskJudge {
     return verifierWeight(node, this.bondOf(node.address), this.trust);
   }
 
-  /** Judges several tasks' stages in one transaction (one fsync), then sends what the judgements call for. */
-  async judgeMany(taskIds: readonly string[]): Promise<Judgement[]> {
-    if (taskIds.length === 0) return [];
+  /**
+   * Judges several tasks' stages in one transaction (one fsync), then sends what the judgements call for. One at a
+   * time: judging locks the nodes of every task in the batch, and random verifier draws make any two batches share
+   * nodes, so on PostgreSQL concurrent judging transactions mostly waited on each other's row locks (a saturated
+   * bench:relayer ingest stalled past the task deadlines).
+   */
+  judgeMany(taskIds: readonly string[]): Promise<Judgement[]> {
+    if (taskIds.length === 0) return Promise.resolve([]);
+    const run = this.lane.then(() => this.judgeNow(taskIds));
+    this.lane = run.catch(() => {});
+    return run;
+  }
+
+  private async judgeNow(taskIds: readonly string[]): Promise<Judgement[]> {
     const now = this.clock.now();
     const tasks = new Map<string, TaskRecord>();
     const reserved: Array<{ node: Address; taskId: string }> = [];
