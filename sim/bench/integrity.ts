@@ -121,7 +121,6 @@ export interface RuleRow {
   honestStruck: number;
   honestNodes: number;
   honestStruckShare: number;
-  honestStruckUnderProposal: number;
   disputeRate: number;
   unpaidHonestShare: number;
   costPerJob: number;
@@ -212,7 +211,6 @@ function ruleRow(r: RunResult, twin: RunResult): RuleRow {
     honestStruck: r.honestStruck,
     honestNodes: r.honestNodes,
     honestStruckShare: r.honestNodes > 0 ? r.honestStruck / r.honestNodes : 0,
-    honestStruckUnderProposal: r.honestStruckUnderProposal,
     disputeRate: r.jobs > 0 ? r.disputedJobs / r.jobs : 0,
     unpaidHonestShare: r.honestGenerations > 0 ? r.honestUnpaid / r.honestGenerations : 0,
     costPerJob: r.costPerJob,
@@ -430,14 +428,6 @@ async function main(): Promise<void> {
   console.log(
     "\naccepted-wrong: validated jobs whose claim the true model (exact hardware, no noise) fails at δ; 95% ub: Wilson upper bound. struck: honest nodes given ≥ 1 strike (a wrong or failed-challenge verdict) in the run, of all honest nodes. disputes: jobs sent to the dispute tier. unpaid: honest generations not paid. cost: compute per job in generations (every generation 1, every verification, trap and dispute-tier check the verification cost; challenges included). profit: the adversaries' GBT earned minus compute (priced at --compute-price of a generation's pay), minus the same identities' in a twin run where they are honest, counting the earnings their bans cost them until the bans end (≤ 0: cheating does not pay); slashing not counted (the relayer's default slashWei is 0; the JSON has both, and the run's part alone).",
   );
-  const proposal = rows.filter((r) => r.new.honestStruck > 0);
-  if (proposal.length > 0) {
-    const spared = proposal.reduce((s, r) => s + (r.new.honestStruck - r.new.honestStruckUnderProposal), 0);
-    const total = proposal.reduce((s, r) => s + r.new.honestStruck, 0);
-    console.log(
-      `honest nodes struck: ${total} in all cells; ${spared} of them only by decisions a dispute band of 2δ and 2M would not have made.`,
-    );
-  }
   const revoked = rows.reduce(
     (sum, r) => ({
       jobs: sum.jobs + r.new.revokedJobs,

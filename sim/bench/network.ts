@@ -122,8 +122,6 @@ export interface RunResult {
   /** Honest nodes given at least one strike (a wrong or failed-challenge verdict; honest nodes never time out here). */
   honestStruck: number;
   honestStrikes: number;
-  /** Honest nodes struck at least once where the proposed dispute band (2δ and 2M) would not have struck them. */
-  honestStruckUnderProposal: number;
   honestGenerations: number;
   honestUnpaid: number;
   /** Assignments that did their work: generations, verifications (incl. traps), traps, dispute-tier checks. */
@@ -249,8 +247,6 @@ interface Wallet {
   earnedWei: bigint;
   provenWrong: number;
   honestStrikes: number;
-  /** Honest strikes the proposed dispute band would have spared. */
-  excusedStrikes: number;
   bannedAt: number | null;
 }
 
@@ -331,7 +327,6 @@ export class NetworkRun {
       honestNodes: 0,
       honestStruck: 0,
       honestStrikes: 0,
-      honestStruckUnderProposal: 0,
       honestGenerations: 0,
       honestUnpaid: 0,
       work: { generations: 0, verifications: 0, traps: 0, disputes: 0 },
@@ -407,7 +402,6 @@ export class NetworkRun {
       earnedWei: 0n,
       provenWrong: 0,
       honestStrikes: 0,
-      excusedStrikes: 0,
       bannedAt: null,
     };
     wallets.push(wallet);
@@ -880,38 +874,16 @@ export class NetworkRun {
         this.generationPaid.count++;
       }
     }
-    const reference = task.assignments.find((a) => a.role === "dispute" && a.report !== null);
     for (const verdict of judgement.verdicts) {
       const wallet = this.byAddress.get(verdict.node);
       if (!wallet) continue;
       const outcome = verdict.internalOutcome;
       if (outcome === "wrong" || outcome === "failed_challenge") {
         wallet.provenWrong++;
-        if (wallet.adversary === null && !wallet.reference) {
-          wallet.honestStrikes++;
-          const a = task.assignments.find((x) => x.node === verdict.node);
-          if (a && this.excusedByProposal(a, reference)) wallet.excusedStrikes++;
-        }
+        if (wallet.adversary === null && !wallet.reference) wallet.honestStrikes++;
       }
       if (verdict.newlyBanned) this.banned(wallet);
     }
-  }
-
-  /**
-   * The proposed dispute band: a claim is rejected only if the reference fails it at 2δ with 2M non-top-1 allowed,
-   * and a failing verifier is wrong only if its own report is outside that band. Would this strike be spared?
-   */
-  private excusedByProposal(a: rules.AssignmentRecord, reference: rules.AssignmentRecord | undefined): boolean {
-    const band = {
-      delta: 2 * this.rule.delta,
-      nonTop1Share: 2 * (this.rule.nonTop1Share ?? 0.02),
-      minNonTop1: 2 * (this.rule.minNonTop1 ?? 2),
-    };
-    const figures = (r: rules.StoredReport) => ({ nonTop1: r.nonTop1, maxGap: r.maxGapMicros / 1e6, scored: r.scored });
-    const claimInBand = reference?.report ? passesAt(figures(reference.report), band) : false;
-    if (a.role === "generate" || (a.role === "verify" && a.report?.pass)) return claimInBand;
-    if (a.role === "verify" && a.report && !a.report.pass && !a.trap) return passesAt(figures(a.report), band);
-    return false;
   }
 
   /** Accepted-wrong: the true model (exact hardware, no noise) fails the claim at δ (or at `scale` × δ). */
@@ -1082,7 +1054,6 @@ export class NetworkRun {
     r.honestNodes = honest.length;
     r.honestStruck = honest.filter((w) => w.honestStrikes > 0).length;
     r.honestStrikes = honest.reduce((s, w) => s + w.honestStrikes, 0);
-    r.honestStruckUnderProposal = honest.filter((w) => w.honestStrikes > w.excusedStrikes).length;
     const verifyCost = this.world.verifyCost;
     r.costPerJob = (r.work.generations + verifyCost * (r.work.verifications + r.work.disputes)) / Math.max(1, r.jobs);
     r.meanGenerationWei =
