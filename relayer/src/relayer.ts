@@ -2,6 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { API_BASE, PROTOCOL_VERSION, SERVICE_ROUTES } from "@gitblock/sdk";
 import express, { type NextFunction, type Request, type Response } from "express";
+import helmet from "helmet";
 import { keccak256, type LocalAccount, stringToHex } from "viem";
 import { DashboardChannel } from "./api/dashboard.ts";
 import { sendJson } from "./api/json.ts";
@@ -193,6 +194,8 @@ export class Relayer {
     await this.store.openEpoch(this.clock.now());
     const app = express();
     app.disable("x-powered-by");
+    // Security headers on every answer (the API serves JSON only: no inline content to allow).
+    app.use(helmet());
     app.get(SERVICE_ROUTES.health, async (_req, res) => {
       const epoch = await this.store.openEpoch(this.clock.now());
       sendJson(res, { ok: true, store: this.store.kind, openEpoch: epoch.epoch, connectedNodes: this.registry.size });
@@ -222,6 +225,8 @@ export class Relayer {
         config: this.config,
       }),
     );
+    // Unknown routes answer JSON like every other route, not Express's HTML page.
+    app.use((_req: Request, res: Response) => sendJson(res, { error: "not found" }, 404));
     app.use((error: Error & { status?: number; type?: string }, _req: Request, res: Response, _next: NextFunction) => {
       if (error.type === "entity.too.large") {
         sendJson(
@@ -236,11 +241,18 @@ export class Relayer {
           400,
         );
       } else {
-        this.log.error({ err: error }, "request failed");
+        // The details go to the log only: an internal error's text is no answer to give a client.
+        const status = error.status !== undefined && error.status >= 400 && error.status < 500 ? error.status : 500;
+        if (status === 500) this.log.error({ err: error }, "request failed");
         sendJson(
           res,
-          { type: "error", v: PROTOCOL_VERSION, code: "internal", message: error.message },
-          error.status ?? 500,
+          {
+            type: "error",
+            v: PROTOCOL_VERSION,
+            code: status === 500 ? "internal" : "bad_frame",
+            message: status === 500 ? "internal error" : "bad request",
+          },
+          status,
         );
       }
     });

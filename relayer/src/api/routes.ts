@@ -1,4 +1,4 @@
-import { timingSafeEqual } from "node:crypto";
+import { createHash, timingSafeEqual } from "node:crypto";
 import {
   FINAL_TASK_STATUSES,
   type FinalTaskStatus,
@@ -30,6 +30,16 @@ export const taskSubmission = z.strictObject({
 
 const limitOf = (req: Request, fallback = 50, max = 500) =>
   Math.min(max, Math.max(1, Number.parseInt(String(req.query.limit ?? fallback), 10) || fallback));
+
+/**
+ * Whether `given` is the admin token, in time independent of where they differ: both are hashed first, so the
+ * comparison is of two 32-byte digests whatever the lengths or characters (a non-ASCII token is just a wrong one).
+ */
+function sameToken(given: string, expected: string | undefined): boolean {
+  if (!expected) return false;
+  const digest = (token: string) => createHash("sha256").update(token, "utf8").digest();
+  return timingSafeEqual(digest(given), digest(expected));
+}
 
 function addressParam(req: Request, res: Response): Address | undefined {
   const raw = String(req.params.address ?? "");
@@ -75,9 +85,8 @@ export function apiRouter(deps: {
   router.use(express.json({ limit: 64 * 1024 }));
 
   const requireAdmin = (req: Request, res: Response, next: NextFunction) => {
-    const expected = config.api.adminToken;
-    const given = (req.header("authorization") ?? "").replace(/^Bearer /, "");
-    if (!expected || given.length !== expected.length || !timingSafeEqual(Buffer.from(given), Buffer.from(expected))) {
+    const given = /^Bearer (.+)$/.exec(req.header("authorization") ?? "")?.[1];
+    if (!given || !sameToken(given, config.api.adminToken)) {
       sendJson(res, { error: "admin token required (Authorization: Bearer <api.adminToken>)" }, 401);
       return;
     }
@@ -85,7 +94,11 @@ export function apiRouter(deps: {
   };
 
   router.get(routerPath("/api/nodes"), async (req, res) => {
-    const nodes = await store.listNodes({ limit: limitOf(req), offset: Number(req.query.offset ?? 0) || 0 });
+    const offset = req.query.offset === undefined ? 0 : Number(req.query.offset);
+    if (!Number.isSafeInteger(offset) || offset < 0) {
+      return sendJson(res, { error: "offset must be a whole number ≥ 0" }, 400);
+    }
+    const nodes = await store.listNodes({ limit: limitOf(req), offset });
     sendJson(res, {
       nodes: nodes.map((n) => nodeRow(n, registry.get(n.address) !== undefined)),
     } satisfies ReadApi["/api/nodes"]);
