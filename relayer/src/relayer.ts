@@ -316,6 +316,8 @@ export class Relayer {
       "node refresh",
     );
     this.every(rewards.passiveIntervalMs, () => this.passive.tick(), "passive rewards");
+    // Challenges nobody signed (every socket open and every POST /api/auth/challenge writes one) do not pile up.
+    this.every(60_000, () => this.store.deleteExpiredNonces(this.clock.now()), "nonce expiry");
     if (this.bonds) this.every(verification.bond.cacheTtlMs, () => this.refreshBonds(), "bond refresh");
     if (epochs.intervalMs > 0) {
       this.every(epochs.intervalMs, () => this.closeAndSettle(), "epoch close");

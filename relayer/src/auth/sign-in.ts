@@ -79,7 +79,9 @@ export class AuthService {
     } catch {
       throw new AuthError("malformed", `"${signIn.account}" is not an address`);
     }
-    // Verify before consuming the nonce, so a forged signature cannot burn an honest node's challenge.
+    // The nonce is looked up first (one indexed read), so random signatures cost no recovery; it is consumed only
+    // after the signature verifies, so a forged signature cannot burn an honest node's challenge.
+    throwIfNotUsable(await this.store.nonceState(signIn.nonce, now));
     let valid = false;
     try {
       valid = await verifyTypedData({
@@ -91,12 +93,7 @@ export class AuthService {
       valid = false;
     }
     if (!valid) throw new AuthError("bad_signature", `signature does not match account ${account} for this challenge`);
-    const nonce = await this.store.consumeNonce(signIn.nonce, now);
-    if (nonce === "used")
-      throw new AuthError("replayed", "this sign-in challenge was already used (replayed signature)");
-    if (nonce === "unknown")
-      throw new AuthError("replayed", "unknown challenge nonce: ask this relayer for a challenge");
-    if (nonce === "expired") throw new AuthError("expired", "sign-in challenge expired");
+    throwIfNotUsable(await this.store.consumeNonce(signIn.nonce, now));
     let sessionKey: Address;
     try {
       sessionKey = getAddress(signIn.sessionKey);
@@ -122,4 +119,10 @@ export class AuthService {
     }
     return { account: session.account, sessionKey: session.sessionKey };
   }
+}
+
+function throwIfNotUsable(nonce: "ok" | "unknown" | "used" | "expired"): void {
+  if (nonce === "used") throw new AuthError("replayed", "this sign-in challenge was already used (replayed signature)");
+  if (nonce === "unknown") throw new AuthError("replayed", "unknown challenge nonce: ask this relayer for a challenge");
+  if (nonce === "expired") throw new AuthError("expired", "sign-in challenge expired");
 }

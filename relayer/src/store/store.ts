@@ -255,6 +255,22 @@ export class SqlStore implements Store {
     });
   }
 
+  async nonceState(nonce: Hex, now: number): Promise<"ok" | "unknown" | "used" | "expired"> {
+    const row = await this.db
+      .selectFrom("auth_nonces")
+      .select(["expires_at", "used_at"])
+      .where("nonce", "=", nonce)
+      .executeTakeFirst();
+    if (!row) return "unknown";
+    if (row.used_at !== null) return "used";
+    return num(row.expires_at) <= now ? "expired" : "ok";
+  }
+
+  async deleteExpiredNonces(now: number): Promise<number> {
+    const result = await this.db.deleteFrom("auth_nonces").where("expires_at", "<", now).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
   async saveSession(tokenHash: string, account: Address, expiresAt: number, sessionKey: Address): Promise<void> {
     await this.db
       .insertInto("sessions")

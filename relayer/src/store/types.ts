@@ -205,6 +205,10 @@ export interface Store {
   saveNonce(nonce: Hex, expiresAt: number): Promise<void>;
   /** Marks a nonce used; false when it is unknown, expired or already used (a replay). */
   consumeNonce(nonce: Hex, now: number): Promise<"ok" | "unknown" | "used" | "expired">;
+  /** What `consumeNonce` would answer, read only: the cheap check before a signature is recovered. */
+  nonceState(nonce: Hex, now: number): Promise<"ok" | "unknown" | "used" | "expired">;
+  /** Deletes nonces that expired before `now` (a replay of one is refused by its signed expiry); returns how many. */
+  deleteExpiredNonces(now: number): Promise<number>;
   /** A session and the key its commitments and reports are signed with (named in the signed sign-in). */
   saveSession(tokenHash: string, account: Address, expiresAt: number, sessionKey: Address): Promise<void>;
   getSession(tokenHash: string, now: number): Promise<{ account: Address; sessionKey: Address | null } | undefined>;

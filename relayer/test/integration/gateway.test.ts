@@ -80,6 +80,38 @@ describe("node gateway: authentication and hostile frames", () => {
     }
   });
 
+  it("looks the nonce up before recovering a signature: garbage over an unknown nonce reads unknown, not bad signature", async () => {
+    const n = node();
+    await n.open(t.wsUrl);
+    const frame = (await n.signInFrame()) as { signIn: { nonce: string; signature: string } };
+    frame.signIn.nonce = `0x${"ab".repeat(32)}`;
+    frame.signIn.signature = `0x${"11".repeat(65)}`;
+    n.send(frame);
+    const error = await n.next("error");
+    assert.equal(error.code, "auth_failed");
+    assert.match(error.message, /^replayed: unknown challenge nonce/);
+  });
+
+  it("deletes expired challenge nonces, and a sign-in with one is still refused as expired", async () => {
+    const n = node();
+    await n.open(t.wsUrl);
+    const frame = (await n.signInFrame()) as { signIn: { nonce: `0x${string}` } };
+    const now = t.clock.now();
+    assert.equal(await t.relayer.store.nonceState(frame.signIn.nonce, now), "ok");
+    assert.ok((await t.relayer.store.deleteExpiredNonces(now)) >= 0);
+    assert.equal(await t.relayer.store.nonceState(frame.signIn.nonce, now), "ok", "an unexpired nonce is kept");
+    const later = now + 301_000;
+    assert.ok((await t.relayer.store.deleteExpiredNonces(later)) >= 1);
+    assert.equal(await t.relayer.store.nonceState(frame.signIn.nonce, later), "unknown", "the expired row is gone");
+    t.clock.advance(301_000);
+    try {
+      n.send(frame);
+      assert.match((await n.next("error")).message, /^expired: /);
+    } finally {
+      t.clock.advance(-301_000);
+    }
+  });
+
   it("an expired challenge is refused even when the node signs it as issued (time travel)", async () => {
     const n = node();
     await n.open(t.wsUrl);
