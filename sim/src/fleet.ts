@@ -133,6 +133,8 @@ export interface FleetReport {
   inconclusive: number;
   /** Tasks whose claim was rejected (the generator's verdict was wrong). */
   rejected: number;
+  /** Validated tasks revoked later: their generator was proven wrong on another task in the same epoch. */
+  revoked: number;
   /** Submitted jobs with no verdict when the run ended. */
   unfinished: number;
   /** Validated tasks whose claim the true model (no hardware noise) fails at δ. */
@@ -506,9 +508,16 @@ export class Fleet {
    * A generator banned after it revealed is told "inconclusive" whatever became of its claim: then the relayer's
    * public task API says (`resolve`).
    */
-  private classify(taskId: string): "validated" | "inconclusive" | "rejected" | null {
+  private classify(taskId: string): "validated" | "inconclusive" | "rejected" | "revoked" | null {
     const published = this.published.get(taskId);
-    if (published === "validated" || published === "rejected" || published === "inconclusive") return published;
+    if (
+      published === "validated" ||
+      published === "rejected" ||
+      published === "inconclusive" ||
+      published === "revoked"
+    ) {
+      return published;
+    }
     const generator = this.generators.get(taskId);
     const verdict = this.verdicts.get(taskId)?.find((v) => v.node === generator)?.verdict;
     if (!verdict) return null;
@@ -517,9 +526,15 @@ export class Fleet {
     return "inconclusive";
   }
 
-  /** Reads the final status of every task the verdicts leave open (inconclusive or missing) from the task API. */
+  /**
+   * Reads the final status of every task the verdicts leave open (inconclusive or missing) from the task API, and
+   * which validated ones were revoked later (their generator proven wrong on another task: no verdict says so).
+   */
   private async resolve(): Promise<void> {
     const api = new RelayerApi(this.options.relayerUrl);
+    for (const task of await api.tasks({ status: "revoked", limit: 500 })) {
+      if (this.generators.has(task.id)) this.published.set(task.id, "revoked");
+    }
     for (const taskId of this.generators.keys()) {
       const kind = this.classify(taskId);
       if (kind === "validated" || kind === "rejected" || this.published.has(taskId)) continue;
@@ -563,7 +578,7 @@ export class Fleet {
   }
 
   report(): FleetReport {
-    const counts = { validated: 0, inconclusive: 0, rejected: 0 };
+    const counts = { validated: 0, inconclusive: 0, rejected: 0, revoked: 0 };
     let acceptedWrong = 0;
     for (const taskId of this.generators.keys()) {
       const kind = this.classify(taskId);

@@ -24,6 +24,7 @@ export function formatReport(r: FleetReport): string {
     ["validated", String(r.validated)],
     ["inconclusive", String(r.inconclusive)],
     ["rejected (claims proven wrong)", String(r.rejected)],
+    ["revoked (their generator proven wrong later)", String(r.revoked)],
     ["unfinished jobs", String(r.unfinished)],
     ["accepted-wrong results", `${r.acceptedWrong} (${pct(r.acceptedWrongShare)} of validated)`],
     [

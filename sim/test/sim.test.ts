@@ -76,10 +76,13 @@ describe("fleet simulator", () => {
     assert.equal(Object.keys(stats.nodesPerCountry).length, 8, JSON.stringify(stats.nodesPerCountry));
     assert.equal(stats.nodesPerCountry.DE, 2);
     const settled = await Promise.all(
-      (["validated", "inconclusive", "rejected"] as const).map((status) => store.listTasks({ status, limit: 10_000 })),
+      (["validated", "inconclusive", "rejected", "revoked"] as const).map((status) =>
+        store.listTasks({ status, limit: 10_000 }),
+      ),
     );
-    const [validated = [], inconclusive = []] = settled;
+    const [validated = [], inconclusive = [], , revoked = []] = settled;
     assert.equal(report.inconclusive, inconclusive.length, "inconclusive");
+    assert.equal(report.revoked, revoked.length, "revoked");
     assert.equal(report.tasks, settled.flat().length, "tasks settled");
     // Accepted-wrong: validated tasks whose claim (found by the stored output hash) the true model fails at δ.
     const wrongAccepted = validated.filter((t) => {
