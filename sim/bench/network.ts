@@ -12,6 +12,7 @@ import {
   simulatedScores,
 } from "@gitblock/sdk/engines/simulation";
 import type { Address } from "viem";
+import { seededRandom } from "../src/fleet.ts";
 import { judgeOldRule } from "./old-rule.ts";
 import * as rules from "./relayer-rules.ts";
 
@@ -148,18 +149,6 @@ const GIVE_UP_MS = 600_000;
 const STRIKE_WINDOW_MS = 7 * 24 * 3_600_000;
 /** Established nodes: long past the tenure ramp. */
 const ESTABLISHED_TASKS = 1_000;
-
-/** mulberry32. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 function mix(...parts: number[]): number {
   let h = 0x9e3779b9;
