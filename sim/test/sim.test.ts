@@ -117,6 +117,12 @@ describe("fleet simulator", () => {
     assert.ok(json.rejected > 0);
     assert.equal(json.acceptedWrong, 0);
     assert.equal(json.honestWronglyStruck, 0);
-    assert.equal(json.bansByBehaviour.liar, 1, "the liar is banned after three strikes");
+    // Generators and verifiers are drawn at random, so how often the liar is caught varies from run to run: it is
+    // banned exactly when it collected three strikes (wrong verdicts and timeouts) in the run.
+    const liar = (json.perNode as Array<{ behaviour: string; wrong: number; timeouts: number }>).find(
+      (n) => n.behaviour === "liar",
+    );
+    assert.ok(liar && liar.wrong > 0, "the liar was caught");
+    assert.equal(json.bansByBehaviour.liar, liar.wrong + liar.timeouts >= 3 ? 1 : 0, "banned at three strikes");
   });
 });
