@@ -21,6 +21,13 @@ const deployTask = task("deploy", "Deploy GitBlock and write deployments/<networ
     defaultValue: 0,
   })
   .addOption({
+    name: "withdrawalDelay",
+    description:
+      "Seconds before an InferenceCredits withdrawal request can be withdrawn (0: 1 hour locally, 1 day elsewhere)",
+    type: ArgumentType.INT,
+    defaultValue: 0,
+  })
+  .addOption({
     name: "maxEmission",
     description: "Cap per epoch in GBT (node increase + network share)",
     defaultValue: "1000000",

@@ -4,7 +4,15 @@ import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 
 const root = path.resolve(import.meta.dirname, "..");
-const contracts = ["GitBlockToken", "RewardsVault", "GitBlockAirdrop", "TeamVesting", "GitBlockTreasury", "NodeBond"];
+const contracts = [
+  "GitBlockToken",
+  "RewardsVault",
+  "GitBlockAirdrop",
+  "TeamVesting",
+  "GitBlockTreasury",
+  "NodeBond",
+  "InferenceCredits",
+];
 
 const lowerFirst = (name: string) => name.charAt(0).toLowerCase() + name.slice(1);
 

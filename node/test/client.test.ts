@@ -115,6 +115,35 @@ describe("node SDK client against a real relayer", () => {
     assert.deepEqual(calls, ["eth_requestAccounts", "eth_signTypedData_v4"]);
   });
 
+  it("asks the wallet once when its prompt outlasts the relayer's wait for a sign-in", async () => {
+    // The relayer closes a socket that has not signed in within authTimeoutMs; a person takes longer to approve.
+    t = await startTestRelayer({ gateway: { authTimeoutMs: 300 } });
+    const account = privateKeyToAccount(generatePrivateKey());
+    let signatures = 0;
+    let client: NodeClient | undefined;
+    const slowWallet: Signer = {
+      address: account.address,
+      signTypedData: async (data) => {
+        signatures++;
+        // The first approval comes only after the relayer gave up on the socket that asked for it.
+        if (signatures === 1 && client) await waitFor(client, "disconnected");
+        return account.signTypedData(data);
+      },
+    };
+    client = new NodeClient({
+      relayer: t.url,
+      signer: slowWallet,
+      engine: new SimulationEngine({ models: [MODEL] }),
+      reconnect: { initialMs: 50, maxMs: 200 },
+    });
+    clients = [client];
+    const authenticated = waitFor(client, "authenticated");
+    await client.start();
+    const [auth] = await authenticated;
+    assert.equal(auth.account, account.address);
+    assert.equal(signatures, 1, "the late signature answered the next socket's challenge");
+  });
+
   it("a refused signature fails start() instead of retrying forever", async () => {
     t = await startTestRelayer();
     const account = privateKeyToAccount(generatePrivateKey());

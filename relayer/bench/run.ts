@@ -1,4 +1,4 @@
-// `npm run bench:relayer [-- tree|ingest|sockets ...]`: prints figures, asserts nothing.
+// `npm run bench:relayer [-- tree|ingest|latency|flood|signin|sockets ...]`: prints figures, asserts nothing.
 import { type ChildProcess, fork } from "node:child_process";
 import path from "node:path";
 import type { NodeState } from "@gitblock/sdk";
@@ -20,6 +20,9 @@ const sizes = quick
       sockets: 200,
       heartbeatMs: 500,
       signIns: 20,
+      floodTasks: 60,
+      floodRuns: 1,
+      flood: { unauthenticatedSockets: 200, halfOpenConnections: 100, signInConcurrency: 4 },
     }
   : {
       trees: [1_000, 100_000, 1_000_000],
@@ -30,7 +33,13 @@ const sizes = quick
       sockets: Number(process.env.BENCH_SOCKETS ?? 10_000),
       heartbeatMs: 5_000,
       signIns: 200,
+      floodTasks: 1_500,
+      floodRuns: Number(process.env.BENCH_RUNS ?? 3),
+      // The outside test's flood: thousands of idle sockets, half-open connections and sign-ins that never verify.
+      flood: { unauthenticatedSockets: 4_000, halfOpenConnections: 4_000, signInConcurrency: 32 },
     };
+/** The hostile host's address: another loopback address than the honest nodes' 127.0.0.1. */
+const FLOOD = { sourceIp: "127.0.0.2", ...sizes.flood };
 const want = (name: string) => sections.length === 0 || sections.includes(name);
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -95,16 +104,33 @@ async function startRelayer(overrides: Record<string, unknown> = {}, store: Stor
       sweepIntervalMs: 500,
     },
     gateway: { messagesPerSecond: 100_000, burst: 100_000, heartbeatTimeoutMs: 120_000, authTimeoutMs: 120_000 },
+    // The simulated fleet is up to 10,000 nodes on one address, signing in at once: far over the per-address
+    // defaults, which are for one host's share (the flood figures run with the defaults: `admission: {}`).
+    admission: {
+      maxConnectionsPerIp: 100_000,
+      maxUnauthenticatedPerIp: 100_000,
+      signInsPerSecond: 100_000,
+      signInBurst: 100_000,
+    },
     ...overrides,
   });
-  return { relayer: t.relayer, wsUrl: t.wsUrl, stop: t.stop };
+  return { relayer: t.relayer, url: t.url, wsUrl: t.wsUrl, stop: t.stop };
 }
 
-function simulate(job: Record<string, unknown>): {
+/** Simulated honest nodes in their own process (sim-nodes.ts), started on `job`. */
+const simulate = (job: Record<string, unknown>) => forkWorker("sim-nodes.ts", job);
+
+/** The hostile host (flood.ts) in its own process, from its own loopback address. */
+const startFlood = (job: Record<string, unknown>) => forkWorker("flood.ts", { type: "start", ...job });
+
+function forkWorker(
+  script: string,
+  job: Record<string, unknown>,
+): {
   child: ChildProcess;
   next: (type: string) => Promise<Record<string, number>>;
 } {
-  const child = fork(path.join(import.meta.dirname, "sim-nodes.ts"), {
+  const child = fork(path.join(import.meta.dirname, script), {
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   const inbox: Array<Record<string, number> & { type: string }> = [];
@@ -134,10 +160,19 @@ interface IngestRun {
   settleSeconds: number;
   p50: number;
   p99: number;
+  /** What the hostile host tried and was refused (flood runs only). */
+  flood?: Record<string, number>;
 }
 
-async function ingestOnce(capacity: number, tasks: number, nodes: number, store: StoreKind): Promise<IngestRun> {
-  const { relayer, wsUrl, stop } = await startRelayer({}, store);
+async function ingestOnce(
+  capacity: number,
+  tasks: number,
+  nodes: number,
+  store: StoreKind,
+  options: { flood?: boolean; relayerConfig?: Record<string, unknown> } = {},
+): Promise<IngestRun> {
+  const { relayer, url, wsUrl, stop } = await startRelayer(options.relayerConfig, store);
+  let flood: ReturnType<typeof startFlood> | null = null;
   const processes = Math.min(SIM_PROCESSES, nodes);
   const sims = Array.from({ length: processes }, (_, i) =>
     simulate({
@@ -149,6 +184,10 @@ async function ingestOnce(capacity: number, tasks: number, nodes: number, store:
   );
   try {
     await Promise.all(sims.map((sim) => sim.next("ready")));
+    if (options.flood) {
+      flood = startFlood({ httpUrl: url, wsUrl, ...FLOOD });
+      await flood.next("started");
+    }
     const specs = Array.from({ length: tasks }, (_, i) => ({
       model: "bench",
       input: `prompt ${i % 1000}`,
@@ -189,14 +228,21 @@ async function ingestOnce(capacity: number, tasks: number, nodes: number, store:
         return sim.next("report");
       }),
     );
+    let floodCounts: Record<string, number> | undefined;
+    if (flood) {
+      flood.child.send({ type: "stop" });
+      floodCounts = await flood.next("report");
+    }
     // Medians of the processes' percentiles (each saw a share of the fleet under the same load).
     return {
       seconds,
       settleSeconds,
       p50: median(reports.map((r) => r.p50 ?? Number.NaN)),
       p99: Math.max(...reports.map((r) => r.p99 ?? Number.NaN)),
+      ...(floodCounts ? { flood: floodCounts } : {}),
     };
   } finally {
+    flood?.child.kill();
     for (const sim of sims) sim.child.kill();
     await stop();
   }
@@ -306,6 +352,42 @@ async function socketBench() {
   }
 }
 
+/**
+ * Honest latency beside one hostile host: the light load (30 nodes, one task at a time each), alone and while the
+ * host floods sign-ins, unauthenticated sockets and half-open connections, in turns within each round on fresh
+ * relayers with the default admission limits (only the frame budget is raised, as in every figure here, since the
+ * simulated nodes share one process). Target: p99 under flood ≤ 2× without.
+ */
+async function floodBench() {
+  process.stdout.write(
+    `\nResult → ack latency beside a flood from one host (30 honest nodes from 127.0.0.1, one task at a time each; flood from ${FLOOD.sourceIp}: ${FLOOD.unauthenticatedSockets.toLocaleString("en")} unauthenticated sockets, ${FLOOD.halfOpenConnections.toLocaleString("en")} half-open connections, ${FLOOD.signInConcurrency} sign-in loops with signatures that never verify; SQLite)\n`,
+  );
+  const relayerConfig = {
+    gateway: { messagesPerSecond: 100_000, burst: 100_000, heartbeatTimeoutMs: 120_000 },
+    admission: {},
+  };
+  const calm: IngestRun[] = [];
+  const flooded: IngestRun[] = [];
+  for (let i = 0; i < sizes.floodRuns; i++) {
+    calm.push(await ingestOnce(1, sizes.floodTasks, 30, "sqlite", { relayerConfig }));
+    flooded.push(await ingestOnce(1, sizes.floodTasks, 30, "sqlite", { relayerConfig, flood: true }));
+  }
+  const figure = (runs: IngestRun[]) =>
+    `p50 ${median(runs.map((r) => r.p50)).toFixed(1)} ms, p99 ${median(runs.map((r) => r.p99)).toFixed(1)} ms`;
+  const spread = (runs: IngestRun[]) =>
+    runs.length > 1 ? ` (p99 runs ${runs.map((r) => r.p99.toFixed(1)).join(", ")})` : "";
+  line("without flood, median", `${figure(calm)}${spread(calm)}`);
+  line("under flood, median", `${figure(flooded)}${spread(flooded)}`);
+  const ratio = median(flooded.map((r) => r.p99)) / median(calm.map((r) => r.p99));
+  line("p99 under flood / without", `${ratio.toFixed(2)}× (target ≤ 2×: ${ratio <= 2 ? "met" : "missed"})`);
+  const counts = flooded.at(-1)?.flood ?? {};
+  const n = (key: string) => (counts[key] ?? 0).toLocaleString("en");
+  line(
+    "flood, last run",
+    `${n("signInAttempts")} sign-ins tried, ${n("signInRefused")} refused; ${n("socketsOpened")} sockets opened, ${n("socketsRefused")} refused; ${n("halfOpenRefused")} half-open connections closed`,
+  );
+}
+
 async function signInBench() {
   process.stdout.write("\nEIP-712 sign-in verification (relayer side)\n");
   const { AuthService } = await import("../src/auth/sign-in.ts");
@@ -371,6 +453,7 @@ if (want("latency")) {
     "Work frame → ack latency at moderate load (300 nodes, one task at a time each; SQLite)",
   );
 }
+if (want("flood")) await floodBench();
 if (want("signin")) await signInBench();
 if (want("sockets")) await socketBench();
 process.exit(0);

@@ -35,6 +35,11 @@ export class NotFoundError extends RelayerError {
   override name = "NotFoundError";
 }
 
+/** A submitted task the network as it stands could never judge (scheduler/judgeable.ts): refused, not queued. */
+export class TaskRefusedError extends RelayerError {
+  override name = "TaskRefusedError";
+}
+
 /** NodeBond's chain did not answer (RPC down, refused or timed out): retry later. Bond reads keep their last values. */
 export class ChainUnavailableError extends RelayerError {
   override name = "ChainUnavailableError";

@@ -24,9 +24,42 @@ export function createMetrics() {
       labelNames: ["reason"],
       registers: [registry],
     }),
+    httpConnections: new Gauge({
+      name: "gitblock_http_connections",
+      help: "Open TCP connections to the server (API, HTTP polling and WebSockets)",
+      registers: [registry],
+    }),
+    unauthenticatedSockets: new Gauge({
+      name: "gitblock_unauthenticated_node_sockets",
+      help: "Open node WebSockets not yet signed in",
+      registers: [registry],
+    }),
+    admissionRefusals: new Counter({
+      name: "gitblock_admission_refusals_total",
+      help: "Connections, sockets, sign-ins and channels refused by the admission limit they hit",
+      labelNames: ["reason"],
+      registers: [registry],
+    }),
+    sendBufferOverflows: new Counter({
+      name: "gitblock_send_buffer_overflows_total",
+      help: "Node channels closed because the node left more than admission.maxSendBufferBytes unread",
+      labelNames: ["channel"],
+      registers: [registry],
+    }),
     tasksDispatched: new Counter({
       name: "gitblock_tasks_dispatched_total",
       help: "Tasks sent to nodes",
+      registers: [registry],
+    }),
+    queuedTasks: new Gauge({
+      name: "gitblock_queued_tasks",
+      help: "Queued tasks per model lane, counted when /metrics is scraped",
+      labelNames: ["model"],
+      registers: [registry],
+    }),
+    tasksExpired: new Counter({
+      name: "gitblock_tasks_expired_total",
+      help: "Queued tasks no ready node could take within verification.queueTimeoutMs",
       registers: [registry],
     }),
     resultsStored: new Counter({
@@ -54,6 +87,33 @@ export function createMetrics() {
     latestEpoch: new Gauge({
       name: "gitblock_latest_closed_epoch",
       help: "Newest closed epoch",
+      registers: [registry],
+    }),
+    stuckEpoch: new Gauge({
+      name: "gitblock_settlement_stuck_epoch",
+      help: "Epoch whose proposal the vault refuses (its dry run reverts); later epochs wait behind it. 0: none",
+      registers: [registry],
+    }),
+    proposalRefusals: new Counter({
+      name: "gitblock_settlement_proposal_refusals_total",
+      help: "Epoch proposals the vault refused in their dry run, by the vault's error name",
+      labelNames: ["reason"],
+      registers: [registry],
+    }),
+    dashboardSubscribers: new Gauge({
+      name: "gitblock_dashboard_subscribers",
+      help: "Open dashboard channel subscriptions",
+      registers: [registry],
+    }),
+    dashboardRefused: new Counter({
+      name: "gitblock_dashboard_refused_total",
+      help: "Dashboard subscriptions refused (429) by the cap they hit",
+      labelNames: ["limit"],
+      registers: [registry],
+    }),
+    dashboardDropped: new Counter({
+      name: "gitblock_dashboard_dropped_total",
+      help: "Dashboard subscribers dropped for not reading their pushes",
       registers: [registry],
     }),
   };

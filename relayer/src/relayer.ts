@@ -4,17 +4,20 @@ import { API_BASE, PROTOCOL_VERSION, SERVICE_ROUTES } from "@gitblock/sdk";
 import express, { type NextFunction, type Request, type Response } from "express";
 import helmet from "helmet";
 import { keccak256, type LocalAccount, stringToHex } from "viem";
+import { ClaimedWeiCache } from "./api/claimed-wei-cache.ts";
 import { DashboardChannel } from "./api/dashboard.ts";
 import { sendJson } from "./api/json.ts";
-import { nodeProfile } from "./api/profile.ts";
+import { claimedOnChain, nodeProfile } from "./api/profile.ts";
 import { apiRouter } from "./api/routes.ts";
 import { AuthService } from "./auth/sign-in.ts";
 import { BondBook } from "./bonds/bond-book.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import type { RelayerConfig } from "./config/schema.ts";
 import { RelayerEvents } from "./events.ts";
+import { Admission, httpServerOptions } from "./gateway/admission.ts";
 import { httpPollingRouter } from "./gateway/http-polling.ts";
 import { NodeProtocol } from "./gateway/node-protocol.ts";
+import { WalletLimits } from "./gateway/wallet-limits.ts";
 import { WorkIngest } from "./gateway/work-ingest.ts";
 import { WsGateway } from "./gateway/ws-gateway.ts";
 import { PassiveRewards } from "./ledger/passive.ts";
@@ -77,6 +80,10 @@ export class Relayer {
   readonly taskJudge: TaskJudge;
   readonly protocol: NodeProtocol;
   readonly gateway: WsGateway;
+  /** Per client address: connections, unauthenticated sockets, sign-in budget. */
+  readonly admission: Admission;
+  /** Per wallet: one frame budget for all its channels, and how many channels it may hold. */
+  readonly walletLimits: WalletLimits;
   readonly passive: PassiveRewards;
   readonly settler: EpochSettler;
   readonly dashboard: DashboardChannel;
@@ -148,11 +155,26 @@ export class Relayer {
       ingest: this.ingest,
       deltaOf: (model) => agreementRule(config.verification, model).delta,
     });
+    this.admission = new Admission({
+      config: config.admission,
+      clock: this.clock,
+      metrics: this.metrics,
+      log: this.log,
+    });
+    this.walletLimits = new WalletLimits({
+      clock: this.clock,
+      messagesPerSecond: config.gateway.messagesPerSecond,
+      burst: config.gateway.burst,
+      maxChannels: config.admission.maxChannelsPerWallet,
+    });
     this.gateway = new WsGateway({
       auth: this.auth,
       protocol: this.protocol,
       clock: this.clock,
       config: config.gateway,
+      admissionConfig: config.admission,
+      admission: this.admission,
+      walletLimits: this.walletLimits,
       metrics: this.metrics,
       log: this.log,
     });
@@ -164,17 +186,21 @@ export class Relayer {
       heartbeatTimeoutMs: config.gateway.heartbeatTimeoutMs,
     });
     this.settler = new EpochSettler({ ...common, chain: this.chain, confirmations: config.chain?.confirmations ?? 1 });
+    const claimed = new ClaimedWeiCache({
+      read: claimedOnChain(this.chain),
+      clock: this.clock,
+      ttlMs: config.dashboard.claimedTtlMs,
+      maxEntries: config.dashboard.maxSubscribers,
+    });
     this.dashboard = new DashboardChannel({
       events: this.events,
+      config: config.dashboard,
+      trustProxy: config.admission.trustProxy,
+      metrics: this.metrics,
       log: this.log,
       profile: (address) =>
         nodeProfile(
-          {
-            store: this.store,
-            registry: this.registry,
-            clock: this.clock,
-            chain: this.chain,
-          },
+          { store: this.store, registry: this.registry, clock: this.clock, claimedWei: claimed.claimedWei },
           address,
         ),
     });
@@ -198,10 +224,18 @@ export class Relayer {
     app.use(helmet());
     app.get(SERVICE_ROUTES.health, async (_req, res) => {
       const epoch = await this.store.openEpoch(this.clock.now());
-      sendJson(res, { ok: true, store: this.store.kind, openEpoch: epoch.epoch, connectedNodes: this.registry.size });
+      sendJson(res, {
+        ok: true,
+        store: this.store.kind,
+        openEpoch: epoch.epoch,
+        connectedNodes: this.registry.size,
+        // The epoch whose proposal the vault refuses, and why (null: settlement is not stuck).
+        stuckProposal: this.settler.stuck,
+      });
     });
     app.get(SERVICE_ROUTES.metrics, async (_req, res) => {
       this.metrics.connectedNodes.set(this.registry.size);
+      await this.scheduler.measureQueue();
       res.type(this.metrics.registry.contentType).send(await this.metrics.registry.metrics());
     });
     const polling = httpPollingRouter({
@@ -209,6 +243,9 @@ export class Relayer {
       protocol: this.protocol,
       clock: this.clock,
       config: this.config.gateway,
+      admissionConfig: this.config.admission,
+      admission: this.admission,
+      walletLimits: this.walletLimits,
       metrics: this.metrics,
     });
     this.pollingSweep = polling.sweep;
@@ -257,7 +294,8 @@ export class Relayer {
       }
     });
 
-    const server = createServer(app);
+    const server = createServer(httpServerOptions(this.config.admission), app);
+    this.admission.watch(server);
     server.on("upgrade", (request, socket, head) => {
       if (this.gateway.handleUpgrade(request, socket, head)) return;
       if (this.dashboard.handleUpgrade(request, socket, head)) return;
@@ -303,6 +341,8 @@ export class Relayer {
       () => {
         this.gateway.sweep();
         this.pollingSweep();
+        this.admission.sweep();
+        this.walletLimits.sweep();
       },
       "connection sweep",
     );
@@ -335,7 +375,10 @@ export class Relayer {
   async closeAndSettle(): Promise<void> {
     if ((await this.store.stats(this.clock.now())).nodes === 0) return; // nothing to settle yet
     await this.settler.close();
-    if (this.config.epochs.autoPropose) await this.settler.advance();
+    // The close is done: a proposal that fails now is settlement's failure, logged as such, not the close's.
+    if (this.config.epochs.autoPropose) {
+      await this.settler.advance().catch((error: unknown) => this.log.error({ err: error }, "settlement failed"));
+    }
   }
 
   /**

@@ -2,7 +2,8 @@
 // two anchors measured on the same in-process EVM: Uniswap's MerkleDistributor and Morpho's Universal Rewards
 // Distributor (benchmark replicas of their claim paths, in bench/contracts). Prints a table and writes
 // bench/results/gas.json. Figures are the `gasUsed` of each transaction receipt: the 21,000 base and the calldata
-// included, as a wallet pays them.
+// included, as a wallet pays them. InferenceCredits' deposits (plain, repeat, with a permit) and its per-epoch
+// settlement of 50 accounts are measured on the same deployment.
 //
 //   npm run bench:gas            # print the table, write bench/results/gas.json
 //   npm run bench:gas -- --check # same, and exit with status 1 if a target is missed
@@ -13,7 +14,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { deployProtocol } from "@gitblock/deploy";
-import { type NodeState, nodeStateLeaf } from "@gitblock/sdk";
+import { gbtPermitTypedData, type NodeState, nodeStateLeaf, permitSignatureParts } from "@gitblock/sdk";
 import hre from "hardhat";
 import {
   type Abi,
@@ -305,6 +306,74 @@ await setup(morpho, "setRoot", [morphoTree2.root]);
 const morphoRepeat = await morphoClaim(morphoAmounts[1], morphoTree2.proofs[0] as Hex[], "Morpho repeat claim");
 check((await benchBalance(morphoAccount)) === morphoAmounts[1], "Morpho recipient was paid in full");
 
+// --- InferenceCredits ---
+
+// Users deposit prepaid credit; the relayer settles one epoch of their cumulative spending in one transaction.
+const CREDITS_BATCH = 50;
+const credits = await viem.getContractAt("InferenceCredits", addresses.inferenceCredits);
+const DEPOSIT = parseEther("250");
+/** A fresh user, impersonated and funded with ETH for gas and GBT from the treasury (the admin account here). */
+async function creditsUser(label: string) {
+  const address = freshAddress(`credits/${label}`);
+  await connection.networkHelpers.impersonateAccount(address);
+  await connection.networkHelpers.setBalance(address, parseEther("1"));
+  await token.write.transfer([address, 2n * DEPOSIT], { account: admin.account });
+  return viem.getWalletClient(address);
+}
+// The settlement's users deposit first, so the measured deposits are a user's first into a contract that already
+// holds GBT (not the contract's very first, which also creates its token balance).
+const spenders: Address[] = [];
+for (let i = 0; i < CREDITS_BATCH; i++) {
+  const user = await creditsUser(`spender/${i}`);
+  await token.write.approve([credits.address, DEPOSIT], { account: user.account });
+  await credits.write.deposit([DEPOSIT], { account: user.account });
+  spenders.push(user.account.address);
+}
+const depositor = await creditsUser("depositor");
+await token.write.approve([credits.address, 2n * DEPOSIT], { account: depositor.account });
+const creditsDeposit = await measure(
+  credits.write.deposit([DEPOSIT], { account: depositor.account }),
+  "credits deposit (first)",
+);
+const creditsDepositRepeat = await measure(
+  credits.write.deposit([DEPOSIT], { account: depositor.account }),
+  "credits deposit (repeat)",
+);
+// A permit signed by a user of the bench's own wallets (impersonated accounts cannot sign).
+const permitter = wallet(6);
+await token.write.transfer([permitter.account.address, DEPOSIT], { account: admin.account });
+const deadline = now + 365n * 86_400n;
+const permit = permitSignatureParts(
+  await permitter.signTypedData(
+    gbtPermitTypedData({
+      chainId: await publicClient.getChainId(),
+      token: token.address,
+      owner: permitter.account.address,
+      spender: credits.address,
+      value: DEPOSIT,
+      nonce: 0n,
+      deadline,
+    }),
+  ),
+);
+const creditsDepositWithPermit = await measure(
+  credits.write.depositWithPermit([DEPOSIT, deadline, permit.v, permit.r, permit.s], {
+    account: permitter.account,
+  }),
+  "credits depositWithPermit",
+);
+const spentBy = (epoch: bigint) => spenders.map((_, i) => epoch * parseEther("1.234567") + BigInt(i) * 1_000_003n);
+const creditsSettle = await measure(
+  credits.write.settle([1n, spenders, spentBy(1n)], { account: relayer.account }),
+  `credits settle(${CREDITS_BATCH})`,
+);
+const creditsSettleRepeat = await measure(
+  credits.write.settle([2n, spenders, spentBy(2n)], { account: relayer.account }),
+  `credits settle(${CREDITS_BATCH}) repeat`,
+);
+const spentTotal = spentBy(2n).reduce((sum, x) => sum + x, 0n);
+check((await credits.read.totalSpent()) === spentTotal, "credits: totalSpent is the batch's cumulative spending");
+
 // --- report ---
 
 type Basis = "fresh" | "repeat" | "none";
@@ -355,6 +424,46 @@ const rows: Row[] = [
   },
   ...batchRows("fresh", freshBatches),
   ...batchRows("repeat", repeatBatches),
+  {
+    key: "creditsDeposit",
+    label: "credits deposit (first)",
+    measured: creditsDeposit,
+    accounts: 1,
+    target: null,
+    basis: "none",
+  },
+  {
+    key: "creditsDepositRepeat",
+    label: "credits deposit (repeat)",
+    measured: creditsDepositRepeat,
+    accounts: 1,
+    target: null,
+    basis: "none",
+  },
+  {
+    key: "creditsDepositWithPermit",
+    label: "credits deposit with permit",
+    measured: creditsDepositWithPermit,
+    accounts: 1,
+    target: null,
+    basis: "none",
+  },
+  {
+    key: "creditsSettle",
+    label: `credits settle / account @${CREDITS_BATCH}`,
+    measured: creditsSettle,
+    accounts: CREDITS_BATCH,
+    target: null,
+    basis: "none",
+  },
+  {
+    key: "creditsSettleRepeat",
+    label: `credits settle / account @${CREDITS_BATCH} repeat`,
+    measured: creditsSettleRepeat,
+    accounts: CREDITS_BATCH,
+    target: null,
+    basis: "none",
+  },
   {
     key: "recordReputation",
     label: "record reputation",
@@ -452,7 +561,8 @@ printTable(
 console.log(
   "\nvs = our gas / anchor gas measured in this run. Fresh rows: each anchor's first claim to a fresh account;" +
     "\nrepeat rows: Uniswap's second claim in the same bitmap word, Morpho's repeat claim." +
-    "\nBatch rows: claimMany gasUsed / accounts. Propose includes finalization (challenge window 0)." +
+    "\nBatch rows: claimMany gasUsed / accounts; credits settle rows: settle gasUsed / accounts (repeat: the same" +
+    "\naccounts' next epoch). Propose includes finalization (challenge window 0)." +
     "\ncalldata = standard calldata gas included in `gas`; (floor) = gasUsed is the EIP-7623 calldata floor.\n",
 );
 
@@ -493,7 +603,8 @@ await writeFile(
   `${JSON.stringify(
     {
       description:
-        "RewardsVault gas at proof depth 20, from `npm run bench:gas` (scripts/bench/gas.ts). gas = receipt gasUsed " +
+        "RewardsVault gas at proof depth 20 and InferenceCredits deposits and settlement, from `npm run bench:gas` " +
+        "(scripts/bench/gas.ts). gas = receipt gasUsed " +
         "(21,000 base and calldata included); batch rows are per account (totalGas / accounts). calldataGas = the " +
         "standard calldata gas included in gas; floorGas = the EIP-7623 calldata floor (gas can never be lower). vsUniswap/vsMorpho = ours / anchor measured in the same run (fresh " +
         "rows: first claim; repeat rows: Uniswap second claim in the same bitmap word, Morpho repeat claim). The " +

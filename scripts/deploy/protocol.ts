@@ -21,6 +21,9 @@ export interface ProtocolParameters {
   /** Seconds a node's unbond waits before it can be withdrawn; must exceed `challengeWindow`. Default:
    * `defaultUnbondingDelay(challengeWindow)`. */
   unbondingDelay?: bigint;
+  /** Seconds an InferenceCredits withdrawal request waits; longer than the relayer's epoch, so its last debits settle
+   * first. Default: `MIN_WITHDRAWAL_DELAY`. */
+  withdrawalDelay?: bigint;
   maxEmissionPerEpoch: bigint;
   team: { beneficiary: Address; start: bigint; duration: bigint; cliff: bigint };
   airdrop: { root: Hex; deadline: bigint };
@@ -33,6 +36,7 @@ export interface ProtocolAddresses {
   teamVesting: Address;
   treasury: Address;
   nodeBond: Address;
+  inferenceCredits: Address;
 }
 
 export interface DeployedProtocol {
@@ -55,6 +59,11 @@ export type DeployProgress = (step: string) => void;
 export function defaultUnbondingDelay(challengeWindow: bigint): bigint {
   return challengeWindow === 0n ? 1n : 2n * challengeWindow;
 }
+
+/** InferenceCredits' `MIN_WITHDRAWAL_DELAY` and `MAX_WITHDRAWAL_DELAY`, so that a bad delay fails before anything is
+ * deployed. */
+export const MIN_WITHDRAWAL_DELAY = 3_600n;
+export const MAX_WITHDRAWAL_DELAY = 30n * 86_400n;
 
 export async function deployProtocol(
   publicClient: PublicClient,
@@ -114,8 +123,20 @@ export async function deployProtocol(
     params.unbondingDelay ?? defaultUnbondingDelay(params.challengeWindow),
   ]);
 
+  // Spent credit goes 75% to the vault (the node rewards pool is its balance) and 25% to the treasury, which also
+  // administers it.
+  const inferenceCredits = await deploy("InferenceCredits", [
+    token,
+    rewardsVault,
+    treasury,
+    params.relayers,
+    params.guardians,
+    treasury,
+    params.withdrawalDelay ?? MIN_WITHDRAWAL_DELAY,
+  ]);
+
   return {
-    addresses: { token, rewardsVault, airdrop, teamVesting, treasury, nodeBond },
+    addresses: { token, rewardsVault, airdrop, teamVesting, treasury, nodeBond, inferenceCredits },
     deployBlock: deployBlock ?? 0n,
   };
 }

@@ -7,12 +7,14 @@ import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import type { HardhatRuntimeEnvironment } from "hardhat/types/hre";
 import { type Address, getAddress, parseEther } from "viem";
 import { developmentAccount } from "./development-accounts.ts";
-import { defaultUnbondingDelay, deployProtocol } from "./protocol.ts";
+import { defaultUnbondingDelay, deployProtocol, MAX_WITHDRAWAL_DELAY, MIN_WITHDRAWAL_DELAY } from "./protocol.ts";
 
 export interface DeployTaskArguments {
   challengeWindow: number;
   /** Seconds before an unbond can be withdrawn (0 or absent: 2× the challenge window, at least 7 days on real chains). */
   unbondingDelay?: number;
+  /** Seconds before an InferenceCredits withdrawal can be made (0 or absent: 1 hour locally, 1 day on real chains). */
+  withdrawalDelay?: number;
   maxEmission: string;
   treasury: string;
   timelockDelay: number;
@@ -33,6 +35,9 @@ const DAY = 86_400n;
 const REAL_CHAIN_MIN_UNBONDING_DELAY = 7n * DAY;
 /** NodeBond's `MAX_UNBONDING_DELAY`: checked here so that a bad delay fails before anything is deployed. */
 const MAX_UNBONDING_DELAY = 365n * DAY;
+/** Default InferenceCredits withdrawal delay on a real chain: 24 of the relayer's default hourly epochs, so the debits
+ * made before a request are settled long before it matures, even when a settlement is late. */
+const REAL_CHAIN_WITHDRAWAL_DELAY = DAY;
 const larger = (a: bigint, b: bigint) => (a > b ? a : b);
 /** Hardhat's well-known development accounts: public keys, never acceptable on a real chain. */
 const developmentAccounts = Array.from({ length: 20 }, (_, addressIndex) => developmentAccount(addressIndex));
@@ -124,6 +129,16 @@ export async function deploy(args: DeployTaskArguments, connection: Connection):
   if (unbondingDelay > MAX_UNBONDING_DELAY) {
     throw new DeployConfigError(`--unbonding-delay (${unbondingDelay} s) is longer than NodeBond's limit of 365 days`);
   }
+  const withdrawalDelay = args.withdrawalDelay
+    ? BigInt(args.withdrawalDelay)
+    : local
+      ? MIN_WITHDRAWAL_DELAY
+      : REAL_CHAIN_WITHDRAWAL_DELAY;
+  if (withdrawalDelay < MIN_WITHDRAWAL_DELAY || withdrawalDelay > MAX_WITHDRAWAL_DELAY) {
+    throw new DeployConfigError(
+      `--withdrawal-delay (${withdrawalDelay} s) must be from ${MIN_WITHDRAWAL_DELAY} s (1 hour) to ${MAX_WITHDRAWAL_DELAY} s (30 days), InferenceCredits' limits`,
+    );
+  }
   const maxEmissionPerEpoch = parseEther(args.maxEmission);
   const airdropDeadline = now + BigInt(args.airdropDays) * DAY;
 
@@ -139,6 +154,7 @@ export async function deploy(args: DeployTaskArguments, connection: Connection):
       guardians,
       challengeWindow,
       unbondingDelay,
+      withdrawalDelay,
       maxEmissionPerEpoch,
       team: {
         beneficiary: teamBeneficiary,
@@ -154,6 +170,7 @@ export async function deploy(args: DeployTaskArguments, connection: Connection):
   const parameters = {
     challengeWindow: Number(challengeWindow),
     unbondingDelay: Number(unbondingDelay),
+    withdrawalDelay: Number(withdrawalDelay),
     maxEmissionPerEpoch: maxEmissionPerEpoch.toString(),
     airdropRoot: airdropTree.root as `0x${string}`,
     airdropDeadline: Number(airdropDeadline),
@@ -175,6 +192,6 @@ export async function deploy(args: DeployTaskArguments, connection: Connection):
   await writeFile(file, `${JSON.stringify(deployment, null, 2)}\n`);
   await writeFile(path.join(outDir, `${networkName}.airdrop.json`), `${JSON.stringify(airdropTree.dump(), null, 2)}\n`);
   console.log(`Wrote ${path.relative(process.cwd(), file)}`);
-  for (const [name, address] of Object.entries(addresses)) console.log(`  ${name.padEnd(13)} ${address}`);
+  for (const [name, address] of Object.entries(addresses)) console.log(`  ${name.padEnd(16)} ${address}`);
   return deployment;
 }

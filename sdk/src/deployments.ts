@@ -17,10 +17,12 @@ export interface Deployment {
     teamVesting: Address;
     treasury: Address;
     nodeBond: Address;
+    inferenceCredits: Address;
   };
   parameters: {
     challengeWindow: number;
     unbondingDelay: number;
+    withdrawalDelay: number;
     maxEmissionPerEpoch: string;
     airdropRoot: `0x${string}`;
     airdropDeadline: number;

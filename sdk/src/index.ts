@@ -4,5 +4,6 @@ export * from "./abi.ts";
 export * from "./api/index.ts";
 export * from "./engines/engine.ts";
 export * from "./leaf.ts";
+export * from "./permit.ts";
 export * from "./protocol/index.ts";
 export * from "./verification/index.ts";

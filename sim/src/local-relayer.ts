@@ -69,6 +69,14 @@ export async function startLocalRelayer(options: LocalRelayerOptions = {}): Prom
     },
     rewards: { passiveIntervalMs: 3_600_000 },
     epochs: { intervalMs: 0, autoPropose: false },
+    // The whole fleet is one host (127.0.0.1) and signs in at once: per-address limits sized for one host's share
+    // of a network would turn most of a large fleet away.
+    admission: {
+      maxConnectionsPerIp: 100_000,
+      maxUnauthenticatedPerIp: 100_000,
+      signInsPerSecond: 100_000,
+      signInBurst: 100_000,
+    },
   });
   const challengeInput = options.challengeInput;
   const relayer = await Relayer.create({

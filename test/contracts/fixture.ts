@@ -48,6 +48,7 @@ export async function deployFixture(overrides: Partial<ProtocolParameters> = {})
   const vault = await viem.getContractAt("RewardsVault", addresses.rewardsVault);
   const airdrop = await viem.getContractAt("GitBlockAirdrop", addresses.airdrop);
   const teamVesting = await viem.getContractAt("TeamVesting", addresses.teamVesting);
+  const credits = await viem.getContractAt("InferenceCredits", addresses.inferenceCredits);
   return {
     connection,
     viem,
@@ -60,6 +61,7 @@ export async function deployFixture(overrides: Partial<ProtocolParameters> = {})
     vault,
     airdrop,
     teamVesting,
+    credits,
     wallets,
   };
 }

@@ -1,4 +1,6 @@
-// Shared scenario steps for the vault tests: proposing and settling epochs, reading timestamps, impersonation.
+// Shared scenario steps for the contract tests: proposing and settling epochs, reading timestamps, impersonation,
+// signing permits.
+import { gbtPermitTypedData, permitSignatureParts } from "@gitblock/sdk";
 import { type Address, type Hex, keccak256, stringToHex, zeroHash } from "viem";
 import type { deployFixture } from "./fixture.ts";
 import type { NodeStateTree } from "./tree.ts";
@@ -61,4 +63,18 @@ export async function impersonate(f: Fixture, address: Address) {
   await f.networkHelpers.impersonateAccount(address);
   await f.networkHelpers.setBalance(address, 10n ** 20n);
   return f.viem.getWalletClient(address);
+}
+
+/** `signer`'s ERC-2612 permit for GBT, split into the (v, r, s) that `permit` takes. */
+export async function signPermit(
+  f: Fixture,
+  signer: Fixture["wallets"]["alice"],
+  message: { owner: Address; spender: Address; value: bigint; nonce: bigint; deadline: bigint },
+) {
+  const chainId = await f.publicClient.getChainId();
+  const signature = await signer.signTypedData({
+    account: signer.account,
+    ...gbtPermitTypedData({ chainId, token: f.token.address, ...message }),
+  });
+  return permitSignatureParts(signature);
 }

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { type Address, domainSeparator, maxUint256, parseEther, parseSignature, zeroAddress } from "viem";
+import { type Address, domainSeparator, maxUint256, parseEther, zeroAddress } from "viem";
 import { deployFixture } from "./fixture.ts";
-import { type Fixture, GBT, impersonate, settle } from "./helpers.ts";
+import { GBT, impersonate, settle, signPermit } from "./helpers.ts";
 import { nodeState, nodeStateTree } from "./tree.ts";
 
 const TOTAL = 1_000_000_000n * GBT;
@@ -15,37 +15,6 @@ async function setup() {
     account: f.wallets.admin.account,
   });
   return f;
-}
-
-const PERMIT_TYPES = {
-  Permit: [
-    { name: "owner", type: "address" },
-    { name: "spender", type: "address" },
-    { name: "value", type: "uint256" },
-    { name: "nonce", type: "uint256" },
-    { name: "deadline", type: "uint256" },
-  ],
-} as const;
-
-async function signPermit(
-  f: Fixture,
-  signer: Fixture["wallets"]["alice"],
-  message: { owner: Address; spender: Address; value: bigint; nonce: bigint; deadline: bigint },
-) {
-  const signature = await signer.signTypedData({
-    account: signer.account,
-    domain: {
-      name: "GitBlock Token",
-      version: "1",
-      chainId: await f.publicClient.getChainId(),
-      verifyingContract: f.token.address,
-    },
-    types: PERMIT_TYPES,
-    primaryType: "Permit",
-    message,
-  });
-  const { r, s, v, yParity } = parseSignature(signature);
-  return { r, s, v: Number(v ?? BigInt(yParity + 27)) };
 }
 
 describe("GitBlockToken", () => {

@@ -8,15 +8,18 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import {
   type ClaimProof,
+  gbtPermitTypedData,
   gitBlockAirdropAbi,
   gitBlockTokenAbi,
+  inferenceCreditsAbi,
   parseClaimProof,
   parseEpochRow,
+  permitSignatureParts,
   rewardsVaultAbi,
 } from "@gitblock/sdk";
 import { developmentKey } from "@gitblock/testkit";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
-import { type Address, createPublicClient, createWalletClient, type Hex, http } from "viem";
+import { type Address, createPublicClient, createWalletClient, type Hex, http, parseEther } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
 import { type LocalNetwork, startLocalNetwork } from "../../scripts/local/network.ts";
@@ -184,5 +187,61 @@ describe("npm start: the local network", () => {
       }),
       BigInt(amount),
     );
+  });
+
+  it("a user buys inference credit with a permit in one transaction, from the address book's InferenceCredits", async () => {
+    assert.equal(network.deployment.parameters.withdrawalDelay, 3_600, "the local delay is the contract's floor");
+    const { inferenceCredits, airdrop, token } = network.deployment.contracts;
+    // Another early adopter than the airdrop test's, so the two tests do not depend on each other.
+    const dump = JSON.parse(await readFile(path.join(dataDir, "localhost.airdrop.json"), "utf8"));
+    const tree = StandardMerkleTree.load<[Address, string]>(dump);
+    const [index, [account, amount]] = [...tree.entries()][1] as [number, [Address, string]];
+    const key = [10, 11, 12, 13, 14].map(developmentKey).find((k) => k.address === account);
+    assert.ok(key, `${account} is a development account`);
+    const user = privateKeyToAccount(key.privateKey);
+    const transport = http(network.rpcUrl);
+    const publicClient = createPublicClient({ chain: hardhat, transport });
+    const wallet = createWalletClient({ chain: hardhat, transport, account: user });
+    const mined = async (hash: Promise<Hex>) =>
+      assert.equal((await publicClient.waitForTransactionReceipt({ hash: await hash })).status, "success");
+    await mined(
+      wallet.writeContract({
+        address: airdrop,
+        abi: gitBlockAirdropAbi,
+        functionName: "claim",
+        args: [account, BigInt(amount), tree.getProof(index) as Hex[]],
+      }),
+    );
+
+    const value = parseEther("10");
+    const deadline = (await publicClient.getBlock()).timestamp + 3_600n;
+    const { v, r, s } = permitSignatureParts(
+      await wallet.signTypedData(
+        gbtPermitTypedData({
+          chainId: hardhat.id,
+          token,
+          owner: account,
+          spender: inferenceCredits,
+          value,
+          nonce: 0n,
+          deadline,
+        }),
+      ),
+    );
+    await mined(
+      wallet.writeContract({
+        address: inferenceCredits,
+        abi: inferenceCreditsAbi,
+        functionName: "depositWithPermit",
+        args: [value, deadline, v, r, s],
+      }),
+    );
+    const credit = await publicClient.readContract({
+      address: inferenceCredits,
+      abi: inferenceCreditsAbi,
+      functionName: "creditOf",
+      args: [account],
+    });
+    assert.equal(credit, value);
   });
 });

@@ -23,6 +23,7 @@ export interface TestChain {
   vault: Address;
   token: Address;
   nodeBond: Address;
+  inferenceCredits: Address;
   publicClient: PublicClient;
   chain: Chain;
   stop(): Promise<void>;
@@ -81,6 +82,7 @@ export async function startTestChain(challengeWindow = 0n): Promise<TestChain> {
       vault: addresses.rewardsVault,
       token: addresses.token,
       nodeBond: addresses.nodeBond,
+      inferenceCredits: addresses.inferenceCredits,
       publicClient,
       chain,
       stop,

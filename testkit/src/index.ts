@@ -1,5 +1,6 @@
 // @gitblock/testkit: what every package's tests share, so there is one way to start each piece.
 export * from "./chain.ts";
+export * from "./claims.ts";
 export * from "./cli-process.ts";
 export * from "./client-nodes.ts";
 export * from "./dev-keys.ts";
@@ -13,3 +14,4 @@ export * from "./readiness.ts";
 export * from "./relayer.ts";
 export * from "./repo.ts";
 export * from "./tiny-gguf.ts";
+export * from "./vault-admin.ts";

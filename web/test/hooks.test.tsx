@@ -217,8 +217,16 @@ describe("the task pages", () => {
   };
 
   it("filter the feed by final statuses only (the relayer lists nothing in flight)", () => {
-    expect(TASK_FILTERS.map((f) => f.value)).toEqual(["", "validated", "rejected", "inconclusive", "revoked"]);
+    expect(TASK_FILTERS.map((f) => f.value)).toEqual([
+      "",
+      "validated",
+      "rejected",
+      "inconclusive",
+      "revoked",
+      "expired",
+    ]);
     expect(taskStatusLabel("revoked")).toBe("revoked");
+    expect(taskStatusLabel("expired")).toBe("expired");
     expect(taskStatusLabel("disputed")).toBe("in dispute");
   });
 

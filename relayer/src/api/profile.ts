@@ -7,24 +7,32 @@ import type { NodeRegistry } from "../presence/registry.ts";
 import type { ChainClients } from "../settlement/chain.ts";
 import type { Store } from "../store/types.ts";
 
+/** How much a node has claimed from the vault; null without a chain or when the chain does not answer. */
+export type ClaimedWeiOf = (address: Address) => Promise<bigint | null>;
+
+/** Reads the vault on every call (the read API's profile is fresh; the dashboard caches it, claimed-wei-cache.ts). */
+export function claimedOnChain(chain: ChainClients | null): ClaimedWeiOf {
+  return async (address) => {
+    if (!chain) return null;
+    return chain.publicClient
+      .readContract({ address: chain.vault, abi: rewardsVaultAbi, functionName: "claimed", args: [address] })
+      .catch(() => null);
+  };
+}
+
 /**
  * A node's profile: final verdicts and credits only. There is no "pending" amount: valuing submitted work before its
  * verdict showed anyone who watched an honest node's profile its token count and when it answered.
  */
 export async function nodeProfile(
-  deps: { store: Store; registry: NodeRegistry; clock: Clock; chain: ChainClients | null },
+  deps: { store: Store; registry: NodeRegistry; clock: Clock; claimedWei: ClaimedWeiOf },
   address: Address,
 ): Promise<NodeProfile | undefined> {
   const node = await deps.store.getNode(address);
   if (!node) return undefined;
   const now = deps.clock.now();
   const activity = await deps.store.nodeActivity(address, now);
-  let claimedWei: bigint | null = null;
-  if (deps.chain) {
-    claimedWei = await deps.chain.publicClient
-      .readContract({ address: deps.chain.vault, abi: rewardsVaultAbi, functionName: "claimed", args: [address] })
-      .catch(() => null);
-  }
+  const claimedWei = await deps.claimedWei(address);
   return {
     address,
     connected: deps.registry.get(address) !== undefined,

@@ -12,21 +12,34 @@ import { type Address, getAddress, isAddress } from "viem";
 import * as z from "zod/v4";
 import type { Clock } from "../clock.ts";
 import type { RelayerConfig } from "../config/schema.ts";
+import { TaskRefusedError } from "../errors.ts";
 import type { NodeRegistry } from "../presence/registry.ts";
+import { requireJudgeable } from "../scheduler/judgeable.ts";
 import type { Scheduler } from "../scheduler/scheduler.ts";
 import type { ChainClients } from "../settlement/chain.ts";
 import type { EpochSettler } from "../settlement/settler.ts";
 import type { Store } from "../store/types.ts";
 import { sendJson } from "./json.ts";
-import { nodeProfile } from "./profile.ts";
+import { claimedOnChain, nodeProfile } from "./profile.ts";
 import { epochRow, type FinalTask, isFinalTask, nodeRow, TASK_NOT_FOUND, taskDetail, taskRow } from "./views.ts";
 
+const MAX_MODEL_CHARS = 128;
+const MAX_INPUT_CHARS = 8_192;
+
 export const taskSubmission = z.strictObject({
-  model: z.string().min(1).max(128),
-  input: z.string().max(8_192),
+  model: z.string().min(1).max(MAX_MODEL_CHARS),
+  input: z.string().max(MAX_INPUT_CHARS),
   maxTokens: z.number().int().min(1).max(8_192),
   seed: z.number().int().nonnegative().default(0),
 });
+
+/**
+ * The schema counts characters (UTF-16 code units), a body limit counts bytes. A JSON writer may escape any code
+ * unit as `\uXXXX` (6 bytes), so the limit is six bytes per allowed character plus room for the keys, numbers and
+ * whitespace: every submission the schema accepts fits, however it is encoded, and anything larger is refused before
+ * it is parsed.
+ */
+export const TASK_SUBMISSION_BODY_BYTES = 6 * (MAX_MODEL_CHARS + MAX_INPUT_CHARS) + 1_024;
 
 const limitOf = (req: Request, fallback = 50, max = 500) =>
   Math.min(max, Math.max(1, Number.parseInt(String(req.query.limit ?? fallback), 10) || fallback));
@@ -82,7 +95,7 @@ export function apiRouter(deps: {
 }): Router {
   const { store, registry, scheduler, settler, clock, config } = deps;
   const router = express.Router();
-  router.use(express.json({ limit: 64 * 1024 }));
+  router.use(express.json({ limit: TASK_SUBMISSION_BODY_BYTES }));
 
   const requireAdmin = (req: Request, res: Response, next: NextFunction) => {
     const given = /^Bearer (.+)$/.exec(req.header("authorization") ?? "")?.[1];
@@ -107,7 +120,7 @@ export function apiRouter(deps: {
   router.get(routerPath("/api/nodes/:address"), async (req, res) => {
     const address = addressParam(req, res);
     if (!address) return;
-    const profile = await nodeProfile(deps, address);
+    const profile = await nodeProfile({ ...deps, claimedWei: claimedOnChain(deps.chain) }, address);
     if (!profile) return sendJson(res, { error: `no node ${address}` }, 404);
     sendJson(res, profile satisfies ReadApi["/api/nodes/:address"]);
   });
@@ -139,6 +152,12 @@ export function apiRouter(deps: {
   router.post(routerPath("/api/tasks"), requireAdmin, async (req, res) => {
     const parsed = taskSubmission.safeParse(req.body);
     if (!parsed.success) return sendJson(res, { error: parsed.error.issues.map((i) => i.message).join("; ") }, 400);
+    try {
+      await requireJudgeable(store, config.verification);
+    } catch (error) {
+      if (error instanceof TaskRefusedError) return sendJson(res, { error: error.message }, 400);
+      throw error;
+    }
     const task = await scheduler.submit(parsed.data);
     sendJson(res, { id: task.id, status: task.status } satisfies TaskSubmitted, 201);
   });
@@ -171,13 +190,16 @@ export function apiRouter(deps: {
     sendJson(res, epochRow(epoch) satisfies ReadApi["/api/epochs/:epoch"]);
   });
 
-  /** Newest final cumulative state of an account and its Merkle proof: the arguments of `RewardsVault.claim`. */
+  /**
+   * An account's state in the epoch whose root the vault checks claims against now, and its Merkle proof: the
+   * arguments of `RewardsVault.claim`.
+   */
   router.get(routerPath("/api/claims/:address"), async (req, res) => {
     const address = addressParam(req, res);
     if (!address) return;
-    const claim = await settler.claimProof(address);
-    if (!claim) return sendJson(res, { error: `no final epoch holds ${address} yet` }, 404);
-    sendJson(res, claim satisfies ReadApi["/api/claims/:address"]);
+    const answer = await settler.claimProof(address);
+    if ("error" in answer) return sendJson(res, { error: answer.error }, answer.status);
+    sendJson(res, answer.claim satisfies ReadApi["/api/claims/:address"]);
   });
 
   return router;

@@ -73,7 +73,14 @@ export function taskDetail(task: FinalTask, assignments: readonly AssignmentReco
     assignments: [...assignments]
       .sort((a, b) => a.assignedAt - b.assignedAt || byAddress(a.node, b.node))
       .map(assignmentRow),
+    ...(task.status === "expired" ? { reason: expiryReason(task) } : {}),
   };
+}
+
+/** An expired task's wait, in the words an integrator reads (the scheduler's `queueTimeoutMs` ended it). */
+function expiryReason(task: FinalTask): string {
+  const waitedSec = Math.round(((task.judgedAt ?? task.createdAt) - task.createdAt) / 1_000);
+  return `expired in the queue: not taken within ${waitedSec} s, and no connected node could generate it (model "${task.model}")`;
 }
 
 /**
@@ -112,9 +119,12 @@ export function epochRow(epoch: EpochRecord): EpochRow {
     leafCount: epoch.leafCount,
     cumulativeTotal: epoch.cumulativeTotal,
     networkShare: epoch.networkShare,
+    carryWei: epoch.carryWei,
+    networkCarryWei: epoch.networkCarryWei,
     root: epoch.root,
     contentHash: epoch.contentHash,
     txHash: epoch.txHash,
+    proposalError: epoch.proposalError,
     proposedAt: epoch.proposedAt,
     finalAt: epoch.finalAt,
   };

@@ -18,7 +18,7 @@ import {
 } from "viem";
 import { type Clock, systemClock } from "../clock.ts";
 import { ChainUnavailableError, NodeBondCallError } from "../errors.ts";
-import { revertReason } from "../settlement/settler.ts";
+import { revertReason } from "../settlement/revert-reason.ts";
 
 export interface BondBookOptions {
   publicClient: PublicClient;

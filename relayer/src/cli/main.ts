@@ -12,12 +12,14 @@ import { loadRelayerAccount } from "../keys/load-key.ts";
 import { reconcileEpoch } from "../ledger/reconcile.ts";
 import { createLogger } from "../log.ts";
 import { Relayer } from "../relayer.ts";
+import { requireJudgeable } from "../scheduler/judgeable.ts";
 import { queuedTask } from "../scheduler/scheduler.ts";
 import type { Progress } from "../settlement/settler.ts";
 import { backupSqlite } from "../store/backup.ts";
 import { openStore } from "../store/index.ts";
 import type { Store, TaskStatus } from "../store/types.ts";
 import { gbt, output, table, time } from "./format.ts";
+import { diagnosisLines, settlementLine, waitingEpoch } from "./settlement-view.ts";
 
 const program = new Command()
   .name("gitblock-relayer")
@@ -118,16 +120,20 @@ program
   .action(async (opts: { json?: boolean }) => {
     await withStore(async (store, cfg) => {
       const now = Date.now();
-      const [open, stats, latestFinal] = [
+      const [open, stats, latestFinal, waiting] = [
         await store.openEpoch(now),
         await store.stats(now),
         await store.latestEpochWith(["final"]),
+        await waitingEpoch(store),
       ];
       const value = {
         store: `${store.kind}:${cfg.store.path}`,
         chain: cfg.chain ? { chainId: cfg.chain.chainId, rpcUrl: cfg.chain.rpcUrl } : null,
         openEpoch: open.epoch,
         latestFinalEpoch: latestFinal?.epoch ?? null,
+        settlement: waiting
+          ? { epoch: waiting.epoch, status: waiting.status, proposalError: waiting.proposalError }
+          : null,
         ...stats,
       };
       output(value, Boolean(opts.json), () =>
@@ -135,6 +141,7 @@ program
           `store          ${value.store}`,
           `chain          ${value.chain ? `${value.chain.chainId} ${value.chain.rpcUrl}` : "(none: no settlement)"}`,
           `open epoch     ${value.openEpoch}   latest final: ${value.latestFinalEpoch ?? "-"}`,
+          `settlement     ${settlementLine(waiting)}`,
           `nodes          ${stats.nodes} (${stats.bannedNodes} banned)`,
           `tasks          ${stats.tasksCompleted} validated, ${stats.tasksQueued} queued or running`,
           `fraud blocked  ${stats.fraudBlocked}`,
@@ -162,6 +169,7 @@ epoch
             leaves: e.leafCount,
             "cumulative GBT": gbt(e.cumulativeTotal),
             "network GBT": gbt(e.networkShare),
+            "carried GBT": gbt(e.carryWei),
             root: e.root,
           })),
         ),
@@ -189,6 +197,7 @@ epoch
           ...Object.entries(visible).map(([k, v]) => `${k.padEnd(16)} ${v ?? "-"}`),
           `books            ${books.ok ? "reconciled" : `MISMATCH: ${books.problems.join("; ")}`}`,
           `node credits     ${gbt(books.nodeCredits)} GBT, network ${gbt(books.networkCredits)} GBT`,
+          `emission cap     carried in ${gbt(books.carriedIn)} GBT, out ${gbt(books.carriedOut)} GBT`,
         ].join("\n"),
       );
     });
@@ -219,16 +228,66 @@ epoch
         const records = opts.repropose
           ? [await relayer.settler.repropose(Number(opts.repropose), progress)]
           : await relayer.settler.advance(progress);
-        spin.succeed(records.map((r) => `epoch ${r.epoch}: ${r.status}`).join(", ") || "nothing to settle");
+        const refused = records.find((r) => r.proposalError);
+        const summary = records.map((r) => `epoch ${r.epoch}: ${r.status}`).join(", ") || "nothing to settle";
+        if (!refused) spin.succeed(summary);
         output(
-          records.map((r) => ({ epoch: r.epoch, status: r.status, root: r.root, txHash: r.txHash })),
+          records.map((r) => ({
+            epoch: r.epoch,
+            status: r.status,
+            root: r.root,
+            txHash: r.txHash,
+            carryWei: r.carryWei,
+            proposalError: r.proposalError,
+          })),
           Boolean(opts.json),
           () => "",
         );
+        if (refused) throw refusedError(refused);
       } catch (error) {
         spin.fail((error as Error).message);
         throw error;
       }
+    });
+  });
+
+const refusedError = (record: { epoch: number; proposalError: string | null }) =>
+  new RelayerError(
+    `the vault refuses epoch ${record.epoch}'s proposal: ${record.proposalError}; ` +
+      `\`epoch resolve ${record.epoch} --check\` shows why, \`epoch resolve ${record.epoch}\` retries once it is fixed`,
+  );
+
+epoch
+  .command("resolve <epoch>")
+  .description(
+    "a stuck epoch: show why the vault refuses its proposal (a fresh dry run, emission against the cap and pool), " +
+      "then settle it: cap its emission again with the vault's limits now, rebuild its tree if that changes it, " +
+      "and propose it (a vetoed epoch is proposed again, an interrupted proposal resumed)",
+  )
+  .option("--check", "only show the diagnosis; change nothing")
+  .addOption(json())
+  .action(async (n: string, opts: { json?: boolean; check?: boolean }) => {
+    const number = Number(n);
+    if (!Number.isInteger(number) || number < 1) throw new RelayerError(`"${n}" is not an epoch number`);
+    await withRelayer(async (relayer) => {
+      const diagnosis = await relayer.settler.diagnose(number);
+      if (opts.check) return output(diagnosis, Boolean(opts.json), () => diagnosisLines(diagnosis));
+      if (!opts.json) process.stdout.write(`${diagnosisLines(diagnosis)}\n`);
+      const { spin, progress } = spinner(Boolean(opts.json));
+      let record: Awaited<ReturnType<typeof relayer.settler.resolve>>;
+      try {
+        record = await relayer.settler.resolve(number, progress);
+      } catch (error) {
+        spin.fail((error as Error).message);
+        throw error;
+      }
+      if (record.proposalError) {
+        spin.fail(`epoch ${record.epoch}: ${record.status}`);
+        throw refusedError(record);
+      }
+      spin.succeed(`epoch ${record.epoch}: ${record.status}`);
+      const { rawTx: _raw, ...visible } = record;
+      output({ diagnosis, epoch: visible }, Boolean(opts.json), () => "");
     });
   });
 
@@ -309,7 +368,8 @@ tasks
   .option("--seed <n>", "sampling seed (decoding is greedy)", "0")
   .addOption(json())
   .action(async (opts: { model: string; input: string; maxTokens: string; seed: string; json?: boolean }) => {
-    await withStore(async (store) => {
+    await withStore(async (store, cfg) => {
+      await requireJudgeable(store, cfg.verification);
       const task = queuedTask(
         { model: opts.model, input: opts.input, maxTokens: Number(opts.maxTokens), seed: Number(opts.seed) },
         { kind: "job", createdAt: Date.now() },
@@ -322,7 +382,10 @@ tasks
 
 tasks
   .command("list")
-  .option("--status <status>", "queued | assigned | verifying | disputed | validated | rejected | inconclusive")
+  .option(
+    "--status <status>",
+    "queued | assigned | verifying | disputed | validated | rejected | inconclusive | revoked | expired",
+  )
   .option("--limit <n>", "rows", "50")
   .addOption(json())
   .action(async (opts: { status?: string; limit: string; json?: boolean }) => {

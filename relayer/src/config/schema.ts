@@ -69,6 +69,11 @@ export const configSchema = z.strictObject({
       quorumBps: z.number().int().min(5_001).max(10_000).default(6_600),
       /** How long a generator has to commit and reveal. */
       taskTimeoutMs: z.number().int().positive().default(60_000),
+      /**
+       * A queued task no ready node can take (nobody connected serves its model; a probe's node is gone) ends
+       * `expired` once it has waited this long. Tasks of a served model never expire: their lane drains.
+       */
+      queueTimeoutMs: z.number().int().positive().default(600_000),
       /** How long a verifier (or the dispute tier) has to report. */
       verifyTimeoutMs: z.number().int().positive().default(60_000),
       /** A claim nobody could verify or decide for this long is given up as inconclusive (nobody struck). */
@@ -140,6 +145,7 @@ export const configSchema = z.strictObject({
     .default({
       quorumBps: 6_600,
       taskTimeoutMs: 60_000,
+      queueTimeoutMs: 600_000,
       verifyTimeoutMs: 60_000,
       giveUpAfterMs: 600_000,
       challengeRate: 0.05,
@@ -162,13 +168,13 @@ export const configSchema = z.strictObject({
   gateway: z
     .strictObject({
       maxFrameBytes: z.number().int().min(256).max(1_048_576).default(131_072),
-      /** Token bucket per connection: sustained messages per second and burst. */
+      /** Frame token bucket, sustained messages per second and burst: per wallet once signed in, per socket before. */
       messagesPerSecond: z.number().positive().default(200),
       burst: z.number().int().positive().default(400),
       /** A node silent for longer than this is dropped (and is not "active" for passive rewards). */
       heartbeatTimeoutMs: z.number().int().positive().default(60_000),
-      /** How long an unauthenticated socket may stay before it must sign in. */
-      authTimeoutMs: z.number().int().positive().default(30_000),
+      /** How long an unauthenticated socket may stay before it must sign in (a node needs milliseconds). */
+      authTimeoutMs: z.number().int().positive().default(5_000),
       challengeTtlSec: z.number().int().positive().default(300),
       sessionTtlSec: z.number().int().positive().default(86_400),
     })
@@ -177,9 +183,53 @@ export const configSchema = z.strictObject({
       messagesPerSecond: 200,
       burst: 400,
       heartbeatTimeoutMs: 60_000,
-      authTimeoutMs: 30_000,
+      authTimeoutMs: 5_000,
       challengeTtlSec: 300,
       sessionTtlSec: 86_400,
+    }),
+  /**
+   * Admission control (gateway/admission.ts): what one client address (an IPv4 address, an IPv6 /64) and one wallet
+   * may hold and spend, so that a flood from one host leaves the relayer serving everyone else.
+   */
+  admission: z
+    .strictObject({
+      /** TCP connections open at once from one address (API, polling and node sockets alike); more are closed. */
+      maxConnectionsPerIp: z.number().int().positive().default(256),
+      /** Node sockets from one address not yet signed in; more are refused at the upgrade (HTTP 429). */
+      maxUnauthenticatedPerIp: z.number().int().positive().default(64),
+      /** Sign-in budget per address, spent by challenges, session requests, node socket opens and auth frames. */
+      signInsPerSecond: z.number().positive().default(20),
+      signInBurst: z.number().int().positive().default(200),
+      /** Node channels (WebSockets, and an HTTP polling session) one wallet may hold at once. */
+      maxChannelsPerWallet: z.number().int().positive().default(4),
+      /** Bytes a node has left unread; beyond this its channel is closed (its tasks time out and go to others). */
+      maxSendBufferBytes: z.number().int().min(65_536).default(4_194_304),
+      /** HTTP: request headers must arrive within `headersTimeoutMs`, the whole request within `requestTimeoutMs`. */
+      headersTimeoutMs: z.number().int().positive().default(10_000),
+      requestTimeoutMs: z.number().int().positive().default(30_000),
+      /** An idle keep-alive connection is closed after this. */
+      keepAliveTimeoutMs: z.number().int().positive().default(5_000),
+      /**
+       * Behind one reverse proxy: sign-in budgets and unauthenticated sockets count the last `X-Forwarded-For` hop
+       * instead of the socket's address (connection caps still count sockets: the proxy's).
+       */
+      trustProxy: z.boolean().default(false),
+      /** An address's refusals are logged at most once per interval (all are counted in /metrics). */
+      refusalLogIntervalMs: z.number().int().positive().default(60_000),
+    })
+    .refine((a) => a.headersTimeoutMs <= a.requestTimeoutMs, "headersTimeoutMs must not exceed requestTimeoutMs")
+    .default({
+      maxConnectionsPerIp: 256,
+      maxUnauthenticatedPerIp: 64,
+      signInsPerSecond: 20,
+      signInBurst: 200,
+      maxChannelsPerWallet: 4,
+      maxSendBufferBytes: 4_194_304,
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 30_000,
+      keepAliveTimeoutMs: 5_000,
+      trustProxy: false,
+      refusalLogIntervalMs: 60_000,
     }),
   epochs: z
     .strictObject({
@@ -189,6 +239,30 @@ export const configSchema = z.strictObject({
       autoPropose: z.boolean().default(true),
     })
     .default({ intervalMs: 3_600_000, autoPropose: true }),
+  /** The dApp's push channel (`/ws/dashboard`): how many may subscribe, and how far behind a subscriber may fall. */
+  dashboard: z
+    .strictObject({
+      /** Open subscriptions in all; one more is refused with 429. */
+      maxSubscribers: z.number().int().positive().default(1_000),
+      /** Per client address (an IPv4 address, an IPv6 /64; with `admission.trustProxy`, the forwarded one). */
+      maxPerIp: z.number().int().positive().default(32),
+      /** Per subscribed wallet address. */
+      maxPerAddress: z.number().int().positive().default(16),
+      /** A subscriber with more than this waiting to be sent to it (it stopped reading) is dropped. */
+      maxBufferedBytes: z.number().int().min(4_096).default(262_144),
+      /** Changes to one address's profile within this window are computed (and pushed) once. */
+      profileCoalesceMs: z.number().int().nonnegative().max(1_000).default(100),
+      /** The on-chain claimed amount a profile shows is read again after this long. */
+      claimedTtlMs: z.number().int().positive().default(30_000),
+    })
+    .default({
+      maxSubscribers: 1_000,
+      maxPerIp: 32,
+      maxPerAddress: 16,
+      maxBufferedBytes: 262_144,
+      profileCoalesceMs: 100,
+      claimedTtlMs: 30_000,
+    }),
   api: z
     .strictObject({
       /** Bearer token for task submission and admin routes; unset disables them over HTTP. */

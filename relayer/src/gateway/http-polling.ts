@@ -15,8 +15,9 @@ import type { RelayerConfig } from "../config/schema.ts";
 import { AuthError } from "../errors.ts";
 import type { Metrics } from "../metrics.ts";
 import type { Channel } from "../presence/registry.ts";
+import type { Admission } from "./admission.ts";
 import { errorFrame, type NodeProtocol } from "./node-protocol.ts";
-import { TokenBucket } from "./rate-limit.ts";
+import type { WalletLimits } from "./wallet-limits.ts";
 
 /** Messages waiting for a polling node's next `GET /api/inference/job`. */
 class Mailbox implements Channel {
@@ -24,16 +25,35 @@ class Mailbox implements Channel {
   readonly account: Address;
   messages: RelayerMessage[] = [];
   lastPoll: number;
+  /** Polls waiting on this mailbox: their answers drain it, so what arrives meanwhile is not held against the bound. */
+  openPolls = 0;
+  /** Size of `messages` as the poll will send them. */
+  private queuedBytes = 0;
+  private overflowed = false;
   private waiter: (() => void) | null = null;
+  private readonly maxQueuedBytes: number;
+  private readonly onOverflow: (mailbox: Mailbox) => void;
 
-  constructor(account: Address, now: number) {
+  constructor(account: Address, now: number, maxQueuedBytes: number, onOverflow: (mailbox: Mailbox) => void) {
     this.account = account;
     this.lastPoll = now;
+    this.maxQueuedBytes = maxQueuedBytes;
+    this.onOverflow = onOverflow;
   }
 
   send(message: RelayerMessage): void {
-    // Bounded: a node that stopped polling must not grow memory without end.
-    if (this.messages.length < 1_000) this.messages.push(message);
+    if (this.overflowed) return;
+    // Bounded like a socket's send buffer: a node that stopped polling is disconnected, not queued for without end.
+    if (this.openPolls === 0 && this.queuedBytes > this.maxQueuedBytes) {
+      this.overflowed = true;
+      this.messages = [];
+      this.queuedBytes = 0;
+      this.onOverflow(this);
+      this.waiter?.();
+      return;
+    }
+    this.messages.push(message);
+    this.queuedBytes += Buffer.byteLength(JSON.stringify(message));
     this.waiter?.();
   }
 
@@ -43,7 +63,7 @@ class Mailbox implements Channel {
 
   /** Waits up to `ms` for a message (long polling). */
   wait(ms: number): Promise<void> {
-    if (this.messages.length > 0 || ms <= 0) return Promise.resolve();
+    if (this.messages.length > 0 || this.overflowed || ms <= 0) return Promise.resolve();
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
       function done() {
@@ -60,6 +80,7 @@ class Mailbox implements Channel {
   drain(): RelayerMessage[] {
     const out = this.messages;
     this.messages = [];
+    this.queuedBytes = 0;
     return out;
   }
 }
@@ -81,28 +102,34 @@ const statusFor: Record<string, number> = {
  * The HTTP polling fallback, for nodes behind proxies that break WebSockets. Same messages, same validation,
  * same session tokens (`Authorization: Bearer <session>`), same NodeProtocol behind it:
  * `POST /api/auth/challenge`, `POST /api/auth/session`, `GET /api/inference/job`, `POST /api/inference/result` (commit, reveal and report frames).
+ * Same limits too: challenges and session requests spend the address's sign-in budget, every request the wallet's
+ * frame budget (shared with its sockets), and a polling session counts as one of the wallet's channels.
  */
 export function httpPollingRouter(options: {
   auth: AuthService;
   protocol: NodeProtocol;
   clock: Clock;
   config: RelayerConfig["gateway"];
+  admissionConfig: RelayerConfig["admission"];
+  admission: Admission;
+  walletLimits: WalletLimits;
   metrics: Metrics;
 }): { router: Router; sweep: () => void } {
-  const { auth, protocol, clock, config, metrics } = options;
+  const { auth, protocol, clock, config, admissionConfig, admission, walletLimits, metrics } = options;
   const mailboxes = new Map<Address, Mailbox>();
-  // The same per-node token bucket as a socket gets, keyed by the session's account.
-  const buckets = new Map<Address, TokenBucket>();
-  const allowed = (account: Address): boolean => {
-    let bucket = buckets.get(account);
-    if (!bucket) {
-      bucket = new TokenBucket(config.messagesPerSecond, config.burst, clock.now());
-      buckets.set(account, bucket);
-    }
-    return bucket.take(clock.now());
+  const disconnect = (mailbox: Mailbox) => {
+    if (mailboxes.get(mailbox.account) !== mailbox) return;
+    mailboxes.delete(mailbox.account);
+    walletLimits.close(mailbox.account);
+    protocol.disconnect(mailbox.account, mailbox);
+  };
+  const overflow = (mailbox: Mailbox) => {
+    metrics.sendBufferOverflows.inc({ channel: "http" });
+    disconnect(mailbox);
   };
   const router = express.Router();
-  router.use(express.json({ limit: config.maxFrameBytes }));
+  // Only this channel's routes: the API's routes under the same base set their own body limits.
+  router.use(Object.values(NODE_HTTP_ROUTES).map(routerPath), express.json({ limit: config.maxFrameBytes }));
 
   const fail = (res: Response, message: RelayerMessage) => {
     if (message.type === "error") metrics.framesRejected.inc({ code: message.code });
@@ -121,8 +148,14 @@ export function httpPollingRouter(options: {
     }
     try {
       const session = await auth.resume(token);
-      if (!allowed(session.account)) {
-        fail(res, errorFrame("rate_limited", `more than ${config.messagesPerSecond} requests/s; slow down`));
+      if (!walletLimits.take(session.account)) {
+        fail(
+          res,
+          errorFrame(
+            "rate_limited",
+            `more than ${config.messagesPerSecond} requests/s from this wallet (all its channels together); slow down`,
+          ),
+        );
         return undefined;
       }
       return session;
@@ -133,11 +166,21 @@ export function httpPollingRouter(options: {
     }
   }
 
-  router.post(routerPath(NODE_HTTP_ROUTES.challenge), async (_req, res) => {
+  /** Challenges write a nonce and sessions recover a signature: both spend the address's sign-in budget. */
+  const withinSignInBudget = (req: Request, res: Response): boolean => {
+    if (admission.takeSignIn(admission.clientOf(req))) return true;
+    res.setHeader("Retry-After", String(Math.ceil(1 / admissionConfig.signInsPerSecond)));
+    fail(res, errorFrame("rate_limited", "sign-in budget of your address spent; retry later"));
+    return false;
+  };
+
+  router.post(routerPath(NODE_HTTP_ROUTES.challenge), async (req, res) => {
+    if (!withinSignInBudget(req, res)) return;
     res.json({ type: "hello", v: PROTOCOL_VERSION, ...(await auth.issueChallenge()) });
   });
 
   router.post(routerPath(NODE_HTTP_ROUTES.session), async (req, res) => {
+    if (!withinSignInBudget(req, res)) return;
     const parsed = authMessage.safeParse(req.body);
     if (!parsed.success || !parsed.data.signIn) {
       fail(res, errorFrame("bad_frame", "expected an auth message with `signIn`"));
@@ -190,19 +233,36 @@ export function httpPollingRouter(options: {
     }
     const now = clock.now();
     let mailbox = mailboxes.get(account);
+    let first = false;
     if (!mailbox) {
-      mailbox = new Mailbox(account, now);
+      if (!walletLimits.open(account)) {
+        admission.refuse(admission.clientOf(req), "channels_per_wallet");
+        fail(
+          res,
+          errorFrame(
+            "rate_limited",
+            `wallet ${account} already holds ${walletLimits.maxChannels} channels (WebSockets and HTTP polling); close one first`,
+          ),
+        );
+        return;
+      }
+      mailbox = new Mailbox(account, now, admissionConfig.maxSendBufferBytes, overflow);
       mailboxes.set(account, mailbox);
-      await protocol.connect(account, mailbox);
-      for (const reply of await protocol.ready(account, ready.data)) mailbox.send(reply);
-    } else {
-      // Later polls refresh what the node serves, without resending its open tasks.
-      for (const reply of await protocol.ready(account, ready.data, false)) mailbox.send(reply);
+      first = true;
     }
-    mailbox.lastPoll = now;
-    protocol.heartbeat(account, { type: "heartbeat", v: PROTOCOL_VERSION, t: now });
-    await mailbox.wait(Math.min(Number(req.query.wait ?? 0) || 0, 25_000));
-    const messages = mailbox.drain();
+    const polled = mailbox;
+    polled.lastPoll = now;
+    polled.openPolls++;
+    try {
+      if (first) await protocol.connect(account, polled);
+      // A first poll gets the node's open tasks again (a reconnect); later ones only refresh what it serves.
+      for (const reply of await protocol.ready(account, ready.data, first)) polled.send(reply);
+      protocol.heartbeat(account, { type: "heartbeat", v: PROTOCOL_VERSION, t: now });
+      await polled.wait(Math.min(Number(req.query.wait ?? 0) || 0, 25_000));
+    } finally {
+      polled.openPolls--;
+    }
+    const messages = polled.drain();
     if (messages.length === 0) {
       res.status(204).end();
       return;
@@ -224,12 +284,8 @@ export function httpPollingRouter(options: {
   /** A polling node that stops polling is disconnected after the heartbeat timeout. */
   const sweep = () => {
     const now = clock.now();
-    for (const [account, mailbox] of mailboxes) {
-      if (now - mailbox.lastPoll > config.heartbeatTimeoutMs) {
-        mailboxes.delete(account);
-        buckets.delete(account);
-        protocol.disconnect(account, mailbox);
-      }
+    for (const mailbox of mailboxes.values()) {
+      if (now - mailbox.lastPoll > config.heartbeatTimeoutMs) disconnect(mailbox);
     }
   };
   return { router, sweep };

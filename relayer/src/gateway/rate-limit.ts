@@ -1,4 +1,4 @@
-/** Token bucket: `ratePerSecond` sustained, `burst` at once. One per connection; cheap enough for 10k sockets. */
+/** Token bucket: `ratePerSecond` sustained, `burst` at once. Cheap enough for one per socket at 10k sockets. */
 export class TokenBucket {
   private tokens: number;
   private last: number;
@@ -13,10 +13,21 @@ export class TokenBucket {
   }
 
   take(now: number): boolean {
-    this.tokens = Math.min(this.burst, this.tokens + (now - this.last) * this.ratePerMs);
-    this.last = now;
+    this.refill(now);
     if (this.tokens < 1) return false;
     this.tokens -= 1;
     return true;
+  }
+
+  /** Refilled to its burst: forgetting the bucket now changes nothing for whoever it limits. */
+  isFull(now: number): boolean {
+    this.refill(now);
+    return this.tokens >= this.burst;
+  }
+
+  private refill(now: number): void {
+    // A clock moved back (tests time-travel) refills nothing rather than draining the bucket.
+    this.tokens = Math.min(this.burst, this.tokens + Math.max(0, now - this.last) * this.ratePerMs);
+    this.last = now;
   }
 }

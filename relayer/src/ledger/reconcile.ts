@@ -1,5 +1,5 @@
 import { taskReward } from "../economics/rewards.ts";
-import { NETWORK_ACCOUNT, type Store } from "../store/types.ts";
+import { type EpochRecord, NETWORK_ACCOUNT, type Store } from "../store/types.ts";
 
 export interface EpochReconciliation {
   epoch: number;
@@ -15,14 +15,19 @@ export interface EpochReconciliation {
   /** Growth of the epoch's cumulative total over the previous epoch's (what goes on-chain). */
   cumulativeIncrease: bigint | null;
   networkShare: bigint | null;
+  /** Owed but left for later epochs by the vault's emission cap: carried in from the previous epoch, and out. */
+  carriedIn: bigint;
+  carriedOut: bigint;
   ok: boolean;
   problems: string[];
 }
 
 /**
  * Checks an epoch's books: node credits + network credits = validated task rewards + passive rewards, and, once
- * the epoch is closed, that node credits are exactly the growth of the on-chain cumulative total and network
- * credits exactly the network share proposed with it.
+ * the epoch is closed, that what it proposes accounts for every credit: the growth of the on-chain cumulative
+ * total plus what it carries out less what it carried in equals the node credits, and the same for the network
+ * share and the network credits. (Until settlement caps the epoch it carries nothing out and its network share is
+ * its own credits, so only the nodes' carry from the previous epoch counts.)
  */
 export async function reconcileEpoch(
   store: Store,
@@ -59,14 +64,24 @@ export async function reconcileEpoch(
   }
   const record = await store.getEpoch(epoch);
   let cumulativeIncrease: bigint | null = null;
+  const out = carryOf(record);
+  let into: Carry = { nodes: 0n, network: 0n };
   if (record?.cumulativeTotal != null) {
-    const previous = epoch > 1 ? ((await store.getEpoch(epoch - 1))?.cumulativeTotal ?? 0n) : 0n;
-    cumulativeIncrease = record.cumulativeTotal - previous;
-    if (cumulativeIncrease !== nodeCredits) {
-      problems.push(`cumulative total grew by ${cumulativeIncrease}, node credits are ${nodeCredits}`);
+    const previous = epoch > 1 ? await store.getEpoch(epoch - 1) : undefined;
+    into = carryOf(previous);
+    // Until settlement caps the epoch its network share is its own credits: the network's carry is not in it yet.
+    if (record.carryWei === null) into = { nodes: into.nodes, network: 0n };
+    cumulativeIncrease = record.cumulativeTotal - (previous?.cumulativeTotal ?? 0n);
+    if (cumulativeIncrease + out.nodes - into.nodes !== nodeCredits) {
+      problems.push(
+        `cumulative total grew by ${cumulativeIncrease}, carrying ${out.nodes} out and ${into.nodes} in; node credits are ${nodeCredits}`,
+      );
     }
-    if (record.networkShare !== networkCredits) {
-      problems.push(`network share ${record.networkShare} ≠ network credits ${networkCredits}`);
+    const networkShare = record.networkShare ?? 0n;
+    if (networkShare + out.network - into.network !== networkCredits) {
+      problems.push(
+        `network share ${networkShare}, carrying ${out.network} out and ${into.network} in ≠ network credits ${networkCredits}`,
+      );
     }
   }
   return {
@@ -77,7 +92,21 @@ export async function reconcileEpoch(
     passiveRewards,
     cumulativeIncrease,
     networkShare: record?.networkShare ?? null,
+    carriedIn: into.nodes + into.network,
+    carriedOut: out.nodes + out.network,
     ok: problems.length === 0,
     problems,
   };
+}
+
+interface Carry {
+  nodes: bigint;
+  network: bigint;
+}
+
+/** What an epoch carried into the next, split as the checks need it (nothing before it is capped). */
+function carryOf(record: EpochRecord | undefined): Carry {
+  const total = record?.carryWei ?? 0n;
+  const network = record?.networkCarryWei ?? 0n;
+  return { nodes: total - network, network };
 }

@@ -2,7 +2,6 @@ import { randomBytes } from "node:crypto";
 import type { Address } from "viem";
 import type { Clock } from "../clock.ts";
 import type { RelayerConfig } from "../config/schema.ts";
-import { isBanned } from "../economics/reputation.ts";
 import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
 import type { NodeRegistry, Presence } from "../presence/registry.ts";
@@ -10,6 +9,7 @@ import type { Store, TaskKind, TaskRecord, TaskSpec } from "../store/types.ts";
 import { drawWeighted } from "../verification/draw.ts";
 import { generatorWeight, type TrustPolicy } from "../verification/weight.ts";
 import { type ChallengeInputs, corpusInputs } from "./challenge-inputs.ts";
+import { mayGenerate, type QueueLanes, queueLanes } from "./queue-lanes.ts";
 import { taskMessage } from "./task-frames.ts";
 
 /**
@@ -44,12 +44,21 @@ export function queuedTask(
 /** Tokens a liveness probe asks for: enough to prove a running engine, cheap to verify. */
 export const PROBE_MAX_TOKENS = 8;
 
+/** Most tasks one lane read returns, however much capacity is free: a pass costs O(tasks read × nodes). */
+const MAX_LANE_READ = 1_000;
+/** How often the queue is checked for tasks to expire (a scan of the tasks queued longer than the timeout). */
+const EXPIRY_CHECK_MS = 1_000;
+/** Tasks expired per statement. */
+const EXPIRY_BATCH = 1_000;
+
 /**
  * Moves queued tasks to generators. Work comes from the submission queue (API/CLI), from challenges mixed in beside
  * jobs at `challengeRate` (generated inputs, same shape as the job beside them), and from liveness probes (one idle
  * node each). Each task gets ONE generator, drawn at random by weight (reputation × tenure) among ready nodes with
  * free capacity: random, so answering fast buys no extra work and nobody starves. Verifiers are drawn later, by the
  * judge, after the generator's commitment. A dispatch pass runs whenever something changes; passes never overlap.
+ * The queue is read by lane (./queue-lanes.ts), so tasks nobody can take now never hold back those that can be placed;
+ * tasks nobody serves expire after `queueTimeoutMs`.
  */
 export class Scheduler {
   private readonly store: Store;
@@ -65,6 +74,7 @@ export class Scheduler {
   private readonly references: Set<string>;
   private running = false;
   private again = false;
+  private nextExpiryCheck = Number.NEGATIVE_INFINITY;
   private idleWaiters: Array<() => void> = [];
 
   constructor(options: {
@@ -147,14 +157,14 @@ export class Scheduler {
   }
 
   private async dispatch(): Promise<void> {
-    // Read only as many queued tasks as free capacity could take: a pass costs O(placeable tasks × nodes).
-    let freeSlots = 0;
-    for (const presence of this.registry.all()) {
-      if (presence.ready) freeSlots += Math.max(0, presence.ready.capacity - presence.inflight.size);
-    }
-    if (freeSlots === 0) return;
-    const queued = await this.store.queuedTasks(Math.min(1_000, freeSlots + 8));
     const now = this.clock.now();
+    const lanes = queueLanes(this.registry.all(), now, this.references);
+    if (now >= this.nextExpiryCheck) {
+      this.nextExpiryCheck = now + EXPIRY_CHECK_MS;
+      await this.expireUnserved(now, lanes);
+    }
+    if (lanes.freeSlots === 0) return;
+    const queued = await this.readLanes(lanes);
     const placed: Array<{ task: TaskRecord; generator: Presence; deadline: number }> = [];
     const full = new Set<string>();
     const challenges: TaskRecord[] = [];
@@ -192,13 +202,61 @@ export class Scheduler {
     }
   }
 
+  /**
+   * The oldest tasks of every model lane some node can take from now, each as deep as its free slots (any of them fits
+   * any free node of the lane), and the pinned lane, merged oldest first: where lanes share nodes, the older task
+   * draws first. The pinned lane is read whole (up to the cap): its tasks are probes, at most one per idle node and
+   * taken at once, so it is short, and the few pinned to a busy node must not keep a free node's probe unread.
+   */
+  private async readLanes(lanes: QueueLanes): Promise<TaskRecord[]> {
+    const reads = [...lanes.freeByModel].map(([model, free]) =>
+      this.store.queuedTasks({ model }, Math.min(MAX_LANE_READ, free)),
+    );
+    reads.push(this.store.queuedTasks("pinned", MAX_LANE_READ));
+    return (await Promise.all(reads))
+      .flat()
+      .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  /**
+   * Ends the tasks queued longer than `queueTimeoutMs` that no connected node could take: nobody ready serves their
+   * model, or a probe's node is gone. A task of a served model waits however long its lane is: it will be placed.
+   */
+  private async expireUnserved(now: number, lanes: QueueLanes): Promise<void> {
+    const options = {
+      createdBefore: now - this.config.queueTimeoutMs,
+      now,
+      servedModels: [...lanes.servedModels],
+      readyNodes: lanes.readyNodes,
+    };
+    let expired = 0;
+    for (;;) {
+      const batch = await this.store.expireQueued(options, EXPIRY_BATCH);
+      expired += batch;
+      if (batch < EXPIRY_BATCH) break;
+    }
+    if (expired === 0) return;
+    this.metrics.tasksExpired.inc(expired);
+    this.log.info(
+      { tasks: expired, queueTimeoutMs: this.config.queueTimeoutMs },
+      "queued tasks expired: no node served them",
+    );
+  }
+
+  /** Sets the queue-depth gauge, per model, from the store (called when /metrics is scraped). */
+  async measureQueue(): Promise<void> {
+    const depths = await this.store.queuedPerModel();
+    this.metrics.queuedTasks.reset();
+    for (const { model, count } of depths) this.metrics.queuedTasks.set({ model }, count);
+  }
+
   /** One generator for a task, by weight; a probe goes to its node only. */
   private drawGenerator(task: TaskRecord, now: number): Presence | undefined {
     const candidates = [];
     for (const presence of this.registry.all()) {
       const ready = presence.ready;
       if (!ready?.models.has(task.model) || presence.inflight.size >= ready.capacity) continue;
-      if (isBanned(presence.record, now) || this.references.has(presence.address.toLowerCase())) continue;
+      if (!mayGenerate(presence, now, this.references)) continue;
       if (task.pinnedNode && presence.address !== task.pinnedNode) continue;
       candidates.push({ item: presence, weight: generatorWeight(presence.record, this.trust), operator: "" });
     }

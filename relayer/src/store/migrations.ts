@@ -203,4 +203,34 @@ ALTER TABLE assignments ADD COLUMN deadline BIGINT NOT NULL DEFAULT 0;
 CREATE INDEX assignments_node_status ON assignments (node, status);
 `,
   },
+  {
+    version: 5,
+    name: "emission-carry",
+    // The vault caps what one epoch may emit; what does not fit carries into the next epoch. A leaf keeps the
+    // node's uncapped earnings beside the capped amount its tree gives; an epoch keeps its own network credits
+    // (its network share is capped and includes carry), what it carried over, and why the vault would refuse its
+    // proposal. Epochs built before this were never capped: nothing carried.
+    sql: `
+ALTER TABLE epoch_leaves ADD COLUMN earned_wei TEXT NOT NULL DEFAULT '0';
+UPDATE epoch_leaves SET earned_wei = cumulative_amount;
+ALTER TABLE epochs ADD COLUMN network_credits TEXT;
+ALTER TABLE epochs ADD COLUMN carry_wei TEXT;
+ALTER TABLE epochs ADD COLUMN network_carry_wei TEXT;
+ALTER TABLE epochs ADD COLUMN proposal_error TEXT;
+UPDATE epochs SET network_credits = network_share WHERE network_share IS NOT NULL;
+UPDATE epochs SET carry_wei = '0', network_carry_wei = '0' WHERE root IS NOT NULL;
+`,
+  },
+  {
+    version: 6,
+    name: "queue-lanes",
+    // The scheduler reads the queue by lane (scheduler/queue-lanes.ts): the oldest queued tasks of one model, or the
+    // oldest pinned ones. Partial indexes hold queued rows only, so a lane is one short range read whatever the rest
+    // of the queue holds, and they stay as small as the queue. The pinned index leads with the status it is
+    // restricted to: without it SQLite's planner, which has no statistics, prefers tasks_status_created.
+    sql: `
+CREATE INDEX tasks_queued_lane ON tasks (model, created_at, id) WHERE status = 'queued' AND pinned_node IS NULL;
+CREATE INDEX tasks_queued_pinned ON tasks (status, created_at, id) WHERE status = 'queued' AND pinned_node IS NOT NULL;
+`,
+  },
 ];

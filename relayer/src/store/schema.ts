@@ -102,6 +102,10 @@ export interface EpochsTable {
   leaf_count: number | null;
   cumulative_total: string | null;
   network_share: string | null;
+  network_credits: string | null;
+  carry_wei: string | null;
+  network_carry_wei: string | null;
+  proposal_error: string | null;
   root: string | null;
   content_hash: string | null;
   tx_hash: string | null;
@@ -115,6 +119,7 @@ export interface EpochLeavesTable {
   idx: number;
   account: string;
   cumulative_amount: string;
+  earned_wei: string;
   reputation_bps: number;
   tasks_validated: Int8;
   tasks_failed: Int8;

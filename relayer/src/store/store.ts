@@ -20,6 +20,7 @@ import {
 import type { Db } from "./schema.ts";
 import type {
   AssignmentRecord,
+  EpochEmission,
   EpochRecord,
   EpochStatus,
   LeafRecord,
@@ -28,6 +29,7 @@ import type {
   NodeActivity,
   NodeRecord,
   PaidTask,
+  QueueLane,
   Store,
   TaskJudgement,
   TaskRecord,
@@ -37,6 +39,12 @@ import type {
   WorkWriteOutcome,
 } from "./types.ts";
 import { batchWrites } from "./writes.ts";
+
+/**
+ * `status = 'queued'` as a literal, not a bound parameter: only then do SQLite and PostgreSQL read the queue's lanes
+ * from the partial indexes of migration 6 (`tasks_queued_lane`, `tasks_queued_pinned`).
+ */
+const QUEUED = sql.lit("queued");
 
 /** Advisory lock key that keeps two PostgreSQL relayers from opening two epochs at once. */
 const OPEN_EPOCH_LOCK = 7101;
@@ -166,6 +174,16 @@ export class SqlStore implements Store {
   async getNodes(addresses: readonly Address[]): Promise<NodeRecord[]> {
     const found = await this.loadNodes(this.db, addresses);
     return addresses.flatMap((address) => found.get(address) ?? []);
+  }
+
+  async anyNodeValidated(atLeast: number): Promise<boolean> {
+    const row = await this.db
+      .selectFrom("nodes")
+      .select("address")
+      .where("tasks_validated", ">=", atLeast)
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
   }
 
   async listNodes({ limit, offset }: { limit: number; offset: number }): Promise<NodeRecord[]> {
@@ -360,16 +378,59 @@ export class SqlStore implements Store {
     return rows.map(toTask);
   }
 
-  async queuedTasks(limit: number): Promise<TaskRecord[]> {
+  async queuedTasks(lane: QueueLane, limit: number): Promise<TaskRecord[]> {
     const rows = await this.db
       .selectFrom("tasks")
       .selectAll()
-      .where("status", "=", "queued")
+      .where("status", "=", QUEUED)
+      .$call((query) =>
+        lane === "pinned"
+          ? query.where("pinned_node", "is not", null)
+          : query.where("pinned_node", "is", null).where("model", "=", lane.model),
+      )
       .orderBy("created_at")
       .orderBy("id")
       .limit(limit)
       .execute();
     return rows.map(toTask);
+  }
+
+  async expireQueued(
+    options: { createdBefore: number; now: number; servedModels: readonly string[]; readyNodes: readonly Address[] },
+    limit: number,
+  ): Promise<number> {
+    const result = await this.db
+      .updateTable("tasks")
+      .set({ status: "expired", judged_at: options.now, input: "" })
+      // Checked again on the row itself: another relayer on the same database may have assigned it meanwhile.
+      .where("status", "=", QUEUED)
+      .where("id", "in", (eb) =>
+        eb
+          .selectFrom("tasks")
+          .select("id")
+          .where("status", "=", QUEUED)
+          .where("created_at", "<", options.createdBefore)
+          .where((w) =>
+            w.or([
+              w.and([w("pinned_node", "is", null), w.not(this.dialect.inList("model", options.servedModels))]),
+              w.and([w("pinned_node", "is not", null), w.not(this.dialect.inList("pinned_node", options.readyNodes))]),
+            ]),
+          )
+          .orderBy("created_at")
+          .limit(limit),
+      )
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
+  async queuedPerModel(): Promise<Array<{ model: string; count: number }>> {
+    const rows = await this.db
+      .selectFrom("tasks")
+      .select((eb) => ["model", eb.fn.countAll().as("n")])
+      .where("status", "=", QUEUED)
+      .groupBy("model")
+      .execute();
+    return rows.map((row) => ({ model: row.model, count: num(row.n) }));
   }
 
   async assignTasks(
@@ -1010,6 +1071,7 @@ export class SqlStore implements Store {
     return this.dialect.transaction(async (trx) => {
       const open = await this.requireOpenEpoch(trx, now, "update");
       // Every node's cumulative state, in a fixed order (lower-case address, byte order) so the tree is reproducible.
+      // Its amount is the uncapped earnings until settlement caps it to what the vault allows (`saveEpochEmission`).
       await trx
         .insertInto("epoch_leaves")
         .columns([
@@ -1017,6 +1079,7 @@ export class SqlStore implements Store {
           "idx",
           "account",
           "cumulative_amount",
+          "earned_wei",
           "reputation_bps",
           "tasks_validated",
           "tasks_failed",
@@ -1030,6 +1093,7 @@ export class SqlStore implements Store {
               sql<number>`ROW_NUMBER() OVER (ORDER BY ${this.dialect.byteOrder(sql`lower(address)`)}) - 1`.as("idx"),
               "address",
               "confirmed_wei",
+              sql<string>`confirmed_wei`.as("earned_wei"),
               "reputation_bps",
               "tasks_validated",
               "tasks_failed",
@@ -1066,6 +1130,7 @@ export class SqlStore implements Store {
           leaf_count: count,
           cumulative_total: total.toString(),
           network_share: networkShare.toString(),
+          network_credits: networkShare.toString(),
         })
         .where("epoch", "=", open.epoch)
         .execute();
@@ -1095,6 +1160,33 @@ export class SqlStore implements Store {
       .where("account", "=", account)
       .executeTakeFirst();
     return row ? toLeaf(row) : undefined;
+  }
+
+  async saveEpochEmission(epoch: number, emission: EpochEmission): Promise<EpochRecord> {
+    return this.dialect.transaction(async (trx) => {
+      const record = await this.requireEpoch(trx, epoch);
+      if (record.status !== "closed" && record.status !== "built") {
+        throw new RelayerError(`epoch ${epoch} is ${record.status}: its leaves are no longer rebuilt`);
+      }
+      await this.writes.setLeafAmounts.run(
+        trx,
+        emission.leaves.map((leaf) => ({ epoch, idx: leaf.index, amount: leaf.cumulativeAmount.toString() })),
+      );
+      await trx
+        .updateTable("epochs")
+        .set({
+          status: "closed",
+          root: null,
+          content_hash: null,
+          cumulative_total: emission.cumulativeTotal.toString(),
+          network_share: emission.networkShare.toString(),
+          carry_wei: emission.carryWei.toString(),
+          network_carry_wei: emission.networkCarryWei.toString(),
+        })
+        .where("epoch", "=", epoch)
+        .execute();
+      return this.requireEpoch(trx, epoch);
+    });
   }
 
   async saveEpochTree(epoch: number, root: Hex, contentHash: Hex, tree: Uint8Array): Promise<void> {

@@ -38,11 +38,14 @@ export interface TaskSpec {
 }
 
 /** A task as stored. `GET /api/tasks/:id` shows its final state without the kind, the input or the claim. */
-export interface TaskRecord extends Omit<TaskDetail, "assignments">, TaskSpec {
+export interface TaskRecord extends Omit<TaskDetail, "assignments" | "reason">, TaskSpec {
   kind: TaskKind;
   /** A probe goes to this node only. */
   pinnedNode: Address | null;
 }
+
+/** A lane of the queue: the unpinned tasks of one model, or the tasks pinned to a node (liveness probes). */
+export type QueueLane = { model: string } | "pinned";
 
 /** A verifier's report on a claim (the signed `report` frame). */
 export interface StoredReport {
@@ -92,16 +95,31 @@ export interface LedgerEntry {
 export interface EpochRecord extends EpochRow {
   /** Signed proposal transaction, kept so a restart re-broadcasts the same transaction instead of signing a new one. */
   rawTx: Hex | null;
+  /** The network's credits of this epoch alone (`networkShare` is what is proposed: capped, with carry). */
+  networkCredits: bigint | null;
 }
 
 export interface LeafRecord {
   index: number;
   account: Address;
+  /** What the tree gives the node: its earnings as far as the vault's emission cap has let them through. */
   cumulativeAmount: bigint;
+  /** The node's uncapped cumulative earnings at the close (`confirmed_wei`). */
+  earnedWei: bigint;
   reputationBps: number;
   tasksValidated: bigint;
   tasksFailed: bigint;
   strikes: number;
+}
+
+/** An epoch's emission as capped for the vault: what `Store.saveEpochEmission` writes. */
+export interface EpochEmission {
+  /** The leaves whose amount changes, by leaf index. */
+  leaves: ReadonlyArray<{ index: number; cumulativeAmount: bigint }>;
+  cumulativeTotal: bigint;
+  networkShare: bigint;
+  carryWei: bigint;
+  networkCarryWei: bigint;
 }
 
 /** A durable piece of a node's work on a task, written before it is acknowledged. */
@@ -198,6 +216,8 @@ export interface Store {
   getNode(address: Address): Promise<NodeRecord | undefined>;
   getNodes(addresses: readonly Address[]): Promise<NodeRecord[]>;
   listNodes(options: { limit: number; offset: number }): Promise<NodeRecord[]>;
+  /** Whether some node has at least `atLeast` validated tasks (full tenure: scheduler/judgeable.ts). */
+  anyNodeValidated(atLeast: number): Promise<boolean>;
   updateNode(address: Address, decide: (node: NodeRecord) => NodeRecord): Promise<NodeRecord>;
   nodeActivity(address: Address, now: number): Promise<NodeActivity>;
 
@@ -219,7 +239,19 @@ export interface Store {
   insertTasks(tasks: readonly TaskRecord[]): Promise<void>;
   getTask(id: string): Promise<TaskRecord | undefined>;
   listTasks(options: { limit: number; status?: TaskStatus; node?: Address }): Promise<TaskRecord[]>;
-  queuedTasks(limit: number): Promise<TaskRecord[]>;
+  /** Up to `limit` queued tasks of one lane, oldest first (scheduler/queue-lanes.ts says why the queue has lanes). */
+  queuedTasks(lane: QueueLane, limit: number): Promise<TaskRecord[]>;
+  /**
+   * Up to `limit` queued tasks created before `createdBefore` that no ready node could take become `expired` (input
+   * erased): unpinned ones whose model is not in `servedModels`, pinned ones whose node is not in `readyNodes`.
+   * Returns how many.
+   */
+  expireQueued(
+    options: { createdBefore: number; now: number; servedModels: readonly string[]; readyNodes: readonly Address[] },
+    limit: number,
+  ): Promise<number>;
+  /** Queued tasks per model (the queue-depth gauge, read when /metrics is scraped). */
+  queuedPerModel(): Promise<Array<{ model: string; count: number }>>;
   /** Gives queued tasks their generators, all in one transaction (a dispatch pass writes once). */
   assignTasks(
     assignments: ReadonlyArray<{ taskId: string; generator: Address; now: number; deadline: number }>,
@@ -276,6 +308,11 @@ export interface Store {
   closeEpoch(now: number): Promise<EpochRecord>;
   epochLeaves(epoch: number): Promise<LeafRecord[]>;
   epochLeaf(epoch: number, account: Address): Promise<LeafRecord | undefined>;
+  /**
+   * Stores an epoch's emission as capped for the vault (`settlement/emission-cap.ts`) in one transaction, if the
+   * epoch is closed or built: its leaves' amounts and totals change and it is `closed` again (its tree is rebuilt).
+   */
+  saveEpochEmission(epoch: number, emission: EpochEmission): Promise<EpochRecord>;
   saveEpochTree(epoch: number, root: Hex, contentHash: Hex, tree: Uint8Array): Promise<void>;
   epochTree(epoch: number): Promise<Uint8Array | undefined>;
   updateEpoch(epoch: number, fields: Partial<Omit<EpochRecord, "epoch" | "openedAt">>): Promise<EpochRecord>;

@@ -205,5 +205,14 @@ export function batchWrites(dialect: Dialect, db: Db) {
         })
         .where("nodes.address", "=", r.col("address")),
     ),
+
+    /** An epoch's leaves capped to the vault's emission limit (every leaf of a large epoch, at worst). */
+    setLeafAmounts: batch({ epoch: "int", idx: "int", amount: "text" }, (r) =>
+      r
+        .update(db.updateTable("epoch_leaves"))
+        .set({ cumulative_amount: r.col("amount") })
+        .where("epoch_leaves.epoch", "=", r.col("epoch"))
+        .where("epoch_leaves.idx", "=", r.col("idx")),
+    ),
   };
 }

@@ -20,6 +20,9 @@ describe("npm run bench:relayer", () => {
     assert.match(figure("commits + reveals + reports stored + acked"), /^\s*\S.*\s800 in [\d.]+ s\s+800 in [\d.]+ s$/);
     assert.match(figure("PostgreSQL / SQLite (median ingest)"), /[\d.]+×/);
     assert.match(figure("work frame → ack latency"), /p50 [\d.]+ ms, p99 [\d.]+ ms/);
+    assert.match(figure("under flood, median"), /p50 [\d.]+ ms, p99 [\d.]+ ms/);
+    assert.match(figure("p99 under flood / without"), /[\d.]+× \(target ≤ 2×: (met|missed)\)/);
+    assert.match(figure("flood, last run"), /[1-9][\d,]* sign-ins tried/);
     assert.match(figure("sign-in verified"), /ms each/);
     assert.match(figure("sockets open / closed"), /200 held by the relayer \(200 opened, 0 closed\)/);
     assert.match(figure("relayer memory per socket"), /KiB heap/);

@@ -63,6 +63,8 @@ describe("operator CLI and crash-safe settlement", () => {
         chain: { rpcUrl: chain.rpcUrl, chainId: chain.chainId, rewardsVault: chain.vault },
         log: { level: "warn" },
         epochs: { intervalMs: 0 },
+        // These nodes never validated a task: with a tenure ramp none could verify, and `tasks submit` would refuse.
+        verification: { tenureTasks: 0 },
       }),
     );
   });

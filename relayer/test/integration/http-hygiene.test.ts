@@ -1,9 +1,10 @@
 // What every HTTP answer owes a client, hostile or not (issue 17, item 7, in part): JSON for unknown routes, no
 // internal error text, a clear 400 for a malformed query, the admin token only as `Authorization: Bearer` and
-// compared without throwing, security headers.
+// compared without throwing, body limits that follow the schema's character counts, security headers.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { startTestRelayer, type TestRelayer } from "@gitblock/testkit";
+import { TASK_SUBMISSION_BODY_BYTES } from "../../src/api/routes.ts";
 
 const ADMIN = "test-admin-token-0123456789";
 const task = JSON.stringify({ model: "tiny-llm", input: "hygiene", maxTokens: 4 });
@@ -60,6 +61,39 @@ describe("HTTP hygiene", () => {
     assert.equal(res.status, 400);
     const body = (await res.json()) as { code: string; message: string };
     assert.deepEqual([body.code, body.message], ["bad_frame", "bad request"]);
+  });
+
+  const submitRaw = (body: string) =>
+    fetch(`${t.url}/api/tasks`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${ADMIN}` },
+      body,
+    });
+  /** Every non-ASCII code unit as `\uXXXX` (JSON.stringify already escapes control characters so), the widest way. */
+  const escapeAll = (json: string) =>
+    json.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+
+  it("accepts the largest valid submission however it is encoded, and refuses a larger body before parsing it", async () => {
+    // 8,192 characters each: three-byte UTF-8, surrogate pairs (two code units each), control characters escaped.
+    const inputs = ["€".repeat(8_192), "𝔸".repeat(4_096), "\u0001".repeat(8_192)];
+    for (const input of inputs) {
+      for (const encode of [(j: string) => j, escapeAll]) {
+        const body = encode(JSON.stringify({ model: "m".repeat(128), input, maxTokens: 8_192, seed: 0 }, null, 2));
+        const res = await submitRaw(body);
+        assert.equal(res.status, 201, `${Buffer.byteLength(body)} bytes: ${await res.text()}`);
+      }
+    }
+    const tooLong = await submitRaw(JSON.stringify({ model: "tiny-llm", input: "é".repeat(8_193), maxTokens: 4 }));
+    assert.equal(tooLong.status, 400);
+    assert.match(((await tooLong.json()) as { error: string }).error, /8192/);
+    // A body the schema could never accept is refused before it is parsed, with JSON.
+    const padded = JSON.stringify({ model: "tiny-llm", input: "x", maxTokens: 4 }).replace(
+      "{",
+      `{${" ".repeat(TASK_SUBMISSION_BODY_BYTES)}`,
+    );
+    const tooLarge = await submitRaw(padded);
+    assert.equal(tooLarge.status, 413);
+    assert.equal(((await tooLarge.json()) as { code: string }).code, "frame_too_large");
   });
 
   it("sends security headers on every answer", async () => {

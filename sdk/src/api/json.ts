@@ -56,6 +56,8 @@ export function parseEpochRow(raw: JsonObject): EpochRow {
     ...(raw as unknown as EpochRow),
     cumulativeTotal: bigOrNull(raw.cumulativeTotal),
     networkShare: bigOrNull(raw.networkShare),
+    carryWei: bigOrNull(raw.carryWei),
+    networkCarryWei: bigOrNull(raw.networkCarryWei),
   };
 }
 

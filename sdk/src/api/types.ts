@@ -12,6 +12,8 @@ import type { VerdictMessage } from "../protocol/messages.ts";
  * disputed (a failing report: the dispute tier decides) → validated, rejected or inconclusive. Only final tasks are
  * visible through the API: nothing about a task in flight is shown to anyone but its assigned nodes. `revoked`: a
  * validated claim whose generator was later, in the same epoch, proven wrong on another task; its pay is forfeit.
+ * `expired`: a queued task no ready node could take (nobody connected serves its model) within the relayer's
+ * `verification.queueTimeoutMs`; nobody worked on it and nobody is paid (`TaskDetail.reason` says so).
  */
 export type TaskStatus =
   | "queued"
@@ -21,12 +23,14 @@ export type TaskStatus =
   | "validated"
   | "rejected"
   | "inconclusive"
-  | "revoked";
+  | "revoked"
+  | "expired";
 export const FINAL_TASK_STATUSES = [
   "validated",
   "rejected",
   "inconclusive",
   "revoked",
+  "expired",
 ] as const satisfies readonly TaskStatus[];
 export type FinalTaskStatus = (typeof FINAL_TASK_STATUSES)[number];
 export const isFinalTaskStatus = (status: string): status is FinalTaskStatus =>
@@ -142,6 +146,8 @@ export interface TaskDetail {
   epoch: number | null;
   /** Who generated and who verified, and each one's verdict (see `AssignmentRow` for what is shown as what). */
   assignments: AssignmentRow[];
+  /** Why the task ended without anyone working on it, where the status alone would not say (`expired`). */
+  reason?: string;
 }
 
 /** A row of `GET /api/tasks`: final tasks only, never which ones were challenges. */
@@ -173,9 +179,18 @@ export interface EpochRow {
   leafCount: number | null;
   cumulativeTotal: bigint | null;
   networkShare: bigint | null;
+  /**
+   * Owed but left out of this epoch's proposal by the vault's emission cap (or its pool), nodes' and the network's
+   * together; the next epoch owes it again. Null until the epoch's tree is built against the vault's limits.
+   */
+  carryWei: bigint | null;
+  /** The network's part of `carryWei`. */
+  networkCarryWei: bigint | null;
   root: Hex | null;
   contentHash: Hex | null;
   txHash: Hex | null;
+  /** Why the vault would refuse the epoch's proposal at the last attempt (`Name(args)`); null once it passes. */
+  proposalError: string | null;
   proposedAt: number | null;
   finalAt: number | null;
 }

@@ -52,6 +52,9 @@ export interface ConnectionLoopOptions
   signal: AbortSignal;
 }
 
+/** An unsent signature is used for a new challenge only while its own has at least this long to live. */
+const UNSENT_SIGN_IN_MARGIN_MS = 10_000;
+
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
     if (signal.aborted || ms <= 0) return resolve();
@@ -70,6 +73,8 @@ export class ConnectionLoop implements SessionHost {
   /** The session's signing key (named in the sign-in); a session resumes only together with its key. */
   sessionKey: SessionKey | null = null;
   private signingKey: SessionKey | null = null;
+  /** The signature asked for last, until it goes out (see `SessionHost.signIn`). */
+  private unsentSignIn: { auth: Promise<AuthMessage>; expiresAt: number } | null = null;
   readonly signal: AbortSignal;
   private readonly options: ConnectionLoopOptions;
   private readonly hooks: ConnectionHooks;
@@ -138,8 +143,11 @@ export class ConnectionLoop implements SessionHost {
 
   // --- SessionHost ---
 
-  async signIn(hello: HelloMessage): Promise<AuthMessage> {
-    this.signingKey = newSessionKey();
+  signIn(hello: HelloMessage): Promise<AuthMessage> {
+    const unsent = this.unsentSignIn;
+    if (unsent && unsent.expiresAt * 1000 - Date.now() > UNSENT_SIGN_IN_MARGIN_MS) return unsent.auth;
+    const signingKey = newSessionKey();
+    this.signingKey = signingKey;
     const challenge = {
       relayer: hello.relayer,
       chainId: hello.chainId,
@@ -147,10 +155,21 @@ export class ConnectionLoop implements SessionHost {
       nonce: hello.nonce as Hex,
       issuedAt: hello.issuedAt,
       expiresAt: hello.expiresAt,
-      sessionKey: this.signingKey.address,
+      sessionKey: signingKey.address,
     };
-    const signature = await this.options.signer.signTypedData(signInTypedData(challenge));
-    return { type: "auth", v: PROTOCOL_VERSION, signIn: { ...challenge, signature } };
+    const auth = this.options.signer
+      .signTypedData(signInTypedData(challenge))
+      .then((signature): AuthMessage => ({ type: "auth", v: PROTOCOL_VERSION, signIn: { ...challenge, signature } }));
+    this.unsentSignIn = { auth, expiresAt: hello.expiresAt };
+    // A refused or failed signature is not kept for the next challenge.
+    auth.catch(() => {
+      if (this.unsentSignIn?.auth === auth) this.unsentSignIn = null;
+    });
+    return auth;
+  }
+
+  signInSent(): void {
+    this.unsentSignIn = null;
   }
 
   authenticated(ok: AuthOkMessage, session: Session): void {

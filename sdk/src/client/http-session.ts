@@ -38,10 +38,13 @@ export async function httpSession(host: SessionHost, options: HttpSessionOptions
     const hello = relayerMessage.safeParse(await helloResponse.json());
     if (!hello.success || hello.data.type !== "hello") throw new Error("relayer sent no challenge");
     const auth = await host.signIn(hello.data);
+    host.signInSent();
     const response = await http(NODE_HTTP_ROUTES.session, { method: "POST", body: JSON.stringify(auth) });
     const reply = relayerMessage.safeParse(await response.json());
     if (reply.success && reply.data.type === "auth_ok") return reply.data;
     const reason = reply.success && reply.data.type === "error" ? reply.data.message : `HTTP ${response.status}`;
+    // 429: the relayer's sign-in budget for this address is spent, which says nothing about the wallet: retry later.
+    if (response.status === 429) throw new Error(`sign-in deferred: ${reason}`);
     throw new AuthRejectedError(`sign-in refused: ${reason}`);
   };
 

@@ -39,8 +39,14 @@ export interface SessionHost {
   readonly signal: AbortSignal;
   /** The session token: resumed instead of signing again; a session clears it when the relayer refuses it. */
   token: string | null;
-  /** Answers a challenge with the wallet's signed `auth` frame. */
+  /**
+   * Answers a challenge with the wallet's signed `auth` frame. A signature whose session ended before it could be
+   * sent (the wallet's prompt outlasted the relayer's wait for an unauthenticated socket) answers the next challenge
+   * instead: the relayer accepts any unexpired challenge it issued, once, so the user is asked only once.
+   */
   signIn(hello: HelloMessage): Promise<AuthMessage>;
+  /** The `auth` frame from `signIn` went out: its challenge may be spent now, it is never sent again. */
+  signInSent(): void;
   /** Signed in: `session` is now the one frames go out on. */
   authenticated(ok: AuthOkMessage, session: Session): void;
   /** Work frames not acknowledged yet: every new session sends them again (the relayer acks duplicates). */

@@ -75,10 +75,18 @@ export function webSocketSession(host: SessionHost, options: WebSocketSessionOpt
           resumed = true;
           send({ type: "auth", v: PROTOCOL_VERSION, session: host.token });
         } else {
-          host.signIn(message).then(send, (error: unknown) => {
-            host.error(error as Error);
-            finish("signing failed");
-          });
+          host.signIn(message).then(
+            (auth) => {
+              // Signed after this socket went away: kept for the next one (SessionHost.signIn).
+              if (finished || socket.readyState !== 1) return;
+              send(auth);
+              host.signInSent();
+            },
+            (error: unknown) => {
+              host.error(error as Error);
+              finish("signing failed");
+            },
+          );
         }
         return;
       }

@@ -1,7 +1,7 @@
 /**
  * Words for a task's status and a node's part in it. The relayer shows final tasks only (validated, rejected,
- * inconclusive, revoked) and every verifier, a dispute-tier decision included, as `verify`; the in-flight stages have words
- * too, for a node's own view of its work.
+ * inconclusive, revoked, expired) and every verifier, a dispute-tier decision included, as `verify`; the in-flight
+ * stages have words too, for a node's own view of its work.
  */
 import {
   type AssignmentRole,
@@ -20,6 +20,7 @@ const STATUS: Record<TaskStatus, string> = {
   rejected: "rejected",
   inconclusive: "inconclusive",
   revoked: "revoked",
+  expired: "expired",
 };
 
 export const taskStatusLabel = (status: TaskStatus): string => STATUS[status] ?? status;
