@@ -36,7 +36,7 @@ const sizes = quick
       floodTasks: 1_500,
       floodRuns: Number(process.env.BENCH_RUNS ?? 3),
       // The outside test's flood: thousands of idle sockets, half-open connections and sign-ins that never verify.
-      flood: { unauthenticatedSockets: 4_000, halfOpenConnections: 4_000, signInConcurrency: 32 },
+      flood: { unauthenticatedSockets: 4_000, halfOpenConnections: 128, signInConcurrency: 32 },
     };
 /** The hostile host's address: another loopback address than the honest nodes' 127.0.0.1. */
 const FLOOD = { sourceIp: "127.0.0.2", ...sizes.flood };
