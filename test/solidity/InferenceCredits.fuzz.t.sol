@@ -343,6 +343,25 @@ contract InferenceCreditsFuzzTest is Fixture {
         assertEq(credits.treasury(), treasury, "treasury unchanged");
     }
 
+    /// The admin may move the treasury anywhere but to zero; the network's share of the next settlement goes there.
+    function testFuzz_SetTreasury(address newTreasury, uint256 spent) public {
+        vm.assume(newTreasury != address(0) && newTreasury != treasury && newTreasury != address(vault));
+        vm.assume(newTreasury != address(credits) && newTreasury != alice);
+        spent = bound(spent, 4, FUNDS);
+        vm.prank(admin);
+        vm.expectRevert(IInferenceCredits.ZeroAddress.selector);
+        credits.setTreasury(address(0));
+        vm.prank(admin);
+        vm.expectEmit(address(credits));
+        emit IInferenceCredits.TreasurySet(newTreasury);
+        credits.setTreasury(newTreasury);
+        assertEq(credits.treasury(), newTreasury, "treasury");
+        uint256 before = token.balanceOf(newTreasury);
+        _deposit(alice, spent);
+        _settle(alice, spent);
+        assertEq(token.balanceOf(newTreasury) - before, (spent * 2_500) / 10_000, "network share to the new treasury");
+    }
+
     /// An account's funding must fit 128 bits; one more unit reverts.
     function testFuzz_FundingBoundedBy128Bits(uint256 spent) public {
         HugePermitToken huge = new HugePermitToken(alice);
