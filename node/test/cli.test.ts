@@ -3,12 +3,11 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { gitBlockTokenAbi, rewardsVaultAbi } from "@gitblock/sdk";
+import { gitBlockTokenAbi } from "@gitblock/sdk";
 import type { NodeClient } from "@gitblock/sdk/client";
 import {
   CliProcess,
-  getJson,
-  HARDHAT_KEYS,
+  claimWithApiProof,
   MODEL,
   NODE_CLI,
   runCli,
@@ -21,7 +20,6 @@ import {
   type TestChain,
   type TestRelayer,
 } from "@gitblock/testkit";
-import { createWalletClient, http } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 
 const PASSWORD = "correct horse battery";
@@ -161,30 +159,9 @@ describe("gitblock-node start on a local network (Hardhat chain + relayer)", () 
     await t.relayer.settler.close();
     const [settled] = await t.relayer.settler.advance();
     assert.equal(settled?.status, "final");
-    const claim = await getJson(`${t.url}/api/claims/${address}`);
+    const { claim, receipt } = await claimWithApiProof(t, chain, address);
     assert.equal(claim.state.cumulativeAmount, earned.toString());
-    const payer = createWalletClient({
-      chain: chain.chain,
-      transport: http(chain.rpcUrl),
-      account: privateKeyToAccount(HARDHAT_KEYS.claimer),
-    });
-    const hash = await payer.writeContract({
-      address: chain.vault,
-      abi: rewardsVaultAbi,
-      functionName: "claim",
-      args: [
-        {
-          account: claim.state.account,
-          cumulativeAmount: BigInt(claim.state.cumulativeAmount),
-          reputationBps: claim.state.reputationBps,
-          tasksValidated: BigInt(claim.state.tasksValidated),
-          tasksFailed: BigInt(claim.state.tasksFailed),
-          strikes: claim.state.strikes,
-        },
-        claim.proof,
-      ],
-    });
-    assert.equal((await chain.publicClient.waitForTransactionReceipt({ hash })).status, "success");
+    assert.equal(receipt.status, "success");
     const balance = await chain.publicClient.readContract({
       address: chain.token,
       abi: gitBlockTokenAbi,

@@ -7,19 +7,22 @@ import type { TestRelayer } from "./relayer.ts";
 /** The deterministic "model" test nodes run: token ids derived from the input, so honest nodes agree. */
 export const engine = (input: string): number[] => [...Buffer.from(input)].map((byte, i) => byte * 7 + i);
 
+/** The model every fleet node serves. */
+export const FLEET_MODEL = "tiny-llm";
+
 export async function fleet(t: TestRelayer, count: number, options: { capacity?: number } = {}): Promise<TestNode[]> {
   const nodes: TestNode[] = [];
   for (let i = 0; i < count; i++) {
     const node = new TestNode();
     await node.connect(t.wsUrl);
-    node.ready(["tiny-llm"], options.capacity ?? 4);
+    node.ready([FLEET_MODEL], options.capacity ?? 4);
     nodes.push(node);
   }
   // The relayer has processed every ready frame: tasks submitted next can reach these nodes.
   await waitForReadyNodes(
     t,
     nodes.map((n) => n.address),
-    "tiny-llm",
+    FLEET_MODEL,
   );
   return nodes;
 }
@@ -93,6 +96,13 @@ export async function verdicts(nodes: TestNode[], taskId: string, timeoutMs = 5_
     nodes.map((node) => node.next("verdict", { where: (m) => m.taskId === taskId, timeoutMs })),
   );
   return new Map(nodes.map((node, i) => [node.address as Address, all[i]]));
+}
+
+/** Submits one job, has `nodes` play it honestly and waits until every node got its verdict: earnings to settle. */
+export async function earnOneTask(t: TestRelayer, nodes: TestNode[], input: string): Promise<void> {
+  const task = await t.relayer.scheduler.submit({ model: FLEET_MODEL, input, maxTokens: 8, seed: 0 });
+  await play(t, nodes, task.id);
+  await verdicts(nodes, task.id);
 }
 
 /** Resolves once the relayer holds the task as final (validated, rejected or inconclusive). */

@@ -4,17 +4,16 @@ import { rewardsVaultAbi } from "@gitblock/sdk";
 import {
   claimWithApiProof,
   closeAll,
+  earnOneTask,
   fleet,
   HARDHAT_KEYS,
   json,
   passChainTime,
-  play,
   startTestChain,
   startTestRelayer,
   type TestChain,
   type TestNode,
   type TestRelayer,
-  verdicts,
 } from "@gitblock/testkit";
 import { createWalletClient, http } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
@@ -35,11 +34,7 @@ describe("claim proofs against the vault's current root", () => {
     await chain?.stop();
   });
 
-  async function earn(nodes: TestNode[], input: string): Promise<void> {
-    const task = await t.relayer.scheduler.submit({ model: "tiny-llm", input, maxTokens: 8, seed: 0 });
-    await play(t, nodes, task.id);
-    await verdicts(nodes, task.id);
-  }
+  const earn = (nodes: TestNode[], input: string) => earnOneTask(t, nodes, input);
 
   it("serves the epoch the vault just finalized, before the relayer has recorded it, and the claim succeeds", async () => {
     const nodes = await fleet(t, 3);

@@ -6,10 +6,10 @@ import { after, before, describe, it } from "node:test";
 import { rewardsVaultAbi } from "@gitblock/sdk";
 import {
   closeAll,
+  earnOneTask,
   fleet,
   getJson,
   HARDHAT_KEYS,
-  play,
   runCli,
   startTestChain,
   startTestRelayer,
@@ -17,7 +17,6 @@ import {
   type TestNode,
   type TestRelayer,
   vaultAdmin,
-  verdicts,
 } from "@gitblock/testkit";
 import { pino } from "pino";
 import { createWalletClient, http } from "viem";
@@ -44,11 +43,7 @@ describe("a proposal the vault refuses for a reason other than the cap", () => {
     await chain?.stop();
   });
 
-  async function earn(nodes: TestNode[], input: string): Promise<void> {
-    const task = await t.relayer.scheduler.submit({ model: "tiny-llm", input, maxTokens: 8, seed: 0 });
-    await play(t, nodes, task.id);
-    await verdicts(nodes, task.id);
-  }
+  const earn = (nodes: TestNode[], input: string) => earnOneTask(t, nodes, input);
 
   /** The operator CLI on this relayer's store and chain, with the relayer's key. */
   function operator(args: string[]) {

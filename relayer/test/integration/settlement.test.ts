@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { gitBlockTokenAbi, rewardsVaultAbi } from "@gitblock/sdk";
 import {
+  claimWithApiProof,
   closeAll,
   fleet,
   getJson,
@@ -70,30 +71,11 @@ describe("epoch settlement on a real Hardhat chain", () => {
     // A node's owner claims with the API's proof; the claim may be sent by anyone (here a third account).
     const node = nodes[0];
     assert.ok(node);
-    const claim = await getJson(`${t.url}/api/claims/${node.address}`);
+    const { claim, receipt } = await claimWithApiProof(t, chain, node.address);
     assert.equal(claim.epoch, 1);
     assert.equal(claim.root, settled?.root);
-    const payer = createWalletClient({
-      chain: chain.chain,
-      transport: http(chain.rpcUrl),
-      account: privateKeyToAccount(HARDHAT_KEYS.claimer),
-    });
-    const state = {
-      account: claim.state.account,
-      cumulativeAmount: BigInt(claim.state.cumulativeAmount),
-      reputationBps: claim.state.reputationBps,
-      tasksValidated: BigInt(claim.state.tasksValidated),
-      tasksFailed: BigInt(claim.state.tasksFailed),
-      strikes: claim.state.strikes,
-    };
-    const hash = await payer.writeContract({
-      address: chain.vault,
-      abi: rewardsVaultAbi,
-      functionName: "claim",
-      args: [state, claim.proof],
-    });
-    const receipt = await chain.publicClient.waitForTransactionReceipt({ hash });
     assert.equal(receipt.status, "success");
+    const state = { cumulativeAmount: BigInt(claim.state.cumulativeAmount) };
     const balance = await chain.publicClient.readContract({
       address: chain.token,
       abi: gitBlockTokenAbi,
