@@ -107,6 +107,7 @@ async function startRelayer(overrides: Record<string, unknown> = {}, store: Stor
     // The simulated fleet is up to 10,000 nodes on one address, signing in at once: far over the per-address
     // defaults, which are for one host's share (the flood figures run with the defaults: `admission: {}`).
     admission: {
+      maxConnections: 100_000,
       maxConnectionsPerIp: 100_000,
       maxUnauthenticatedPerIp: 100_000,
       signInsPerSecond: 100_000,

@@ -72,6 +72,7 @@ export async function startLocalRelayer(options: LocalRelayerOptions = {}): Prom
     // The whole fleet is one host (127.0.0.1) and signs in at once: per-address limits sized for one host's share
     // of a network would turn most of a large fleet away.
     admission: {
+      maxConnections: 100_000,
       maxConnectionsPerIp: 100_000,
       maxUnauthenticatedPerIp: 100_000,
       signInsPerSecond: 100_000,

@@ -193,6 +193,8 @@ export const configSchema = z.strictObject({
    */
   admission: z
     .strictObject({
+      /** TCP connections open at once in all; more are dropped on arrival. Keep it below the process's `ulimit -n`. */
+      maxConnections: z.number().int().positive().default(20_000),
       /** TCP connections open at once from one address (API, polling and node sockets alike); more are closed. */
       maxConnectionsPerIp: z.number().int().positive().default(256),
       /** Node sockets from one address not yet signed in; more are refused at the upgrade (HTTP 429). */
@@ -219,6 +221,7 @@ export const configSchema = z.strictObject({
     })
     .refine((a) => a.headersTimeoutMs <= a.requestTimeoutMs, "headersTimeoutMs must not exceed requestTimeoutMs")
     .default({
+      maxConnections: 20_000,
       maxConnectionsPerIp: 256,
       maxUnauthenticatedPerIp: 64,
       signInsPerSecond: 20,

@@ -8,7 +8,12 @@ import { clientKey, requestClientKey } from "./client-address.ts";
 import { TokenBucket } from "./rate-limit.ts";
 
 /** Which admission limit turned a client away (the `reason` label of gitblock_admission_refusals_total). */
-export type Refusal = "connections_per_ip" | "unauthenticated_per_ip" | "sign_in_budget" | "channels_per_wallet";
+export type Refusal =
+  | "connections_total"
+  | "connections_per_ip"
+  | "unauthenticated_per_ip"
+  | "sign_in_budget"
+  | "channels_per_wallet";
 
 /**
  * HTTP server options against half-open connections: a connection that sends no complete request headers within
@@ -50,8 +55,16 @@ export class Admission {
     this.log = options.log;
   }
 
-  /** Counts every TCP connection `server` accepts by its address; one over the address's cap is closed at once. */
+  /**
+   * Counts every TCP connection `server` accepts by its address; one over the address's cap is closed at once. Above
+   * `maxConnections` in all (a flood from many addresses), Node drops new connections before they cost a request:
+   * the descriptors the relayer needs for its store and its chain stay free.
+   */
   watch(server: Server): void {
+    server.maxConnections = this.config.maxConnections;
+    server.on("drop", (dropped?: { remoteAddress?: string }) =>
+      this.refuse(clientKey(dropped?.remoteAddress), "connections_total"),
+    );
     server.on("connection", (socket: Socket) => this.onConnection(socket));
   }
 

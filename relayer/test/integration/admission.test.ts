@@ -191,6 +191,29 @@ describe("admission control: per address and per wallet", () => {
     }
   });
 
+  it("drops connections over the total cap, from whichever addresses, and counts them", async () => {
+    t = await startTestRelayer({
+      admission: { maxConnections: 20, headersTimeoutMs: 120_000, requestTimeoutMs: 120_000 },
+    });
+    // Many hosts, each well within its own cap: only the total can stop them.
+    const floods = ["127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5"].map((ip) => rawConnections(t, ip, 10));
+    for (const flood of floods) cleanups.push(flood.destroy);
+    const closed = () => floods.reduce((sum, flood) => sum + flood.state.closed, 0);
+    await until("the connections over the total are dropped", () => (closed() >= 20 ? true : undefined), {
+      timeoutMs: 30_000,
+    });
+    // Nothing else holds a connection here (the test has not called the relayer yet): exactly the total is held.
+    assert.equal(closed(), 20, "20 held, 20 dropped");
+    for (const flood of floods) flood.destroy();
+    await until("every flood socket is closed", () => (closed() === 40 ? true : undefined));
+    // The first metrics read may itself arrive before the relayer saw the flood's sockets go, and be dropped too.
+    await until("the held connections are gone", async () =>
+      (await metric(t, "gitblock_http_connections").catch(() => Number.POSITIVE_INFINITY)) <= 1 ? true : undefined,
+    );
+    assert.ok((await metric(t, "gitblock_admission_refusals_total", 'reason="connections_total"')) >= 20);
+    assert.equal(await metric(t, "gitblock_admission_refusals_total", 'reason="connections_per_ip"'), 0);
+  });
+
   it("caps unauthenticated node sockets per address and closes idle ones within the default auth timeout", async () => {
     t = await startTestRelayer({ admission: { maxUnauthenticatedPerIp: 20 } });
     const attempts = await Promise.all(Array.from({ length: 60 }, () => openFrom(t, FLOOD_IP)));
