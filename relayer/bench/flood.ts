@@ -127,7 +127,7 @@ process.on("message", (message: { type: string } & Partial<FloodJob>) => {
     process.send?.({ type: "report", ...counts });
   } else if (message.type === "stop") {
     stopping = true;
-    process.send?.({ type: "report", ...counts });
-    setTimeout(() => process.exit(0), 100);
+    // Exits once the report is handed to the parent, so the last counts are never lost to the exit.
+    process.send?.({ type: "report", ...counts }, () => process.exit(0));
   }
 });

@@ -4,6 +4,7 @@ import path from "node:path";
 import type { NodeState } from "@gitblock/sdk";
 import { describePostgres, startTestRelayer } from "@gitblock/testkit";
 import type { Address } from "viem";
+import { SINGLE_HOST_FLEET_ADMISSION } from "../src/gateway/admission.ts";
 import { buildEpochTreeParallel } from "../src/settlement/merkle-parallel.ts";
 
 const sections = process.argv.slice(2).filter((a) => !a.startsWith("-"));
@@ -104,15 +105,8 @@ async function startRelayer(overrides: Record<string, unknown> = {}, store: Stor
       sweepIntervalMs: 500,
     },
     gateway: { messagesPerSecond: 100_000, burst: 100_000, heartbeatTimeoutMs: 120_000, authTimeoutMs: 120_000 },
-    // The simulated fleet is up to 10,000 nodes on one address, signing in at once: far over the per-address
-    // defaults, which are for one host's share (the flood figures run with the defaults: `admission: {}`).
-    admission: {
-      maxConnections: 100_000,
-      maxConnectionsPerIp: 100_000,
-      maxUnauthenticatedPerIp: 100_000,
-      signInsPerSecond: 100_000,
-      signInBurst: 100_000,
-    },
+    // Up to 10,000 simulated nodes on one address (the flood figures run with the defaults: `admission: {}`).
+    admission: SINGLE_HOST_FLEET_ADMISSION,
     ...overrides,
   });
   return { relayer: t.relayer, url: t.url, wsUrl: t.wsUrl, stop: t.stop };

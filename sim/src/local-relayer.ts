@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { makeConfig, Relayer } from "@gitblock/relayer";
+import { makeConfig, Relayer, SINGLE_HOST_FLEET_ADMISSION } from "@gitblock/relayer";
 import type { GenerateRequest } from "@gitblock/sdk";
 import { RelayerApi } from "@gitblock/sdk";
 import { pino } from "pino";
@@ -69,15 +69,8 @@ export async function startLocalRelayer(options: LocalRelayerOptions = {}): Prom
     },
     rewards: { passiveIntervalMs: 3_600_000 },
     epochs: { intervalMs: 0, autoPropose: false },
-    // The whole fleet is one host (127.0.0.1) and signs in at once: per-address limits sized for one host's share
-    // of a network would turn most of a large fleet away.
-    admission: {
-      maxConnections: 100_000,
-      maxConnectionsPerIp: 100_000,
-      maxUnauthenticatedPerIp: 100_000,
-      signInsPerSecond: 100_000,
-      signInBurst: 100_000,
-    },
+    // The whole fleet is one host (127.0.0.1) and signs in at once.
+    admission: SINGLE_HOST_FLEET_ADMISSION,
   });
   const challengeInput = options.challengeInput;
   const relayer = await Relayer.create({

@@ -1,10 +1,10 @@
 import { rewardsVaultAbi } from "@gitblock/sdk";
-import { type Address, createWalletClient, http, type TransactionReceipt } from "viem";
-import { privateKeyToAccount } from "viem/accounts";
+import type { Address, TransactionReceipt } from "viem";
 import type { TestChain } from "./chain.ts";
 import { HARDHAT_KEYS } from "./dev-keys.ts";
 import { getJson, type Json } from "./http.ts";
 import type { TestRelayer } from "./relayer.ts";
+import { chainWallet } from "./vault-admin.ts";
 
 /**
  * Claims `account`'s rewards the way the dApp does: the proof from `GET /api/claims/:address`, sent to
@@ -17,11 +17,7 @@ export async function claimWithApiProof(
 ): Promise<{ claim: Json; receipt: TransactionReceipt }> {
   const claim = await getJson(`${t.url}/api/claims/${account}`);
   if (!claim.proof) throw new Error(`no claim proof for ${account}: ${JSON.stringify(claim)}`);
-  const payer = createWalletClient({
-    chain: chain.chain,
-    transport: http(chain.rpcUrl),
-    account: privateKeyToAccount(HARDHAT_KEYS.claimer),
-  });
+  const payer = chainWallet(chain, HARDHAT_KEYS.claimer);
   const state = {
     account: claim.state.account,
     cumulativeAmount: BigInt(claim.state.cumulativeAmount),

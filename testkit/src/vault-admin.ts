@@ -4,12 +4,19 @@ import {
   type Chain,
   createTestClient,
   createWalletClient,
+  type Hex,
   http,
   parseEther,
   type Transport,
   type WalletClient,
 } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
 import type { TestChain } from "./chain.ts";
+
+/** A wallet on the test chain for one of the development keys (HARDHAT_KEYS): a guardian, a claimer, … */
+export function chainWallet(chain: TestChain, key: Hex): WalletClient<Transport, Chain, Account> {
+  return createWalletClient({ chain: chain.chain, transport: http(chain.rpcUrl), account: privateKeyToAccount(key) });
+}
 
 /**
  * A wallet acting as the vault's admin (the treasury timelock, a contract) on the test chain, by the node's

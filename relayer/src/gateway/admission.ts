@@ -7,6 +7,19 @@ import type { Metrics } from "../metrics.ts";
 import { clientKey, requestClientKey } from "./client-address.ts";
 import { TokenBucket } from "./rate-limit.ts";
 
+/**
+ * Per-address limits for a simulated fleet: thousands of nodes on one address (the fleet simulator, the
+ * benchmarks), signing in at once. The defaults are sized for one host's share of a network and would turn most of
+ * such a fleet away.
+ */
+export const SINGLE_HOST_FLEET_ADMISSION = {
+  maxConnections: 100_000,
+  maxConnectionsPerIp: 100_000,
+  maxUnauthenticatedPerIp: 100_000,
+  signInsPerSecond: 100_000,
+  signInBurst: 100_000,
+} as const;
+
 /** Which admission limit turned a client away (the `reason` label of gitblock_admission_refusals_total). */
 export type Refusal =
   | "connections_total"

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { rewardsVaultAbi } from "@gitblock/sdk";
 import {
+  chainWallet,
   claimWithApiProof,
   closeAll,
   earnOneTask,
@@ -15,8 +16,6 @@ import {
   type TestNode,
   type TestRelayer,
 } from "@gitblock/testkit";
-import { createWalletClient, http } from "viem";
-import { privateKeyToAccount } from "viem/accounts";
 
 const WINDOW = 3_600;
 
@@ -51,11 +50,7 @@ describe("claim proofs against the vault's current root", () => {
     assert.equal(proposed?.status, "proposed");
     // Anyone may finalize once the window is over: here a claimer does, and the relayer has not looked yet.
     await passChainTime(chain, WINDOW + 1);
-    const claimer = createWalletClient({
-      chain: chain.chain,
-      transport: http(chain.rpcUrl),
-      account: privateKeyToAccount(HARDHAT_KEYS.claimer),
-    });
+    const claimer = chainWallet(chain, HARDHAT_KEYS.claimer);
     await chain.publicClient.waitForTransactionReceipt({
       hash: await claimer.writeContract({ address: chain.vault, abi: rewardsVaultAbi, functionName: "finalizeEpoch" }),
     });

@@ -5,6 +5,7 @@ import { Writable } from "node:stream";
 import { after, before, describe, it } from "node:test";
 import { rewardsVaultAbi } from "@gitblock/sdk";
 import {
+  chainWallet,
   closeAll,
   earnOneTask,
   fleet,
@@ -19,8 +20,6 @@ import {
   vaultAdmin,
 } from "@gitblock/testkit";
 import { pino } from "pino";
-import { createWalletClient, http } from "viem";
-import { privateKeyToAccount } from "viem/accounts";
 
 const cli = path.resolve(import.meta.dirname, "../../src/cli/main.ts");
 
@@ -69,11 +68,7 @@ describe("a proposal the vault refuses for a reason other than the cap", () => {
     const nodes = await fleet(t, 3);
     await earn(nodes, "stuck 1");
     await t.relayer.closeAndSettle();
-    const guardian = createWalletClient({
-      chain: chain.chain,
-      transport: http(chain.rpcUrl),
-      account: privateKeyToAccount(HARDHAT_KEYS.guardian),
-    });
+    const guardian = chainWallet(chain, HARDHAT_KEYS.guardian);
     await chain.publicClient.waitForTransactionReceipt({
       hash: await guardian.writeContract({ address: chain.vault, abi: rewardsVaultAbi, functionName: "pause" }),
     });

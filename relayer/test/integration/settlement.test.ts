@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { gitBlockTokenAbi, rewardsVaultAbi } from "@gitblock/sdk";
 import {
+  chainWallet,
   claimWithApiProof,
   closeAll,
   fleet,
@@ -14,8 +15,6 @@ import {
   type TestRelayer,
   verdicts,
 } from "@gitblock/testkit";
-import { createWalletClient, http } from "viem";
-import { privateKeyToAccount } from "viem/accounts";
 import { reconcileEpoch } from "../../src/ledger/reconcile.ts";
 
 describe("epoch settlement on a real Hardhat chain", () => {
@@ -153,11 +152,7 @@ describe("epoch settlement on a real Hardhat chain", () => {
     const [proposed] = await t.relayer.settler.advance();
     assert.equal(proposed?.status, "proposed", "pending through the challenge window");
 
-    const guardian = createWalletClient({
-      chain: chain.chain,
-      transport: http(chain.rpcUrl),
-      account: privateKeyToAccount(HARDHAT_KEYS.guardian),
-    });
+    const guardian = chainWallet(chain, HARDHAT_KEYS.guardian);
     const veto = await guardian.writeContract({
       address: chain.vault,
       abi: rewardsVaultAbi,
