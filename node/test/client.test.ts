@@ -232,20 +232,42 @@ describe("node SDK client against a real relayer", () => {
 
   it("recovers a verdict the relayer sent while the node was away", async () => {
     t = await startTestRelayer();
-    // Two slower peers: the away node answers first, drops at its ack, and the task settles while it is gone.
-    clients = await simNodes(t, [{ kind: "honest" }, { kind: "honest" }], {}, { latencyMs: 400 });
+    clients = await simNodes(t, [{ kind: "honest" }, { kind: "honest" }]);
+    // The away node's network: once its last frame for the task is acknowledged it goes offline (no socket opens)
+    // and stays offline until the task is final, so the verdict is sent while it is away, however slow the machine.
+    let online = true;
+    class NetworkOfTheAwayNode extends WebSocket {
+      constructor(url: string) {
+        if (!online) throw new Error("offline");
+        super(url);
+      }
+    }
     const away = new NodeClient({
       relayer: t.url,
       signer: privateKeyToAccount(generatePrivateKey()),
       engine: new SimulationEngine({ models: [MODEL] }),
-      reconnect: { initialMs: 1_200 },
+      transport: "websocket",
+      WebSocket: NetworkOfTheAwayNode,
+      reconnect: { initialMs: 50, maxMs: 200 },
     });
     clients.push(away);
     await away.start();
     await clientsReady(t, [away]);
-    away.once("ack", () => away.dropConnection());
-    const verdict = waitFor(away, "verdict", () => true, 6_000);
+    // A generator's last frame is its reveal (the second ack), a verifier's its report (the first).
+    const acksLeft = new Map<string, number>();
+    away.on("task", (work) => acksLeft.set(work.taskId, work.type === "task" ? 2 : 1));
+    away.on("ack", (taskId) => {
+      const left = (acksLeft.get(taskId) ?? 0) - 1;
+      acksLeft.set(taskId, left);
+      if (left !== 0) return;
+      online = false;
+      away.dropConnection();
+    });
+    const verdict = waitFor(away, "verdict", () => true, 30_000);
     const task = await t.relayer.scheduler.submit(spec("judged while away"));
+    await untilFinal(t, task.id);
+    assert.equal(online, false, "the task became final while the node was away");
+    online = true;
     const [v, meta] = await verdict;
     assert.equal(v.taskId, task.id);
     assert.equal(v.outcome, "correct");
