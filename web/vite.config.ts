@@ -9,7 +9,7 @@ import { defineConfig } from "vitest/config";
  *
  * The dApp reads its chains from `deployments/*.json` at run time: the dev and preview servers answer
  * `/gitblock-config.json` from the address books on disk (so a fresh `npm start` chain needs no rebuild), and a
- * production build writes the same file into `dist/`. The relayer is reached on the same origin (`/api`, `/ws`),
+ * production build writes the same file into `dist/`. The relayer is reached on the same origin (`/api`, `/ws`, `/v1`),
  * proxied by the dev/preview server; local chains' RPC likewise (`/rpc/<network>`), so no CORS set-up is needed.
  *
  * Environment: GITBLOCK_RELAYER_URL (default http://127.0.0.1:8080), GITBLOCK_DEPLOYMENTS_DIR (default
@@ -75,6 +75,8 @@ function configPlugin(): Plugin {
 const proxy: Record<string, ProxyOptions> = {
   "/api": { target: relayerUrl, changeOrigin: true },
   "/healthz": { target: relayerUrl, changeOrigin: true },
+  // The OpenAI-compatible gateway; streamed answers pass through as they come (the proxy does not buffer).
+  "/v1": { target: relayerUrl, changeOrigin: true },
   "/ws": { target: relayerUrl.replace(/^http/, "ws"), ws: true, changeOrigin: true },
   "/rpc": {
     target: localRpcUrl,

@@ -23,6 +23,8 @@ import {
   outputHash,
   passesAt,
   revealedCommitment,
+  type StreamChunk,
+  type StreamRequest,
   type TokenScores,
 } from "@gitblock/sdk";
 import { TINY_VOCAB, tinyGguf, tinyVocabulary, writeTinyGguf } from "@gitblock/testkit";
@@ -507,5 +509,113 @@ describe("verification on the embedded engine: commit, reveal, score teacher-for
       rule,
     );
     assert.deepEqual([due.pass, due.scored], [true, stops.tokenIds.length + 1]);
+  });
+});
+
+describe("serving on the embedded engine (stream)", () => {
+  const serve = (input: string, over: Partial<StreamRequest> = {}): StreamRequest => ({
+    model: "tiny",
+    input,
+    maxTokens: 24,
+    temperature: 0,
+    seed: 7,
+    ...over,
+  });
+  const streamed = async (e: LlamaCppEngine, request: StreamRequest) => {
+    const chunks: StreamChunk[] = [];
+    const result = await e.stream(request, (chunk) => chunks.push(chunk));
+    return { result, chunks, tokenIds: chunks.flatMap((c) => c.tokenIds), text: chunks.map((c) => c.text).join("") };
+  };
+
+  it("streams greedily exactly the tokens `generate` gives, one chunk a token, with the text after the prompt", async () => {
+    const e = engine(files.tiny);
+    const { model } = await e.load();
+    for (const input of prompts) {
+      const generated = await e.generate(task(input));
+      const out = await streamed(e, serve(input));
+      assert.deepEqual(out.tokenIds, generated.tokenIds, input);
+      assert.ok(out.chunks.every((c) => c.tokenIds.length === 1));
+      assert.deepEqual([out.result.finish, out.result.tokens], ["length", 24]);
+      const prompt = (await e.promptTokens(input)) as Token[];
+      assert.equal(out.text, model.detokenize(out.tokenIds as Token[], false, prompt), "the continuation's text");
+    }
+    // "a" ends by itself after 20 tokens on this fixture (see the end-token test above).
+    const ends = await streamed(e, serve("a", { maxTokens: 48 }));
+    assert.deepEqual(ends.tokenIds, (await e.generate(task("a", 48))).tokenIds);
+    assert.ok(ends.tokenIds.length < 48);
+    assert.deepEqual([ends.result.finish, ends.result.tokens], ["stop", ends.tokenIds.length]);
+    assert.equal(await e.contextLength("tiny"), 256);
+    await assert.rejects(
+      e.stream(serve("x", { maxTokens: 300 }), () => {}),
+      /exceed the context of 256/,
+    );
+    await assert.rejects(
+      e.stream(serve("x", { model: "other" }), () => {}),
+      /serves "tiny"/,
+    );
+  });
+
+  it("continues from a prefix of its greedy output with exactly the rest", async () => {
+    const e = engine(files.tiny);
+    for (const input of prompts.slice(0, 2)) {
+      const full = (await e.generate(task(input, 32))).tokenIds;
+      for (const k of [1, 10, 31]) {
+        const rest = await streamed(e, serve(input, { prefix: full.slice(0, k), maxTokens: 32 - k }));
+        assert.deepEqual(rest.tokenIds, full.slice(k), `${input} from ${k}`);
+      }
+    }
+  });
+
+  it("scores a claim with a prefix exactly as the tail of scoring the whole claim", async () => {
+    const e = engine(files.tiny);
+    const other = engine(files.other);
+    for (const input of prompts.slice(0, 2)) {
+      // Another model's output: non-top-1 tokens with gaps, so the comparison covers more than zeros.
+      const claim = (await other.generate(task(input))).tokenIds;
+      const whole = await e.score({ model: "tiny", input, tokenIds: claim, maxTokens: 48, topK: 3 });
+      assert.ok(whole.nonTop1 > 0);
+      for (const k of [1, 12, 23]) {
+        const tail = await e.score({
+          model: "tiny",
+          input,
+          prefix: claim.slice(0, k),
+          tokenIds: claim.slice(k),
+          maxTokens: 48 - k,
+          topK: 3,
+        });
+        assert.deepEqual(tail.tokens, whole.tokens.slice(k), `${input} from ${k}`);
+        assert.deepEqual(tail.end, whole.end);
+      }
+    }
+  });
+
+  it("samples with the seed above temperature 0: the same seed repeats its output, others differ from it and from greedy", async () => {
+    const e = engine(files.tiny);
+    const input = prompts[0] as string;
+    const greedy = (await streamed(e, serve(input))).tokenIds;
+    const hot = serve(input, { temperature: 1, seed: 5 });
+    const a = await streamed(e, hot);
+    const b = await streamed(e, hot);
+    assert.deepEqual(a.tokenIds, b.tokenIds);
+    assert.notDeepEqual(a.tokenIds, greedy);
+    assert.notDeepEqual((await streamed(e, { ...hot, seed: 6 })).tokenIds, a.tokenIds);
+  });
+
+  it("stops at an abort after the token it came with, and the next request runs as before", async () => {
+    const e = engine(files.tiny);
+    const input = prompts[2] as string;
+    const controller = new AbortController();
+    const chunks: StreamChunk[] = [];
+    const stream = e.stream(
+      serve(input, { maxTokens: 200 }),
+      (chunk) => {
+        chunks.push(chunk);
+        if (chunks.length === 3) controller.abort(new Error("cancelled by the user"));
+      },
+      controller.signal,
+    );
+    await assert.rejects(stream, /cancelled by the user/);
+    assert.equal(chunks.length, 3);
+    assert.deepEqual((await streamed(e, serve(input))).tokenIds, (await e.generate(task(input))).tokenIds);
   });
 });

@@ -55,3 +55,11 @@ export class NodeBondCallError extends RelayerError {
     this.reason = reason;
   }
 }
+
+/**
+ * InferenceCredits could not be read or written (RPC down, refused or timed out, no contract at the address): the
+ * gateway answers 503 and nothing was debited; settlement retries next round.
+ */
+export class CreditsUnavailableError extends RelayerError {
+  override name = "CreditsUnavailableError";
+}

@@ -12,6 +12,39 @@ export function createMetrics() {
       registers: [registry],
     }),
     sockets: new Gauge({ name: "gitblock_node_sockets", help: "Open node WebSockets", registers: [registry] }),
+    servedRequests: new Counter({
+      name: "gitblock_served_requests_total",
+      help: "User requests through /v1 by outcome (stop, length, cancelled, failed)",
+      labelNames: ["outcome"],
+      registers: [registry],
+    }),
+    servedTokens: new Counter({
+      name: "gitblock_served_tokens_total",
+      help: "Tokens streamed to users through /v1",
+      registers: [registry],
+    }),
+    servedFailovers: new Counter({
+      name: "gitblock_served_failovers_total",
+      help: "Served requests moved to another node mid-answer",
+      registers: [registry],
+    }),
+    servingRequests: new Gauge({
+      name: "gitblock_serving_requests",
+      help: "User requests being served now",
+      registers: [registry],
+    }),
+    gatewayRefusals: new Counter({
+      name: "gitblock_gateway_refusals_total",
+      help: "User requests refused before serving, by OpenAI error code",
+      labelNames: ["code"],
+      registers: [registry],
+    }),
+    timeToFirstToken: new Histogram({
+      name: "gitblock_time_to_first_token_seconds",
+      help: "From a user request's arrival to its first token",
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers: [registry],
+    }),
     framesRejected: new Counter({
       name: "gitblock_frames_rejected_total",
       help: "Frames refused (malformed, oversized, rate limited, unauthenticated)",
@@ -98,6 +131,17 @@ export function createMetrics() {
       name: "gitblock_settlement_proposal_refusals_total",
       help: "Epoch proposals the vault refused in their dry run, by the vault's error name",
       labelNames: ["reason"],
+      registers: [registry],
+    }),
+    creditSettlements: new Counter({
+      name: "gitblock_credit_settlements_total",
+      help: "InferenceCredits settlements by outcome: settled, refused (dry run), reverted",
+      labelNames: ["outcome"],
+      registers: [registry],
+    }),
+    creditWriteOffs: new Counter({
+      name: "gitblock_credit_write_offs_total",
+      help: "Accounts whose debits above their funded credit were written off at settlement (withdrawn first)",
       registers: [registry],
     }),
     dashboardSubscribers: new Gauge({

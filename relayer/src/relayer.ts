@@ -13,8 +13,15 @@ import { AuthService } from "./auth/sign-in.ts";
 import { BondBook } from "./bonds/bond-book.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import type { RelayerConfig } from "./config/schema.ts";
+import { CreditBook } from "./credits/credit-book.ts";
+import { creditsRouter } from "./credits/routes.ts";
 import { RelayerEvents } from "./events.ts";
 import { Admission, httpServerOptions } from "./gateway/admission.ts";
+import { ApiKeys } from "./inference/api-keys.ts";
+import { ModelCatalogue } from "./inference/catalogue.ts";
+import { InferenceGateway } from "./inference/inference-gateway.ts";
+import { gatewayRouter } from "./inference/routes.ts";
+import { UsageQuota } from "./inference/usage-quota.ts";
 import { httpPollingRouter } from "./gateway/http-polling.ts";
 import { NodeProtocol } from "./gateway/node-protocol.ts";
 import { WalletLimits } from "./gateway/wallet-limits.ts";
@@ -30,7 +37,7 @@ import { type ChainClients, connectChain } from "./settlement/chain.ts";
 import { EpochSettler } from "./settlement/settler.ts";
 import { openStore } from "./store/index.ts";
 import type { Store } from "./store/types.ts";
-import { agreementRule, type BondOf, TaskJudge } from "./verification/task-judge.ts";
+import { type BondOf, claimRule, TaskJudge } from "./verification/task-judge.ts";
 import type { TrustPolicy } from "./verification/weight.ts";
 
 export interface RelayerOptions {
@@ -87,9 +94,16 @@ export class Relayer {
   readonly passive: PassiveRewards;
   readonly settler: EpochSettler;
   readonly dashboard: DashboardChannel;
+  /** The user gateway (`/v1`): served requests, API keys, free-tier quotas, the model catalogue. */
+  readonly inference: InferenceGateway;
+  readonly apiKeys: ApiKeys;
+  readonly usageQuota: UsageQuota;
+  readonly catalogue: ModelCatalogue;
   readonly chain: ChainClients | null;
   /** Bonds from NodeBond (null: no NodeBond known, bonds play no part). */
   readonly bonds: BondBook | null;
+  /** Prepaid GBT credit for premium `/v1` models (InferenceCredits; without one nothing is available). */
+  readonly credits: CreditBook;
   private server: Server | null = null;
   private timers: NodeJS.Timeout[] = [];
   private pollingSweep: () => void = () => {};
@@ -153,7 +167,7 @@ export class Relayer {
       registry: this.registry,
       scheduler: this.scheduler,
       ingest: this.ingest,
-      deltaOf: (model) => agreementRule(config.verification, model).delta,
+      ruleOf: (task) => claimRule(config.verification, task),
     });
     this.admission = new Admission({
       config: config.admission,
@@ -186,6 +200,37 @@ export class Relayer {
       heartbeatTimeoutMs: config.gateway.heartbeatTimeoutMs,
     });
     this.settler = new EpochSettler({ ...common, chain: this.chain, confirmations: config.chain?.confirmations ?? 1 });
+    const inferenceCredits = this.chain?.inferenceCredits;
+    this.credits = new CreditBook({
+      dialect: this.store.dialect,
+      credits:
+        this.chain && inferenceCredits
+          ? { publicClient: this.chain.publicClient, address: inferenceCredits, walletClient: this.chain.walletClient }
+          : null,
+      clock: this.clock,
+      log: this.log,
+      metrics: this.metrics,
+      cacheTtlMs: config.credits.cacheTtlMs,
+      maxAccountsPerSettlement: config.credits.maxAccountsPerSettlement,
+      confirmations: config.chain?.confirmations ?? 1,
+    });
+    this.apiKeys = new ApiKeys({ dialect: this.store.dialect, clock: this.clock });
+    this.usageQuota = new UsageQuota(this.store.dialect);
+    this.catalogue = new ModelCatalogue(config.inference, this.registry);
+    this.inference = new InferenceGateway({
+      config,
+      store: this.store,
+      registry: this.registry,
+      catalogue: this.catalogue,
+      quota: this.usageQuota,
+      credits: this.credits.contract ? this.credits : null,
+      clock: this.clock,
+      metrics: this.metrics,
+      log: this.log,
+      verify: (taskIds) => this.taskJudge.enqueue(taskIds),
+      ...(options.random ? { random: options.random } : {}),
+    });
+    this.protocol.streamSink = this.inference;
     const claimed = new ClaimedWeiCache({
       read: claimedOnChain(this.chain),
       clock: this.clock,
@@ -249,6 +294,18 @@ export class Relayer {
       metrics: this.metrics,
     });
     this.pollingSweep = polling.sweep;
+    app.use(
+      gatewayRouter({
+        gateway: this.inference,
+        catalogue: this.catalogue,
+        keys: this.apiKeys,
+        quota: this.usageQuota,
+        auth: this.auth,
+        clock: this.clock,
+        log: this.log,
+        trustProxy: this.config.admission.trustProxy,
+      }),
+    );
     app.use(API_BASE, polling.router);
     app.use(
       API_BASE,
@@ -262,6 +319,7 @@ export class Relayer {
         config: this.config,
       }),
     );
+    app.use(API_BASE, creditsRouter({ credits: this.credits }));
     // Unknown routes answer JSON like every other route, not Express's HTML page.
     app.use((_req: Request, res: Response) => sendJson(res, { error: "not found" }, 404));
     app.use((error: Error & { status?: number; type?: string }, _req: Request, res: Response, _next: NextFunction) => {
@@ -362,14 +420,34 @@ export class Relayer {
     if (epochs.intervalMs > 0) {
       this.every(epochs.intervalMs, () => this.closeAndSettle(), "epoch close");
     }
+    let vaultResumed: Promise<unknown> = Promise.resolve();
     if (epochs.autoPropose) {
       this.every(
         Math.max(1_000, Math.min(15_000, epochs.intervalMs || 15_000)),
         () => this.settler.advance(),
         "settlement",
       );
-      this.settler.advance().catch((error: unknown) => this.log.error({ err: error }, "resuming settlement failed"));
+      vaultResumed = this.settler
+        .advance()
+        .catch((error: unknown) => this.log.error({ err: error }, "resuming settlement failed"));
     }
+    if (this.config.credits.settleIntervalMs > 0) {
+      this.every(this.config.credits.settleIntervalMs, () => this.credits.settle(), "credit settlement");
+    }
+    // A credit settlement a crash interrupted is finished now, not an epoch later; after the vault's, as both sign
+    // with the one key (one nonce at a time). Not once the relayer is stopping (its timers are gone).
+    void vaultResumed.then(() => (this.timers.length > 0 ? this.settleCredits() : undefined));
+  }
+
+  /** Settles spent credit; a failure is logged and the debits wait for the next round. */
+  private settleCredits(): Promise<void> {
+    const job = this.credits
+      .settle()
+      .then(() => {})
+      .catch((error: unknown) => this.log.error({ err: error }, "credit settlement failed"))
+      .finally(() => this.inFlight.delete(job));
+    this.inFlight.add(job);
+    return job;
   }
 
   async closeAndSettle(): Promise<void> {
@@ -379,6 +457,8 @@ export class Relayer {
     if (this.config.epochs.autoPropose) {
       await this.settler.advance().catch((error: unknown) => this.log.error({ err: error }, "settlement failed"));
     }
+    // After the vault's settlement, and never in its way.
+    await this.settleCredits();
   }
 
   /**
@@ -418,6 +498,7 @@ export class Relayer {
     // Let timer work that already started finish before the store closes under it.
     await Promise.allSettled([...this.inFlight]);
     await this.ingest.drain();
+    await this.inference.drain();
     await this.gateway.close();
     await this.dashboard.close();
     if (this.server) {

@@ -132,6 +132,7 @@ export async function startLocalNetwork(options: LocalNetworkOptions): Promise<L
       GITBLOCK_DB_PATH: path.join(dataDir, "relayer.db"),
       GITBLOCK_RPC_URL: rpcUrl,
       GITBLOCK_REWARDS_VAULT: deployment.contracts.rewardsVault,
+      GITBLOCK_INFERENCE_CREDITS: deployment.contracts.inferenceCredits,
       GITBLOCK_ADMIN_TOKEN: adminToken,
       GITBLOCK_EPOCH_INTERVAL_MS: String(options.epochIntervalMs),
     });

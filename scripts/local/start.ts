@@ -1,6 +1,8 @@
 // `npm start`: the whole local network in one command; Ctrl-C stops every process.
 import path from "node:path";
 import { developmentKey } from "@gitblock/testkit";
+import { privateKeyToAccount } from "viem/accounts";
+import { createApiKey } from "./api-key.ts";
 import { startLocalNetwork } from "./network.ts";
 
 const root = path.resolve(import.meta.dirname, "../..");
@@ -31,10 +33,12 @@ try {
     onStep: (step) => console.log(`• ${step}`),
   });
   const wallet = developmentKey(5);
+  const apiKey = await createApiKey(network.relayerUrl, privateKeyToAccount(wallet.privateKey), "npm start");
   console.log(`
 GitBlock local network is up
   dApp          ${network.webUrl}
   relayer       ${network.relayerUrl}   (admin token ${network.adminToken})
+  AI gateway    ${network.relayerUrl}/v1   (OpenAI-compatible; API key ${apiKey}, the test wallet's)
   chain RPC     ${network.rpcUrl}  (chain id 31337)
   deployment    .gitblock/local/localhost.json
   test wallet   ${wallet.address}

@@ -374,7 +374,7 @@ export class NetworkRun {
         if (event.type === "generate") {
           const madeUp = event.lied && adversary !== "steerer" && adversary !== "cheap-model";
           spent.compute += madeUp ? 0 : cheap;
-        } else if (event.scored) spent.compute += this.world.verifyCost * cheap;
+        } else if (event.type === "score" && event.scored) spent.compute += this.world.verifyCost * cheap;
       },
     });
     const wallet: Wallet = {

@@ -3,6 +3,7 @@ export * from "./chain.ts";
 export * from "./claims.ts";
 export * from "./cli-process.ts";
 export * from "./client-nodes.ts";
+export * from "./credits.ts";
 export * from "./dev-keys.ts";
 export * from "./fleet.ts";
 export * from "./http.ts";

@@ -27,6 +27,8 @@ type Overrides = Omit<RelayerConfigInput, "verification" | "gateway" | "rewards"
   settleOn?: TestChain;
   /** Also read bonds from (and propose slashes to) the chain's NodeBond: bonds are then required to verify. */
   bonds?: boolean;
+  /** Also debit and settle premium `/v1` credit on the chain's InferenceCredits. */
+  credits?: boolean;
   verification?: Partial<NonNullable<RelayerConfigInput["verification"]>>;
   gateway?: Partial<NonNullable<RelayerConfigInput["gateway"]>>;
   rewards?: Partial<NonNullable<RelayerConfigInput["rewards"]>>;
@@ -35,7 +37,7 @@ type Overrides = Omit<RelayerConfigInput, "verification" | "gateway" | "rewards"
 
 /** A relayer on a free port with a fresh SQLite file, silent logs, a clock tests can move, no automatic epochs. */
 export async function startTestRelayer(
-  { settleOn, bonds = false, store = testStoreDriver(), ...overrides }: Overrides = {},
+  { settleOn, bonds = false, credits = false, store = testStoreDriver(), ...overrides }: Overrides = {},
   options: Partial<RelayerOptions> = {},
 ): Promise<TestRelayer> {
   const dir = mkdtempSync(path.join(tmpdir(), "gitblock-relayer-"));
@@ -46,6 +48,7 @@ export async function startTestRelayer(
         chainId: settleOn.chainId,
         rewardsVault: settleOn.vault,
         ...(bonds ? { nodeBond: settleOn.nodeBond } : {}),
+        ...(credits ? { inferenceCredits: settleOn.inferenceCredits } : {}),
         confirmations: 1,
       }
     : undefined;

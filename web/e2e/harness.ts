@@ -6,10 +6,12 @@
  *
  * The fleet: small protocol clients from @gitblock/testkit (a `gitblock-sim` fleet can replace them once it is
  * usable from here); one of them signs with the test wallet's key, so the wallet's node does real, validated work.
+ * One more node serves the gateway's `/v1` requests (./gateway.ts).
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import type { NodeClient } from "@gitblock/sdk/client";
 import {
   honest,
   honestVerifier,
@@ -25,6 +27,7 @@ import {
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import type { Address } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
+import { GATEWAY_CATALOGUE, startServingNode } from "./gateway.ts";
 import { testWalletScript } from "./wallet.ts";
 
 export const webRoot = path.resolve(import.meta.dirname, "..");
@@ -56,6 +59,8 @@ export interface Harness {
   nodes: TestNode[];
   /** The dispute tier: the relayer's one reference verifier (decides failing reports, checks every challenge). */
   reference: TestNode;
+  /** The node serving the gateway's chat models. */
+  server: NodeClient;
   /** Console errors and uncaught page errors seen so far. */
   consoleErrors: string[];
   /** When the relayer emitted each verdict for the wallet's node (ms), by task id. */
@@ -86,7 +91,9 @@ export async function startHarness(options: { countries?: string[] } = {}): Prom
     const reference = new TestNode();
     const relayer = await startTestRelayer({
       settleOn: chain,
+      credits: true,
       verification: { taskTimeoutMs: 120_000, referenceVerifiers: [reference.address] },
+      inference: { catalogue: GATEWAY_CATALOGUE },
     });
     cleanups.push(() => relayer.stop());
     const verdictAt = new Map<string, number>();
@@ -106,7 +113,14 @@ export async function startHarness(options: { countries?: string[] } = {}): Prom
         deployBlock: 0,
         deployedAt: new Date().toISOString(),
         abis: "@gitblock/sdk",
-        contracts: { token: chain.token, rewardsVault: chain.vault, airdrop: zero, teamVesting: zero, treasury: zero },
+        contracts: {
+          token: chain.token,
+          rewardsVault: chain.vault,
+          airdrop: zero,
+          teamVesting: zero,
+          treasury: zero,
+          inferenceCredits: chain.inferenceCredits,
+        },
         parameters: { challengeWindow: 0 },
       }),
     );
@@ -144,6 +158,8 @@ export async function startHarness(options: { countries?: string[] } = {}): Prom
       [...nodes, reference].map((n) => n.address),
       "tiny-llm",
     );
+    const servingNode = await startServingNode(relayer);
+    cleanups.push(() => servingNode.stop());
 
     const userDataDir = mkdtempSync(path.join(tmpdir(), "gitblock-chromium-"));
     cleanups.push(() => rmSync(userDataDir, { recursive: true, force: true }));
@@ -176,7 +192,20 @@ export async function startHarness(options: { countries?: string[] } = {}): Prom
     watch(page);
     context.on("page", watch);
 
-    return { chain, relayer, webUrl, context, page, walletNode, nodes, reference, consoleErrors, verdictAt, stop };
+    return {
+      chain,
+      relayer,
+      webUrl,
+      context,
+      page,
+      walletNode,
+      nodes,
+      reference,
+      server: servingNode,
+      consoleErrors,
+      verdictAt,
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;
@@ -217,6 +246,7 @@ export async function connectWallet(page: Page): Promise<void> {
   await page
     .getByTestId("node-status")
     .or(page.getByRole("button", { name: /0x9965/i }))
+    .or(page.getByTestId("rk-account-button"))
     .first()
     .waitFor({ timeout: 15_000 });
 }

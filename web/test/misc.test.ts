@@ -10,7 +10,6 @@ import {
 import { dailyLimit, readConsent, writeConsent } from "../src/lib/consent.ts";
 import { COUNTRIES, countryName, countsByNumeric } from "../src/lib/countries.ts";
 import { localeCountry } from "../src/mining/browser-node.ts";
-import { NETWORK_MODELS, unlockProgress } from "../src/mining/models.ts";
 import { detectWebGpu } from "../src/mining/webgpu.ts";
 import { ROUTES, routeFromHash } from "../src/router.ts";
 
@@ -98,12 +97,6 @@ describe("world map", () => {
 });
 
 describe("mining helpers", () => {
-  it("network models unlock at 500, 1,000 and 5,000 active nodes", () => {
-    expect(NETWORK_MODELS.map((t) => t.threshold)).toEqual([500, 1_000, 5_000]);
-    expect(NETWORK_MODELS[0]?.models).toEqual(["Qwen 3", "Kimi K2"]);
-    expect(unlockProgress(3, 500)).toEqual({ unlocked: false, share: 0.006, missing: 497 });
-    expect(unlockProgress(600, 500)).toMatchObject({ unlocked: true, share: 1, missing: 0 });
-  });
   it("detects WebGPU and explains why it is missing", async () => {
     expect(await detectWebGpu({}, true)).toMatchObject({ ok: false, reason: "no-api" });
     expect(await detectWebGpu({}, false)).toMatchObject({ ok: false, reason: "insecure" });

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// gitblock-node: the headless node. `start` serves tasks from a relayer on an inference server (or the simulation),
+// gitblock-node: the headless node. `start` runs tasks from a relayer on an inference server (or the simulation) and
+// serves users' requests from its `/v1` gateway,
 // `status` asks the relayer about a node, `calibrate` measures the agreement rule's δ for a GGUF model, `keys` manages
 // the encrypted keystore.
 import { existsSync, readFileSync } from "node:fs";
@@ -14,7 +15,7 @@ import {
   writeKeystore,
 } from "@gitblock/sdk/keys";
 import { Command, Option } from "commander";
-import { type Address, formatEther, getAddress, isAddress } from "viem";
+import { type Address, formatEther, getAddress, isAddress, parseEther } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import {
   calibrationConfig,
@@ -34,6 +35,14 @@ export const gbt = (wei: bigint | string | number | null | undefined) => {
   const value = Number(formatEther(BigInt(wei)));
   return `${value.toFixed(value !== 0 && value < 0.01 ? 6 : 4)} GBT`;
 };
+/** `--price-floor 0.002` → wei; GBT has 18 decimals. */
+function priceFloorWei(value: string): bigint {
+  if (!/^\d+(\.\d{1,18})?$/.test(value.trim())) {
+    throw new Error(`--price-floor must be an amount of GBT like 0.002, got "${value}"`);
+  }
+  return parseEther(value.trim());
+}
+
 const pct = (bps: number | null | undefined) =>
   bps === null || bps === undefined ? "–" : `${(bps / 100).toFixed(0)}%`;
 
@@ -44,7 +53,9 @@ const program = new Command()
 
 program
   .command("start")
-  .description("sign in to the relayer and serve tasks until stopped (Ctrl-C)")
+  .description(
+    "sign in to the relayer, run its tasks and serve users' requests from its /v1 gateway until stopped (Ctrl-C)",
+  )
   .option("--relayer <url>", "relayer base URL (env GITBLOCK_RELAYER_URL)", DEFAULT_RELAYER)
   .option(
     "--engine <url|sim>",
@@ -62,7 +73,13 @@ program
   )
   .option("--models <ids>", "comma-separated model ids to serve (default: what the engine lists)")
   .option("--keystore <file>", `encrypted keystore (default ${DEFAULT_KEYSTORE}, or the key in $${KEY_ENV})`)
-  .option("--capacity <n>", "tasks run at once", "1")
+  .option("--capacity <n>", "work run at once: tasks and served requests together", "1")
+  .option(
+    "--price-floor <GBT>",
+    "the least price per message this node serves users' requests for (e.g. 0.002); 0 serves free models too",
+    "0",
+  )
+  .option("--no-serve", "run tasks only: do not serve users' requests (the gateway needs an engine that streams)")
   .option("--country <cc>", "ISO country code, for network statistics")
   .addOption(new Option("--transport <kind>", "connection").choices(["auto", "websocket", "http"]).default("auto"))
   .option("--json", "print events as JSON lines instead of a status line")
@@ -96,6 +113,7 @@ program
       engineFromSpec(String(opts.engine), models, {
         ...(process.env.GITBLOCK_ENGINE_API_KEY ? { apiKey: process.env.GITBLOCK_ENGINE_API_KEY } : {}),
       });
+    const serve = opts.serve === false ? false : { priceFloorWei: priceFloorWei(String(opts.priceFloor)) };
     // Load the model before signing in, so that a missing binary or a bad file stops the node at once.
     if (embedded) await embedded.load();
     const client = new NodeClient({
@@ -104,6 +122,7 @@ program
       engine,
       capacity: Number(opts.capacity),
       transport: opts.transport,
+      serve,
       ...(models ? { models } : {}),
       ...(opts.country ? { country: String(opts.country) } : {}),
     });
@@ -114,9 +133,10 @@ program
     const live = !json && Boolean(process.stdout.isTTY);
     let stopping = false;
     let confirmedWei: string | null = null;
+    let served = 0;
     const statusLine = () => {
       const s = client.stats;
-      return `[${client.state}${s.transport ? `/${s.transport}` : ""}] tasks ${s.tasksDone} · accepted ${s.accepted} · rejected ${s.rejected} · timeouts ${s.timeouts} · reputation ${pct(s.reputationBps)} · earned ${gbt(s.earnedWei)}${confirmedWei !== null ? ` · confirmed total ${gbt(confirmedWei)}` : ""}`;
+      return `[${client.state}${s.transport ? `/${s.transport}` : ""}] tasks ${s.tasksDone} · served ${served} · accepted ${s.accepted} · rejected ${s.rejected} · timeouts ${s.timeouts} · reputation ${pct(s.reputationBps)} · earned ${gbt(s.earnedWei)}${confirmedWei !== null ? ` · confirmed total ${gbt(confirmedWei)}` : ""}`;
     };
     const show = () => {
       if (live) process.stdout.write(`\r\x1b[2K${statusLine()}`);
@@ -159,6 +179,12 @@ program
       refreshProfile();
     });
     client.on("task", (task) => json && line("task", { taskId: task.taskId, model: task.model }));
+    client.on("serve", (request) => json && line("serve", { requestId: request.requestId, model: request.model }));
+    client.on("served", ({ serve: request, outcome, tokens, finish, message }) => {
+      if (outcome === "ended") served++;
+      if (json) line("served", { requestId: request.requestId, outcome, tokens, finish, message });
+      show();
+    });
     client.on("result", ({ task, output, outputHash }) => {
       if (json) line("result", { taskId: task.taskId, outputHash, tokens: output.tokenIds.length });
       show();
@@ -190,6 +216,9 @@ program
       console.log(`gitblock-node ${account.address}`);
       console.log(`  relayer ${opts.relayer}`);
       console.log(`  engine  ${engine.name}`);
+      console.log(
+        `  serves  ${serve === false ? "no requests (--no-serve)" : engine.stream ? `requests at ${gbt(serve.priceFloorWei)} a message or more` : "no requests (the engine cannot stream)"}`,
+      );
     } else {
       line("starting", { account: account.address, relayer: opts.relayer, engine: engine.name, kind: engine.kind });
     }

@@ -16,9 +16,25 @@
 //   sequence; calls are served one at a time (queueMs counts the wait and the model load).
 // - Scores: natural-log probabilities, temperature 0 = the softmax of the raw logits over the whole vocabulary
 //   (node-llama-cpp's greedy sampler keeps every candidate). rank = how many tokens are strictly more probable
-//   than the claimed one; top1 = rank 0 (an exact tie counts as top-1).
+//   than the claimed one; top1 = rank 0 (an exact tie counts as top-1). A claim with a prefix (a served request
+//   after a failover) feeds input + prefix + claim and scores only the claim.
+// - Serving (`stream`): input ids + the prefix, then generation as for a task: greedy at temperature 0 (the same ids
+//   `generate` gives), else llama.cpp's sampler at the temperature with top-k 40 and top-p 0.95 (node-llama-cpp's
+//   defaults: the tail of the distribution, which no verifier's δ covers, is never drawn), seeded with the request's
+//   seed (one sampler per call, so a seed repeats its output). Text is detokenized incrementally
+//   (./incremental-text.ts); trailing bytes that never complete a character are dropped at an end token.
 import { basename } from "node:path";
-import type { Engine, GenerateRequest, GenerateResult, ScoreRequest, TokenScore, TokenScores } from "@gitblock/sdk";
+import type {
+  Engine,
+  GenerateRequest,
+  GenerateResult,
+  ScoreRequest,
+  StreamChunk,
+  StreamRequest,
+  StreamResult,
+  TokenScore,
+  TokenScores,
+} from "@gitblock/sdk";
 import type {
   ControlledEvaluateInputItem,
   Llama,
@@ -26,8 +42,10 @@ import type {
   LlamaContextSequence,
   LlamaGpuType,
   LlamaModel,
+  SequenceEvaluateOptions,
   Token,
 } from "node-llama-cpp";
+import { IncrementalText } from "./incremental-text.ts";
 
 export interface LlamaCppEngineOptions {
   /** The GGUF file. */
@@ -71,6 +89,15 @@ async function sharedLlama(options: LlamaCppEngineOptions): Promise<Llama> {
     llama.catch(() => llamas.delete(key));
   }
   return llama;
+}
+
+/** llama.cpp reads this seed as "pick a random one". */
+const LLAMA_RANDOM_SEED = 0xffff_ffff;
+
+/** Greedy at temperature 0; above it, seeded sampling among the top tokens (see the decisions above). */
+function sampling(request: Pick<StreamRequest, "temperature" | "seed">): SequenceEvaluateOptions {
+  if (request.temperature === 0) return { temperature: 0 };
+  return { temperature: request.temperature, topK: 40, topP: 0.95, seed: request.seed % LLAMA_RANDOM_SEED };
 }
 
 function abortError(signal: AbortSignal): Error {
@@ -197,13 +224,13 @@ export class LlamaCppEngine implements Engine {
     return this.serially(async ({ model, context, sequence }, queueMs) => {
       if (signal?.aborted) throw abortError(signal);
       const started = performance.now();
-      const prompt = this.tokenize(model, request.input);
+      const before = [...this.tokenize(model, request.input), ...((request.prefix ?? []) as Token[])];
       const claimed = request.tokenIds;
       const eos = model.tokens.eos;
       const scoreEnd = request.maxTokens !== undefined && claimed.length < request.maxTokens && eos !== null;
-      const fed: Token[] = [...prompt, ...(scoreEnd ? claimed : claimed.slice(0, -1))] as Token[];
+      const fed: Token[] = [...before, ...(scoreEnd ? claimed : claimed.slice(0, -1))] as Token[];
       this.checkFits(context, fed.length);
-      const first = prompt.length - 1;
+      const first = before.length - 1;
       const input: ControlledEvaluateInputItem[] = fed.map((token, i) =>
         i >= first ? [token, { generateNext: { probabilities: true } }] : token,
       );
@@ -249,6 +276,49 @@ export class LlamaCppEngine implements Engine {
         ...(end ? { end } : {}),
         timings: { queueMs, inferenceMs: performance.now() - started },
       };
+    });
+  }
+
+  async contextLength(model: string): Promise<number> {
+    this.checkModel(model);
+    return (await this.load()).context.contextSize;
+  }
+
+  /**
+   * Serves a request: input ids + prefix in one evaluation, then a token at a time until an end-of-generation token
+   * or `maxTokens`, each passed on with the text it completes. The abort is checked at every token.
+   */
+  async stream(
+    request: StreamRequest,
+    onChunk: (chunk: StreamChunk) => void,
+    signal?: AbortSignal,
+  ): Promise<StreamResult> {
+    this.checkModel(request.model);
+    return this.serially(async ({ model, context, sequence }, queueMs) => {
+      if (signal?.aborted) throw abortError(signal);
+      const started = performance.now();
+      const fed = [...this.tokenize(model, request.input), ...((request.prefix ?? []) as Token[])];
+      this.checkFits(context, fed.length + request.maxTokens);
+      await sequence.clearHistory();
+      const text = new IncrementalText(
+        (tokens, before) => model.detokenize(tokens as Token[], false, before as Token[]),
+        fed,
+      );
+      let tokens = 0;
+      let finish: StreamResult["finish"] = "stop";
+      // evaluate() stops by itself at an end-of-generation token (yieldEogToken false) without yielding it.
+      for await (const token of sequence.evaluate(fed, sampling(request))) {
+        if (signal?.aborted) throw abortError(signal);
+        tokens++;
+        const last = tokens >= request.maxTokens;
+        onChunk({ tokenIds: [token], text: text.push(token) + (last ? text.finish() : "") });
+        if (last) {
+          finish = "length";
+          break;
+        }
+      }
+      if (signal?.aborted) throw abortError(signal);
+      return { finish, tokens, timings: { queueMs, inferenceMs: performance.now() - started } };
     });
   }
 

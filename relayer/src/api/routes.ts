@@ -54,7 +54,8 @@ function sameToken(given: string, expected: string | undefined): boolean {
   return timingSafeEqual(digest(given), digest(expected));
 }
 
-function addressParam(req: Request, res: Response): Address | undefined {
+/** The route's `:address`, checksummed; answers 400 (and undefined) when it is not an address. */
+export function addressParam(req: Request, res: Response): Address | undefined {
   const raw = String(req.params.address ?? "");
   if (!isAddress(raw, { strict: false })) {
     sendJson(res, { error: `"${raw}" is not an address` }, 400);

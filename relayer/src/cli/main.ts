@@ -410,6 +410,55 @@ tasks
     });
   });
 
+// --- credits ---
+
+const credits = program.command("credits").description("prepaid GBT credit for premium /v1 models (InferenceCredits)");
+
+credits
+  .command("show <address>")
+  .description("an account's credit: on-chain (funded, settled, pending withdrawal) and the relayer's debits")
+  .addOption(json())
+  .action(async (raw: string, opts: { json?: boolean }) => {
+    await withRelayer(async (relayer) => {
+      const balance = await relayer.credits.balance(parseAddress(raw));
+      const wei = (value: string) => `${gbt(BigInt(value))} GBT`;
+      output(balance, Boolean(opts.json), () =>
+        [
+          `account          ${balance.account}`,
+          `contract         ${balance.contract ?? "(none configured)"}`,
+          `funded           ${wei(balance.fundedWei)}`,
+          `settled spent    ${wei(balance.settledSpentWei)}`,
+          `pending withdraw ${wei(balance.pendingWithdrawalWei)}${balance.unlockAt ? ` from ${time(balance.unlockAt * 1000)}` : ""}`,
+          `debited          ${wei(balance.debitedWei)} (unsettled ${wei(balance.unsettledWei)}, written off ${wei(balance.writtenOffWei)})`,
+          `available        ${wei(balance.availableWei)}`,
+        ].join("\n"),
+      );
+    });
+  });
+
+credits
+  .command("settle")
+  .description("settle spent credit on-chain now (an interrupted settlement first); nothing new: no transaction")
+  .addOption(json())
+  .action(async (opts: { json?: boolean }) => {
+    await withRelayer(async (relayer) => {
+      const round = await relayer.credits.settle();
+      output(round, Boolean(opts.json), () =>
+        [
+          ...round.settled.map(
+            (s) =>
+              `epoch ${s.epoch ?? "-"}: ${s.accounts} accounts, ${gbt(s.spentWei)} GBT spent, ${gbt(s.writtenOffWei)} GBT written off, tx ${s.txHash ?? "-"}`,
+          ),
+          round.stopped === "unconfigured"
+            ? "no InferenceCredits or no relayer key configured: nothing settles"
+            : round.stopped === "done"
+              ? "nothing (more) to settle"
+              : `stopped: ${round.stopped} (run it again)`,
+        ].join("\n"),
+      );
+    });
+  });
+
 // --- backup ---
 
 program

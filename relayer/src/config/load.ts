@@ -13,6 +13,7 @@ const ENV_OVERRIDES: Array<[string, string[], (raw: string) => unknown]> = [
   ["GITBLOCK_RPC_URL", ["chain", "rpcUrl"], String],
   ["GITBLOCK_CHAIN_ID", ["chain", "chainId"], Number],
   ["GITBLOCK_REWARDS_VAULT", ["chain", "rewardsVault"], String],
+  ["GITBLOCK_INFERENCE_CREDITS", ["chain", "inferenceCredits"], String],
   ["GITBLOCK_ADMIN_TOKEN", ["api", "adminToken"], String],
   ["GITBLOCK_EPOCH_INTERVAL_MS", ["epochs", "intervalMs"], Number],
   ["LOG_LEVEL", ["log", "level"], String],

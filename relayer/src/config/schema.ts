@@ -32,6 +32,8 @@ export const configSchema = z.strictObject({
       rewardsVault: address.optional(),
       /** NodeBond address (bonds weigh verifiers and are slashed for proven wrong results); or from `deployment`. */
       nodeBond: address.optional(),
+      /** InferenceCredits address (premium `/v1` models are paid from it); or from `deployment`. */
+      inferenceCredits: address.optional(),
       deployment: z.string().optional(),
       /** Confirmations to wait for before an on-chain step counts as done. */
       confirmations: z.number().int().min(1).default(1),
@@ -139,6 +141,11 @@ export const configSchema = z.strictObject({
        * and steered ones do).
        */
       closeCallShare: z.number().min(0).max(1).default(0.5),
+      /**
+       * A served answer sampled at temperature T > 0 passes a token within δ + T × this many nats of the top-1, with
+       * no limit on non-top-1 tokens: sampling picks runners-up by design, but never tokens the model all but rules out.
+       */
+      sampledGapNats: z.number().nonnegative().default(8),
       /** How often deadlines are checked. */
       sweepIntervalMs: z.number().int().positive().default(250),
     })
@@ -163,6 +170,7 @@ export const configSchema = z.strictObject({
       nonTop1Share: 0.02,
       minNonTop1: 2,
       closeCallShare: 0.5,
+      sampledGapNats: 8,
       sweepIntervalMs: 250,
     }),
   gateway: z
@@ -266,6 +274,89 @@ export const configSchema = z.strictObject({
       profileCoalesceMs: 100,
       claimedTtlMs: 30_000,
     }),
+  /**
+   * The user gateway (`/v1`, inference/): which models it offers at what price, who may call it how much, and the
+   * deadlines and buffers of a served request. A model nodes serve that the catalogue does not list is served free.
+   */
+  inference: z
+    .strictObject({
+      /** Models priced or tiered (the rest of what nodes serve is free, rendered with `defaultTemplate`). */
+      catalogue: z
+        .array(
+          z.strictObject({
+            id: z.string().min(1).max(128),
+            label: z.string().min(1).max(128).optional(),
+            /** GBT wei per message (one completion); 0: free. */
+            priceWei: weiString.default(0n),
+            /** The model opens once this many nodes are active in the network (the dashboard's unlock tiers). */
+            minActiveNodes: z.number().int().nonnegative().default(0),
+            template: z.enum(["chatml", "llama3", "plain"]).default("chatml"),
+          }),
+        )
+        .default([]),
+      defaultTemplate: z.enum(["chatml", "llama3", "plain"]).default("chatml"),
+      /** Free tier per wallet (an API key's or a session's), per UTC day. */
+      freeRequestsPerDay: z.number().int().nonnegative().default(200),
+      freeTokensPerDay: z.number().int().nonnegative().default(100_000),
+      /** Calls without a key, per client address (IPv4, IPv6 /64) and UTC day; free models only. */
+      anonymousRequestsPerDay: z.number().int().nonnegative().default(20),
+      anonymousTokensPerDay: z.number().int().nonnegative().default(10_000),
+      /** `max_tokens` when a request names none, and the most one may name. */
+      defaultMaxTokens: z.number().int().min(1).max(8_192).default(256),
+      maxTokens: z.number().int().min(1).max(8_192).default(4_096),
+      /** The first token must arrive within this (else the next node is tried), the whole answer within the total. */
+      firstTokenTimeoutMs: z.number().int().positive().default(30_000),
+      requestTimeoutMs: z.number().int().positive().default(300_000),
+      /** Nodes one request may be tried on (the first, then failovers) before it fails with an error. */
+      maxAttempts: z.number().int().min(1).max(16).default(3),
+      /** Streamed output waiting for a slow client; beyond it the request is cancelled with an error. */
+      maxBufferedBytes: z.number().int().min(4_096).default(262_144),
+      /** Served requests in flight at once in this relayer; more are answered 503. */
+      maxConcurrentRequests: z.number().int().positive().default(10_000),
+      /**
+       * Share of a node's served requests re-scored by verifiers: `maxVerifyShare` for a node without tenure or
+       * below the trusted reputation, falling to `minVerifyShare` for a fully trusted one.
+       */
+      minVerifyShare: z.number().min(0).max(1).default(0.05),
+      maxVerifyShare: z.number().min(0).max(1).default(0.5),
+    })
+    .refine((c) => c.defaultMaxTokens <= c.maxTokens, "defaultMaxTokens must not exceed maxTokens")
+    .refine((c) => c.minVerifyShare <= c.maxVerifyShare, "minVerifyShare must not exceed maxVerifyShare")
+    .default({
+      catalogue: [],
+      defaultTemplate: "chatml",
+      freeRequestsPerDay: 200,
+      freeTokensPerDay: 100_000,
+      anonymousRequestsPerDay: 20,
+      anonymousTokensPerDay: 10_000,
+      defaultMaxTokens: 256,
+      maxTokens: 4_096,
+      firstTokenTimeoutMs: 30_000,
+      requestTimeoutMs: 300_000,
+      maxAttempts: 3,
+      maxBufferedBytes: 262_144,
+      maxConcurrentRequests: 10_000,
+      minVerifyShare: 0.05,
+      maxVerifyShare: 0.5,
+    }),
+  /** The credit book (credits/): how premium `/v1` messages are debited and settled on InferenceCredits. */
+  credits: z
+    .strictObject({
+      /**
+       * How long an account's on-chain credit is reused without reading it again. Far below the contract's
+       * withdrawal delay (1 hour at least): a withdrawal requested within this window may still be debited, which
+       * the delay exists for.
+       */
+      cacheTtlMs: z.number().int().positive().max(60_000).default(2_000),
+      /**
+       * Settle spent credit on this timer as well as at each epoch close (0: at each epoch close only). The vault's
+       * settlement signs with the same key on its own timer: a nonce one takes from the other is retried next round.
+       */
+      settleIntervalMs: z.number().int().nonnegative().default(0),
+      /** Accounts per `settle` transaction (~10,000 gas each); more are settled in the next epochs of the round. */
+      maxAccountsPerSettlement: z.number().int().min(1).max(1_000).default(200),
+    })
+    .default({ cacheTtlMs: 2_000, settleIntervalMs: 0, maxAccountsPerSettlement: 200 }),
   api: z
     .strictObject({
       /** Bearer token for task submission and admin routes; unset disables them over HTTP. */

@@ -5,6 +5,7 @@ import {
   type RelayerMessage,
   readyMessage,
   routerPath,
+  streamMessage,
   workMessage,
 } from "@gitblock/sdk";
 import express, { type Request, type Response, type Router } from "express";
@@ -93,6 +94,7 @@ const statusFor: Record<string, number> = {
   auth_failed: 401,
   banned: 403,
   unknown_task: 404,
+  unknown_request: 404,
   late_result: 409,
   duplicate_result: 409,
   rate_limited: 429,
@@ -101,7 +103,7 @@ const statusFor: Record<string, number> = {
 /**
  * The HTTP polling fallback, for nodes behind proxies that break WebSockets. Same messages, same validation,
  * same session tokens (`Authorization: Bearer <session>`), same NodeProtocol behind it:
- * `POST /api/auth/challenge`, `POST /api/auth/session`, `GET /api/inference/job`, `POST /api/inference/result` (commit, reveal and report frames).
+ * `POST /api/auth/challenge`, `POST /api/auth/session`, `GET /api/inference/job`, `POST /api/inference/result` (commit, reveal and report frames, and a served request's stream frames).
  * Same limits too: challenges and session requests spend the address's sign-in budget, every request the wallet's
  * frame budget (shared with its sockets), and a polling session counts as one of the wallet's channels.
  */
@@ -273,6 +275,13 @@ export function httpPollingRouter(options: {
   router.post(routerPath(NODE_HTTP_ROUTES.result), async (req, res) => {
     const session = await authenticate(req, res);
     if (!session) return;
+    const streamed = streamMessage.safeParse(req.body);
+    if (streamed.success) {
+      const reply = protocol.stream(session.account, streamed.data);
+      if (reply) fail(res, reply);
+      else res.status(204).end();
+      return;
+    }
     const parsed = workMessage.safeParse(req.body);
     if (!parsed.success) {
       fail(res, errorFrame("bad_frame", `invalid work frame: ${parsed.error.issues[0]?.message ?? "unknown"}`));

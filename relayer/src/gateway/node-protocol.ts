@@ -1,4 +1,5 @@
 import {
+  type AgreementRule,
   type ErrorCode,
   type HeartbeatMessage,
   PROTOCOL_VERSION,
@@ -6,6 +7,7 @@ import {
   type RelayerMessage,
   reportHash,
   revealedCommitment,
+  type StreamMessage,
   type WorkMessage,
 } from "@gitblock/sdk";
 import type { Address, Hex } from "viem";
@@ -14,7 +16,7 @@ import { isBanned } from "../economics/reputation.ts";
 import type { Channel, NodeRegistry } from "../presence/registry.ts";
 import type { Scheduler } from "../scheduler/scheduler.ts";
 import { taskMessage, verifyMessage } from "../scheduler/task-frames.ts";
-import type { Store } from "../store/types.ts";
+import type { Store, TaskRecord } from "../store/types.ts";
 import { sessionSigned } from "./session-signature.ts";
 import type { WorkIngest } from "./work-ingest.ts";
 
@@ -26,6 +28,12 @@ export const errorFrame = (code: ErrorCode, message: string, taskId?: string): R
   ...(taskId ? { taskId } : {}),
 });
 
+/** Where a node's stream frames go: the user gateway's served requests (inference/served-requests.ts). */
+export interface StreamSink {
+  /** Takes a chunk, end or failure of a served request; answers an error frame for a request the node does not hold. */
+  frame(account: Address, message: StreamMessage): RelayerMessage | null;
+}
+
 /**
  * What an authenticated node can say (ready, commit, reveal, report, heartbeat) and what the relayer answers: one
  * implementation behind both the WebSocket gateway and the HTTP polling fallback, so both have the same semantics.
@@ -35,8 +43,10 @@ export class NodeProtocol {
   private readonly registry: NodeRegistry;
   private readonly scheduler: Scheduler;
   private readonly ingest: WorkIngest;
-  private readonly deltaOf: (model: string) => number;
+  private readonly ruleOf: (task: TaskRecord) => AgreementRule;
   private readonly clock: Clock;
+  /** Set by the user gateway once it exists; without it stream frames are answered `unknown_request`. */
+  streamSink: StreamSink | null = null;
 
   constructor(options: {
     store: Store;
@@ -44,9 +54,9 @@ export class NodeProtocol {
     scheduler: Scheduler;
     ingest: WorkIngest;
     clock: Clock;
-    deltaOf: (model: string) => number;
+    ruleOf: (task: TaskRecord) => AgreementRule;
   }) {
-    this.deltaOf = options.deltaOf;
+    this.ruleOf = options.ruleOf;
     this.store = options.store;
     this.registry = options.registry;
     this.scheduler = options.scheduler;
@@ -84,18 +94,31 @@ export class NodeProtocol {
       ];
     }
     presence.ready = { models: new Set(message.models), capacity: message.capacity, verify: message.verify ?? false };
+    presence.serves = new Map(
+      (message.serves ?? []).map((s) => [
+        s.model,
+        { contextLength: s.contextLength, priceFloorWei: BigInt(s.priceFloorWei) },
+      ]),
+    );
     const replies: RelayerMessage[] = [];
     for (const { task, assignment, claim } of resend ? await this.store.openAssignments(account) : []) {
       if (assignment.deadline < now) continue;
       presence.inflight.add(task.id);
       if (assignment.role === "generate") replies.push(taskMessage(task, assignment.deadline));
       else if (claim) {
-        const delta = this.deltaOf(task.model) * (assignment.role === "dispute" ? 2 : 1);
-        replies.push(verifyMessage(task, claim, delta, assignment.deadline));
+        replies.push(verifyMessage(task, claim, this.ruleOf(task), assignment.role === "dispute", assignment.deadline));
       }
     }
     this.scheduler.kick();
     return replies;
+  }
+
+  /** A served request's chunk, end or failure, passed to the user gateway. */
+  stream(account: Address, message: StreamMessage): RelayerMessage | null {
+    if (!this.streamSink) {
+      return errorFrame("unknown_request", `no served request ${message.requestId}: this relayer serves no /v1`);
+    }
+    return this.streamSink.frame(account, message);
   }
 
   /**

@@ -324,6 +324,13 @@ export class WsGateway {
       case "heartbeat":
         connection.send(this.protocol.heartbeat(account, message));
         return;
+      case "chunk":
+      case "serve_end":
+      case "serve_failed": {
+        const reply = this.protocol.stream(account, message);
+        if (reply) connection.send(reply);
+        return;
+      }
     }
   }
 

@@ -4,7 +4,7 @@ import type { RelayerConfig } from "../config/schema.ts";
 import { isBanned } from "../economics/reputation.ts";
 import type { RelayerEvents } from "../events.ts";
 import type { Logger } from "../log.ts";
-import type { NodeRegistry, Presence } from "../presence/registry.ts";
+import { busySlots, type NodeRegistry, type Presence } from "../presence/registry.ts";
 import type { Store } from "../store/types.ts";
 
 const DAY_MS = 86_400_000;
@@ -99,7 +99,7 @@ export class PassiveRewards {
   private async probeIdle(now: number): Promise<void> {
     for (const presence of this.registry.all()) {
       const model = presence.ready ? [...presence.ready.models][0] : undefined;
-      if (!model || presence.inflight.size > 0 || isBanned(presence.record, now)) continue;
+      if (!model || busySlots(presence) > 0 || isBanned(presence.record, now)) continue;
       await this.probe(presence.address, model);
     }
   }

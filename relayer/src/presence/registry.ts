@@ -17,8 +17,12 @@ export interface Presence {
   channels: Set<Channel>;
   /** What the node takes: models, tasks at once, and whether its engine can verify (score teacher-forced). */
   ready: { models: Set<string>; capacity: number; verify: boolean } | null;
+  /** The models it serves to users (`/v1`), by model id: context length and lowest price per message it serves for. */
+  serves: Map<string, { contextLength: number; priceFloorWei: bigint }>;
   /** Tasks sent and not yet answered. */
   inflight: Set<string>;
+  /** Served requests streaming on it now: they take capacity like tasks. */
+  streams: Set<string>;
   connectedSince: number;
   lastHeartbeat: number;
   /** Smoothed heartbeat round trip reported by the node, ms. */
@@ -26,9 +30,19 @@ export interface Presence {
   lastTimeoutAt: number | null;
 }
 
+/** Work a node holds now: tasks and verifications sent and not answered, and served requests streaming. */
+export const busySlots = (presence: Presence): number => presence.inflight.size + presence.streams.size;
+
 /** Who is connected, on which channels, ready for what. Memory only: rebuilt as nodes reconnect. */
 export class NodeRegistry {
   private readonly nodes = new Map<Address, Presence>();
+  private readonly departures = new Set<(address: Address) => void>();
+
+  /** Called with a node's address when its last channel closes (served requests on it fail over). */
+  onDeparture(listener: (address: Address) => void): () => void {
+    this.departures.add(listener);
+    return () => this.departures.delete(listener);
+  }
 
   attach(record: NodeRecord, channel: Channel, now: number): Presence {
     let presence = this.nodes.get(record.address);
@@ -38,7 +52,9 @@ export class NodeRegistry {
         record,
         channels: new Set(),
         ready: null,
+        serves: new Map(),
         inflight: new Set(),
+        streams: new Set(),
         connectedSince: now,
         lastHeartbeat: now,
         latencyMs: 0,
@@ -56,7 +72,10 @@ export class NodeRegistry {
     const presence = this.nodes.get(address);
     if (!presence) return;
     presence.channels.delete(channel);
-    if (presence.channels.size === 0) this.nodes.delete(address);
+    if (presence.channels.size === 0) {
+      this.nodes.delete(address);
+      for (const listener of this.departures) listener(address);
+    }
   }
 
   get(address: Address): Presence | undefined {

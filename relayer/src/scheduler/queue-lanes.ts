@@ -1,6 +1,6 @@
 import type { Address } from "viem";
 import { isBanned } from "../economics/reputation.ts";
-import type { Presence } from "../presence/registry.ts";
+import { busySlots, type Presence } from "../presence/registry.ts";
 
 /**
  * The queue is read by lane: the unpinned tasks of one model, and the tasks pinned to a node (liveness probes). A
@@ -39,7 +39,7 @@ export function queueLanes(presences: Iterable<Presence>, now: number, reference
     if (!ready || !mayGenerate(presence, now, references)) continue;
     lanes.readyNodes.push(presence.address);
     for (const model of ready.models) lanes.servedModels.add(model);
-    const free = ready.capacity - presence.inflight.size;
+    const free = ready.capacity - busySlots(presence);
     if (free <= 0) continue;
     lanes.freeSlots += free;
     for (const model of ready.models) lanes.freeByModel.set(model, (lanes.freeByModel.get(model) ?? 0) + free);

@@ -4,7 +4,7 @@ import type { Clock } from "../clock.ts";
 import type { RelayerConfig } from "../config/schema.ts";
 import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
-import type { NodeRegistry, Presence } from "../presence/registry.ts";
+import { busySlots, type NodeRegistry, type Presence } from "../presence/registry.ts";
 import type { Store, TaskKind, TaskRecord, TaskSpec } from "../store/types.ts";
 import { drawWeighted } from "../verification/draw.ts";
 import { generatorWeight, type TrustPolicy } from "../verification/weight.ts";
@@ -255,7 +255,7 @@ export class Scheduler {
     const candidates = [];
     for (const presence of this.registry.all()) {
       const ready = presence.ready;
-      if (!ready?.models.has(task.model) || presence.inflight.size >= ready.capacity) continue;
+      if (!ready?.models.has(task.model) || busySlots(presence) >= ready.capacity) continue;
       if (!mayGenerate(presence, now, this.references)) continue;
       if (task.pinnedNode && presence.address !== task.pinnedNode) continue;
       candidates.push({ item: presence, weight: generatorWeight(presence.record, this.trust), operator: "" });

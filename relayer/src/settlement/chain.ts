@@ -20,6 +20,8 @@ export interface ChainClients {
   vault: Address;
   /** NodeBond, when the config or the deployment names one: bonds then weigh verifiers and can be slashed. */
   nodeBond: Address | null;
+  /** InferenceCredits, when the config or the deployment names one: premium `/v1` models are then paid from it. */
+  inferenceCredits: Address | null;
   chain: Chain;
 }
 
@@ -27,8 +29,8 @@ export interface ChainClients {
 export const VAULT_EPOCH_STATUS = { None: 0, Pending: 1, Final: 2, Vetoed: 3 } as const;
 
 /**
- * Resolves the vault's and NodeBond's addresses (config, or deployments/<network>.json) and builds viem clients for
- * the chain.
+ * Resolves the vault's, NodeBond's and InferenceCredits' addresses (config, or deployments/<network>.json) and builds
+ * viem clients for the chain.
  */
 export async function connectChain(
   config: NonNullable<RelayerConfig["chain"]>,
@@ -37,7 +39,8 @@ export async function connectChain(
 ): Promise<ChainClients> {
   let vault = config.rewardsVault as Address | undefined;
   let nodeBond = (config.nodeBond as Address | undefined) ?? null;
-  if ((!vault || !nodeBond) && config.deployment) {
+  let inferenceCredits = (config.inferenceCredits as Address | undefined) ?? null;
+  if ((!vault || !nodeBond || !inferenceCredits) && config.deployment) {
     const deployment = await readDeployment(config.deployment, root);
     if (deployment.chainId !== config.chainId) {
       throw new ConfigError(
@@ -46,6 +49,7 @@ export async function connectChain(
     }
     vault ??= deployment.contracts.rewardsVault;
     nodeBond ??= deployment.contracts.nodeBond ?? null;
+    inferenceCredits ??= deployment.contracts.inferenceCredits ?? null;
   }
   if (!vault) throw new ConfigError("chain.rewardsVault or chain.deployment is required to settle epochs");
   const chain = defineChain({
@@ -57,5 +61,5 @@ export async function connectChain(
   const transport = http(config.rpcUrl, { retryCount: 2 });
   const publicClient = createPublicClient({ chain, transport, pollingInterval: 100 }) as PublicClient;
   const walletClient = account ? createWalletClient({ chain, transport, account }) : null;
-  return { publicClient, walletClient, vault, nodeBond, chain };
+  return { publicClient, walletClient, vault, nodeBond, inferenceCredits, chain };
 }

@@ -233,4 +233,75 @@ CREATE INDEX tasks_queued_lane ON tasks (model, created_at, id) WHERE status = '
 CREATE INDEX tasks_queued_pinned ON tasks (status, created_at, id) WHERE status = 'queued' AND pinned_node IS NOT NULL;
 `,
   },
+  {
+    version: 7,
+    name: "gateway",
+    // The user gateway (`/v1`, inference/): API keys stored as their SHA-256 only, daily usage counters per
+    // wallet or anonymous address (one row per subject and UTC day, raised by one conditional UPSERT so relayers
+    // sharing PostgreSQL enforce one quota), and served requests recorded as tasks of kind 'served' for pay and
+    // sampled verification: their sampling temperature (a sampled claim is judged within a wider band) and the
+    // tokens another node streamed before a failover (fed before the claim, not scored; erased with the input).
+    sql: `
+CREATE TABLE api_keys (
+  id TEXT PRIMARY KEY,
+  account TEXT NOT NULL,
+  name TEXT NOT NULL,
+  prefix TEXT NOT NULL,
+  key_hash TEXT NOT NULL UNIQUE,
+  created_at BIGINT NOT NULL,
+  last_used_at BIGINT,
+  revoked_at BIGINT
+);
+CREATE INDEX api_keys_account ON api_keys (account, created_at);
+CREATE TABLE gateway_usage (
+  subject TEXT NOT NULL,
+  day INTEGER NOT NULL,
+  requests INTEGER NOT NULL DEFAULT 0,
+  tokens BIGINT NOT NULL DEFAULT 0,
+  PRIMARY KEY (subject, day)
+);
+ALTER TABLE tasks ADD COLUMN temperature REAL NOT NULL DEFAULT 0;
+ALTER TABLE tasks ADD COLUMN prefix_ids TEXT;
+`,
+  },
+  {
+    version: 8,
+    name: "inference-credits",
+    // The relayer's credit book (credits/): per account, its cumulative debits (net of refunds) and what settlement
+    // wrote off beyond its funded credit; one row per debit, keyed by the request it paid for (a retried request
+    // is debited once) and marked with the settlement that moved it on-chain (from then on it cannot be refunded);
+    // and each settlement, stored with its figures before it is signed and with its signed transaction before it is
+    // sent, so a restart finishes it instead of settling twice.
+    sql: `
+CREATE TABLE credit_accounts (
+  account TEXT PRIMARY KEY,
+  debited_wei TEXT NOT NULL DEFAULT '0',
+  written_off_wei TEXT NOT NULL DEFAULT '0',
+  settled_wei TEXT NOT NULL DEFAULT '0',
+  updated_at BIGINT NOT NULL
+);
+CREATE TABLE credit_debits (
+  ref TEXT PRIMARY KEY,
+  account TEXT NOT NULL,
+  amount_wei TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  refunded_at BIGINT,
+  settlement TEXT
+);
+CREATE INDEX credit_debits_unsettled ON credit_debits (account) WHERE settlement IS NULL AND refunded_at IS NULL;
+CREATE INDEX credit_debits_settlement ON credit_debits (settlement) WHERE settlement IS NOT NULL;
+CREATE TABLE credit_settlements (
+  id TEXT PRIMARY KEY,
+  epoch INTEGER,
+  status TEXT NOT NULL,
+  entries TEXT NOT NULL,
+  raw_tx TEXT,
+  tx_hash TEXT,
+  error TEXT,
+  created_at BIGINT NOT NULL,
+  settled_at BIGINT
+);
+CREATE INDEX credit_settlements_open ON credit_settlements (created_at) WHERE status IN ('prepared', 'signed');
+`,
+  },
 ];

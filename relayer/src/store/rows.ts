@@ -60,6 +60,8 @@ export function toTask(row: Row): TaskRecord {
     tokensGenerated: optNum(row.tokens_generated),
     judgedAt: optNum(row.judged_at),
     epoch: optNum(row.epoch),
+    temperature: row.temperature === undefined || row.temperature === null ? 0 : Number(row.temperature),
+    prefix: typeof row.prefix_ids === "string" ? (JSON.parse(row.prefix_ids) as number[]) : null,
   };
 }
 

@@ -60,6 +60,66 @@ export interface TasksTable {
   open_assignments: Default<number>;
   /** Assignments drawn for the current stage (0: nobody could be drawn; the task waits for its deadline). */
   stage_size: Default<number>;
+  /** A served request's sampling temperature (0: greedy, as every task). */
+  temperature: Default<number>;
+  /** JSON token ids a served request's claim continues from (a failover); erased with the input. */
+  prefix_ids: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  account: string;
+  name: string;
+  prefix: string;
+  key_hash: string;
+  created_at: Int8;
+  last_used_at: OptInt8;
+  revoked_at: OptInt8;
+}
+
+export interface GatewayUsageTable {
+  subject: string;
+  day: number;
+  requests: Default<number>;
+  tokens: ColumnType<number | string, number | undefined, number>;
+}
+
+/** An account's side of the credit book (credits/): wei as decimal TEXT. */
+export interface CreditAccountsTable {
+  account: string;
+  /** Every debit not refunded, cumulative. */
+  debited_wei: Default<string>;
+  /** Debits settlement found above the account's funded credit (withdrawn first) and wrote off, cumulative. */
+  written_off_wei: Default<string>;
+  /** The cumulative spending last settled on-chain for the account. */
+  settled_wei: Default<string>;
+  updated_at: Int8;
+}
+
+export interface CreditDebitsTable {
+  /** The request the debit paid for: one debit per ref. */
+  ref: string;
+  account: string;
+  amount_wei: string;
+  created_at: Int8;
+  refunded_at: OptInt8;
+  /** The `credit_settlements.id` that covers it (null: unsettled, still refundable). */
+  settlement: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+export interface CreditSettlementsTable {
+  id: string;
+  /** The contract's epoch (null: nothing to move on-chain, only write-offs). */
+  epoch: number | null;
+  /** prepared · signed · settled · abandoned (credits/credit-settlement.ts). */
+  status: string;
+  /** JSON `SettlementEntry[]`. */
+  entries: string;
+  raw_tx: string | null;
+  tx_hash: string | null;
+  error: string | null;
+  created_at: Int8;
+  settled_at: OptInt8;
 }
 
 export interface AssignmentsTable {
@@ -153,6 +213,11 @@ export interface Database {
   epoch_leaves: EpochLeavesTable;
   epoch_trees: EpochTreesTable;
   meta: MetaTable;
+  api_keys: ApiKeysTable;
+  gateway_usage: GatewayUsageTable;
+  credit_accounts: CreditAccountsTable;
+  credit_debits: CreditDebitsTable;
+  credit_settlements: CreditSettlementsTable;
   schema_migrations: SchemaMigrationsTable;
 }
 

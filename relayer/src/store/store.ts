@@ -18,25 +18,27 @@ import {
   toTask,
 } from "./rows.ts";
 import type { Db } from "./schema.ts";
-import type {
-  AssignmentRecord,
-  EpochEmission,
-  EpochRecord,
-  EpochStatus,
-  LeafRecord,
-  LedgerEntry,
-  NetworkStats,
-  NodeActivity,
-  NodeRecord,
-  PaidTask,
-  QueueLane,
-  Store,
-  TaskJudgement,
-  TaskRecord,
-  TaskSnapshot,
-  TaskStatus,
-  WorkWrite,
-  WorkWriteOutcome,
+import {
+  type AssignmentRecord,
+  type EpochEmission,
+  type EpochRecord,
+  type EpochStatus,
+  type LeafRecord,
+  type LedgerEntry,
+  NETWORK_ACCOUNT,
+  type NetworkStats,
+  type NodeActivity,
+  type NodeRecord,
+  type PaidTask,
+  type QueueLane,
+  type ServedWork,
+  type Store,
+  type TaskJudgement,
+  type TaskRecord,
+  type TaskSnapshot,
+  type TaskStatus,
+  type WorkWrite,
+  type WorkWriteOutcome,
 } from "./types.ts";
 import { batchWrites } from "./writes.ts";
 
@@ -97,7 +99,7 @@ const assignmentBesideTask = (row: Record<string, unknown>) =>
  */
 export class SqlStore implements Store {
   readonly kind: string;
-  protected readonly dialect: Dialect;
+  readonly dialect: Dialect;
   private readonly db: Db;
   private readonly writes: ReturnType<typeof batchWrites>;
 
@@ -890,6 +892,99 @@ export class SqlStore implements Store {
         created_at: e.createdAt,
       })),
     );
+  }
+
+  /**
+   * A served request's output from one node (inference/served-record.ts), recorded as a task of kind `served`:
+   * - not sampled: validated at once and paid like a validated task (75/25, the reputation bonus) for its tokens; the
+   *   prompt and output are not kept. Reputation does not move: nothing checked it. If the node is proven wrong later
+   *   in this epoch, `revokeClaims` takes this pay back with its other unchecked claims.
+   * - sampled: stored as a revealed claim (input, prefix and token ids kept until the task is final), due at once, so
+   *   the judge draws verifiers for it like any claim.
+   * A banned node is not paid and its answer is not sampled: it is recorded as inconclusive.
+   */
+  async recordServed(served: ServedWork): Promise<{ status: "validated" | "assigned" | "inconclusive"; rewardWei: bigint }> {
+    return this.dialect.transaction(async (trx) => {
+      const epoch = await this.requireOpenEpoch(trx, served.now, "share");
+      const node = await this.requireNode(trx, served.node, true);
+      const tokens = served.tokenIds.length;
+      const banned = node.bannedUntil !== null && node.bannedUntil > served.now;
+      const status = banned ? "inconclusive" : served.sampled ? "assigned" : "validated";
+      const hash = outputHash(served.tokenIds);
+      const reward = status === "validated" ? served.reward(node, tokens) : null;
+      const rewardWei = reward ? reward.node + reward.bonus : 0n;
+      await trx
+        .insertInto("tasks")
+        .values({
+          id: served.id,
+          kind: "served",
+          status,
+          model: served.model,
+          input: status === "assigned" ? served.input : "",
+          max_tokens: Math.max(1, served.maxTokens),
+          seed: served.seed,
+          pinned_node: null,
+          created_at: served.now,
+          assigned_at: served.now,
+          deadline: status === "assigned" ? served.now : null,
+          output_hash: status === "validated" ? hash : null,
+          tokens_generated: status === "validated" ? tokens : null,
+          judged_at: status === "assigned" ? null : served.now,
+          epoch: status === "validated" ? epoch.epoch : null,
+          open_assignments: 0,
+          stage_size: status === "assigned" ? 1 : 0,
+          temperature: served.temperature,
+          prefix_ids: status === "assigned" && served.prefix.length > 0 ? JSON.stringify(served.prefix) : null,
+        })
+        .execute();
+      await trx
+        .insertInto("assignments")
+        .values({
+          task_id: served.id,
+          node: served.node,
+          status: status === "assigned" ? "revealed" : status === "validated" ? "correct" : "inconclusive",
+          output_hash: hash,
+          tokens_generated: tokens,
+          queue_ms: served.queueMs,
+          inference_ms: served.inferenceMs,
+          assigned_at: served.now,
+          submitted_at: served.now,
+          reward_wei: rewardWei.toString(),
+          role: "generate",
+          token_ids: status === "assigned" ? JSON.stringify(served.tokenIds) : null,
+          trap: 0,
+          deadline: served.now,
+        })
+        .execute();
+      if (reward && rewardWei > 0n) {
+        await this.insertLedger(trx, [
+          {
+            epoch: epoch.epoch,
+            createdAt: served.now,
+            account: served.node,
+            kind: "task",
+            ref: served.id,
+            amountWei: rewardWei,
+            bonusWei: reward.bonus,
+          },
+          ...(reward.network > 0n
+            ? [
+                {
+                  epoch: epoch.epoch,
+                  createdAt: served.now,
+                  account: NETWORK_ACCOUNT,
+                  kind: "network" as const,
+                  ref: served.id,
+                  amountWei: reward.network,
+                  bonusWei: 0n,
+                },
+              ]
+            : []),
+        ]);
+        await this.writeNodes(trx, [{ ...node, confirmedWei: node.confirmedWei + rewardWei }]);
+      }
+      return { status, rewardWei };
+    });
   }
 
   // --- ledger ---

@@ -1,3 +1,4 @@
+import type { Dialect } from "./dialect.ts";
 import type {
   NetworkStats as ApiNetworkStats,
   AssignmentRow,
@@ -27,7 +28,8 @@ export interface NodeRecord extends Omit<NodeRow, "connected"> {
  * dispute tier's reference verifier besides the drawn verifiers (a failure costs −15). probe: a short task sent to an
  * idle node once per passive window; answering it correctly is what "active" means for the passive reward.
  */
-export type TaskKind = "job" | "challenge" | "probe";
+/** `served`: a user's request served through the `/v1` gateway, recorded for pay and sampled verification. */
+export type TaskKind = "job" | "challenge" | "probe" | "served";
 
 export interface TaskSpec {
   model: string;
@@ -42,6 +44,10 @@ export interface TaskRecord extends Omit<TaskDetail, "assignments" | "reason">, 
   kind: TaskKind;
   /** A probe goes to this node only. */
   pinnedNode: Address | null;
+  /** A served request's sampling temperature (0: greedy, as every task). */
+  temperature?: number;
+  /** Tokens a served request's claim continues from (another node streamed them before a failover). */
+  prefix?: number[] | null;
 }
 
 /** A lane of the queue: the unpinned tasks of one model, or the tasks pinned to a node (liveness probes). */
@@ -207,9 +213,42 @@ export type NetworkStats = Omit<ApiNetworkStats, "connectedNodes" | "activeNodes
  * take a pure, synchronous `decide` callback and run it inside the transaction on fresh rows, so an implementation
  * on a server database can lock those rows (SELECT … FOR UPDATE) without the logic changing.
  */
+/** One node's part of a served request, as the gateway records it (Store.recordServed). */
+export interface ServedWork {
+  /** The task id it is recorded under. */
+  id: string;
+  node: Address;
+  model: string;
+  /** The rendered prompt (kept only while a sampled answer is verified). */
+  input: string;
+  /** Tokens other nodes streamed before this node continued (a failover). */
+  prefix: number[];
+  /** What this node generated. */
+  tokenIds: number[];
+  /** The tokens it was asked for (the claim's max tokens). */
+  maxTokens: number;
+  temperature: number;
+  seed: number;
+  queueMs: number | null;
+  inferenceMs: number | null;
+  /** Whether verifiers re-score this answer (the node's sampling share). */
+  sampled: boolean;
+  /** The pay for `tokens` validated tokens of this node (the same as a validated task's). */
+  reward: (node: NodeRecord, tokens: number) => { node: bigint; network: bigint; bonus: bigint };
+  now: number;
+}
+
 export interface Store {
   readonly kind: string;
+  /**
+   * The database and its dialect, for modules that own their own tables (the gateway's keys and quotas, credits):
+   * they keep their queries beside their logic instead of in this interface.
+   */
+  readonly dialect: Dialect;
   close(): Promise<void>;
+
+  /** Records a node's part of a served request: paid now, or kept as a claim for verifiers (see SqlStore). */
+  recordServed(served: ServedWork): Promise<{ status: "validated" | "assigned" | "inconclusive"; rewardWei: bigint }>;
 
   // nodes
   touchNode(address: Address, now: number, fields?: { country?: string | null }): Promise<NodeRecord>;

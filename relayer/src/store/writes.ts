@@ -172,7 +172,7 @@ export function batchWrites(dialect: Dialect, db: Db) {
 
     /** A final task forgets its input: prompts are not kept after verification. */
     eraseInputs: batch({ id: "text" }, (r) =>
-      r.update(db.updateTable("tasks")).set({ input: "" }).where("tasks.id", "=", r.col("id")),
+      r.update(db.updateTable("tasks")).set({ input: "", prefix_ids: null }).where("tasks.id", "=", r.col("id")),
     ),
 
     /** A final verdict on an assignment; its claim and commitment are erased (outputs are not kept). */

@@ -123,8 +123,13 @@ export function judgeTask(snapshot: TaskSnapshot, params: JudgementParams): Judg
     return record;
   };
   const generator = currentGenerator(assignments);
-  // The generator was banned while it held the task (its assignment withdrawn): the task is drawn again.
-  if (!generator) return stage("queued", null, [], []);
+  // The generator was banned while it held the task (its assignment withdrawn): the task is drawn again, except a
+  // served answer, which was the user's and is over: nobody is paid for it or struck.
+  if (!generator) {
+    return snapshot.task.kind === "served"
+      ? finish(snapshot, params, "inconclusive", { generator: "inconclusive" })
+      : stage("queued", null, [], []);
+  }
   const generatorRecord = node(generator.node);
   const verifiers = assignments.filter((a) => a.role === "verify" && !a.trap);
   const traps = assignments.filter((a) => a.role === "verify" && a.trap);

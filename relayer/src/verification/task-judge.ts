@@ -6,7 +6,7 @@ import { isBanned } from "../economics/reputation.ts";
 import type { RelayerEvents } from "../events.ts";
 import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
-import type { NodeRegistry } from "../presence/registry.ts";
+import { busySlots, type NodeRegistry } from "../presence/registry.ts";
 import { verifyMessage } from "../scheduler/task-frames.ts";
 import type { NodeRecord, Store, TaskRecord } from "../store/types.ts";
 import { drawWeighted } from "./draw.ts";
@@ -27,6 +27,20 @@ export function agreementRule(config: RelayerConfig["verification"], model: stri
     nonTop1Share: config.nonTop1Share,
     minNonTop1: config.minNonTop1,
   };
+}
+
+/**
+ * The rule a claim is judged by: its model's, except for a served answer sampled at temperature T > 0, whose tokens
+ * may be runners-up anywhere (no non-top-1 limit) but must lie within δ + T × `sampledGapNats` of the top-1.
+ */
+export function claimRule(
+  config: RelayerConfig["verification"],
+  task: Pick<TaskRecord, "model" | "temperature">,
+): AgreementRule {
+  const rule = agreementRule(config, task.model);
+  const temperature = task.temperature ?? 0;
+  if (temperature <= 0) return rule;
+  return { ...rule, delta: rule.delta + temperature * config.sampledGapNats, nonTop1Share: 1 };
 }
 
 /**
@@ -152,7 +166,7 @@ export class TaskJudge {
           quorumBps: this.config.quorumBps,
           ratePerTokenWei: this.ratePerTokenWei,
           verifyRateBps: this.config.verifyRateBps,
-          rule: agreementRule(this.config, model),
+          rule: claimRule(this.config, snapshot.task),
           closeCallShare: this.config.closeCallShare,
           strikes: { windowMs: this.config.strikeWindowMs },
           verifyDeadline: now + this.config.verifyTimeoutMs,
@@ -225,7 +239,7 @@ export class TaskJudge {
       const ready = presence.ready;
       // Verification may overflow a node's capacity by as much again: it is one prefill, and waiting for a free slot
       // would starve claims whenever generation keeps every slot busy (the node runs verifications first).
-      if (!ready?.verify || !ready.models.has(model) || presence.inflight.size >= ready.capacity * 2) continue;
+      if (!ready?.verify || !ready.models.has(model) || busySlots(presence) >= ready.capacity * 2) continue;
       if (exclude.has(presence.address) || excludedOperators.has(presence.record.operator)) continue;
       if (isBanned(presence.record, now)) continue;
       const reference = this.references.has(presence.address.toLowerCase());
@@ -238,14 +252,11 @@ export class TaskJudge {
 
   /** Sends the claim to the verifiers (or the dispute tier) a stage drew. */
   private dispatchStage(task: TaskRecord, judgement: Judgement): void {
-    const delta = agreementRule(this.config, task.model).delta;
+    const rule = claimRule(this.config, task);
     for (const drawn of judgement.newAssignments) {
       // The slot was reserved when the node was drawn (inside the judgement).
       const claim = drawn.trapTokenIds ?? judgement.claim ?? [];
-      this.registry.send(
-        drawn.node,
-        verifyMessage(task, claim, drawn.role === "dispute" ? delta * 2 : delta, drawn.deadline),
-      );
+      this.registry.send(drawn.node, verifyMessage(task, claim, rule, drawn.role === "dispute", drawn.deadline));
     }
     if (judgement.newAssignments.length > 0) this.metrics.tasksDispatched.inc(judgement.newAssignments.length);
   }

@@ -14,6 +14,16 @@ const OTHER_LIMITS = [
   "verification.taskTimeoutMs",
   "verification.verifyTimeoutMs",
   "verification.giveUpAfterMs",
+  "inference.freeRequestsPerDay",
+  "inference.freeTokensPerDay",
+  "inference.anonymousRequestsPerDay",
+  "inference.anonymousTokensPerDay",
+  "inference.maxTokens",
+  "inference.firstTokenTimeoutMs",
+  "inference.requestTimeoutMs",
+  "inference.maxAttempts",
+  "inference.maxBufferedBytes",
+  "inference.maxConcurrentRequests",
 ];
 
 function readmeLimits(): Map<string, string> {

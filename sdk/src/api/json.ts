@@ -5,6 +5,7 @@
 import type {
   AssignmentRow,
   ClaimProof,
+  CreditBalance,
   DashboardMessage,
   DashboardVerdict,
   EpochRow,
@@ -88,6 +89,8 @@ export const readApiParsers: { [Route in keyof ReadApi]: (raw: JsonObject) => Re
   "/api/epochs": (raw) => ({ epochs: objects(raw.epochs).map(parseEpochRow) }),
   "/api/epochs/:epoch": parseEpochRow,
   "/api/claims/:address": parseClaimProof,
+  // Wei stays a decimal string here: the balance is shown, not computed with.
+  "/api/credits/:address": (raw) => raw as unknown as CreditBalance,
 };
 
 /** Decodes one dashboard channel message (`JSON.parse`d); unknown or malformed ones are null. */

@@ -24,6 +24,7 @@ export const READ_API_ROUTES = Object.keys({
   "/api/epochs": true,
   "/api/epochs/:epoch": true,
   "/api/claims/:address": true,
+  "/api/credits/:address": true,
 } satisfies Record<ApiRoute, true>) as ApiRoute[];
 
 /** Routes the relayer serves outside `API_BASE`: liveness, and Prometheus metrics (aggregate counters only). */

@@ -206,6 +206,31 @@ export interface ClaimProof {
   proof: Hex[];
 }
 
+/**
+ * `GET /api/credits/:address`: an account's prepaid credit for premium `/v1` models (InferenceCredits on-chain, the
+ * relayer's debits off-chain). Wei as decimal strings, already as JSON carries them.
+ */
+export interface CreditBalance {
+  account: Address;
+  /** InferenceCredits' address; null when this relayer has none (every figure is then 0). */
+  contract: Address | null;
+  /** Deposits minus withdrawals, on-chain. */
+  fundedWei: string;
+  /** Spending settled on-chain (cumulative). */
+  settledSpentWei: string;
+  pendingWithdrawalWei: string;
+  /** Unix seconds from which the pending withdrawal can be withdrawn (0: none pending). */
+  unlockAt: number;
+  /** Every debit the relayer made and did not refund (cumulative). */
+  debitedWei: string;
+  /** Debits not settled on-chain yet. */
+  unsettledWei: string;
+  /** Debits settlement could not move because the account had withdrawn that credit first. */
+  writtenOffWei: string;
+  /** What the relayer may still debit: funded minus pending withdrawal minus spending so far, never below 0. */
+  availableWei: string;
+}
+
 /** `POST /api/tasks` (admin token): a task to schedule. How many verifiers check it is the relayer's choice. */
 export interface TaskSubmission {
   model: string;
@@ -235,6 +260,7 @@ export interface ReadApi {
   "/api/epochs": { epochs: EpochRow[] };
   "/api/epochs/:epoch": EpochRow;
   "/api/claims/:address": ClaimProof;
+  "/api/credits/:address": CreditBalance;
 }
 
 /** The dashboard channel (`/ws/dashboard?address=0x…`): a node's verdict on a final task (never earlier). */

@@ -12,6 +12,7 @@ import type {
   AuthOkMessage,
   HelloMessage,
   NodeMessage,
+  ReadyMessage,
   RelayerMessage,
   WorkMessage,
 } from "../protocol/messages.ts";
@@ -52,6 +53,9 @@ export interface ConnectionLoopOptions
   signal: AbortSignal;
 }
 
+/** A model this node serves through the gateway, as `ready.serves` lists it. */
+export type ServedModel = NonNullable<ReadyMessage["serves"]>[number];
+
 /** An unsent signature is used for a new challenge only while its own has at least this long to live. */
 const UNSENT_SIGN_IN_MARGIN_MS = 10_000;
 
@@ -79,6 +83,8 @@ export class ConnectionLoop implements SessionHost {
   private readonly options: ConnectionLoopOptions;
   private readonly hooks: ConnectionHooks;
   private models: string[] = [];
+  /** What `ready.serves` announces (WebSocket only: streams need the socket). */
+  private serves: ServedModel[] = [];
   /** The signed-in session frames go out on; null between sessions. */
   private current: Session | null = null;
 
@@ -89,8 +95,9 @@ export class ConnectionLoop implements SessionHost {
   }
 
   /** Connects, and reconnects, until the signal aborts or the sign-in is refused. */
-  async run(models: string[]): Promise<void> {
+  async run(models: string[], serves: ServedModel[] = []): Promise<void> {
     this.models = models;
+    this.serves = serves;
     const { initialMs = 5_000, maxMs = 60_000 } = this.options.reconnect ?? {};
     let delay = initialMs;
     const preferred = this.options.transport ?? "auto";
@@ -205,6 +212,7 @@ export class ConnectionLoop implements SessionHost {
       capacity: this.options.capacity ?? 1,
       verify: this.options.verify,
       ...(this.options.country ? { country: this.options.country } : {}),
+      ...(this.serves.length > 0 ? { serves: this.serves } : {}),
     };
   }
 

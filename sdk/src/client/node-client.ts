@@ -5,8 +5,10 @@ import type { Engine } from "../engines/engine.ts";
 import type { AuthRejectedError } from "../errors.ts";
 import type { AuthOkMessage, RelayerMessage } from "../protocol/messages.ts";
 import { NODE_SOCKET_PATH } from "../protocol/version.ts";
-import { ConnectionLoop } from "./connection-loop.ts";
+import { CapacitySlots } from "./capacity-slots.ts";
+import { ConnectionLoop, type ServedModel } from "./connection-loop.ts";
 import { Emitter } from "./emitter.ts";
+import { ServePump } from "./serve-pump.ts";
 import { type Signer, toSigner } from "./signer.ts";
 import { TaskPump } from "./task-pump.ts";
 import type {
@@ -26,6 +28,7 @@ export type {
   NodeClientEvents,
   NodeClientOptions,
   NodeStats,
+  ServedRequest,
   SubmittedResult,
   Transport,
   WebSocketConstructor,
@@ -42,8 +45,11 @@ const BAN_RECHECK_MS = 300_000;
  * 60 s) when the connection drops, resuming the session without a new signature. Falls back to HTTP polling when
  * no WebSocket can be opened. Verdicts and balance changes surface as events.
  *
+ * With an engine that streams, it also serves users' requests from the relayer's `/v1` gateway (./serve-pump.ts).
+ *
  * Composed of the connection loop (./connection-loop.ts, opening ./ws-session.ts or ./http-session.ts), the task pump
- * (./task-pump.ts) and the verdict tally (./verdicts.ts); this class routes the relayer's frames between them.
+ * (./task-pump.ts) and the serve pump sharing the capacity slots (./capacity-slots.ts), and the verdict tally
+ * (./verdicts.ts); this class routes the relayer's frames between them.
  */
 export class NodeClient extends Emitter<NodeClientEvents> {
   readonly signer: Signer;
@@ -72,6 +78,7 @@ export class NodeClient extends Emitter<NodeClientEvents> {
   private readonly stopController = new AbortController();
   private readonly connection: ConnectionLoop;
   private readonly tasks: TaskPump;
+  private readonly serves: ServePump;
   private readonly verdicts: Verdicts;
   private loop: Promise<void> | null = null;
   private recovery: ReturnType<typeof setTimeout> | null = null;
@@ -93,9 +100,10 @@ export class NodeClient extends Emitter<NodeClientEvents> {
       emit,
       banned: (until) => this.onBanned(`banned until ${new Date(until).toISOString()}`, until),
     });
+    const slots = new CapacitySlots(options.capacity ?? 1);
     this.tasks = new TaskPump({
       engine: this.engine,
-      capacity: options.capacity ?? 1,
+      slots,
       signal,
       stats: this.stats,
       node: this.signer.address,
@@ -109,6 +117,13 @@ export class NodeClient extends Emitter<NodeClientEvents> {
         this.verdicts.expect(work.taskId, work.deadline);
         this.emit("task", work);
       },
+      emit,
+    });
+    this.serves = new ServePump({
+      engine: this.engine,
+      slots,
+      signal,
+      send: (frame) => this.connection.send(frame),
       emit,
     });
     this.connection = new ConnectionLoop(
@@ -138,6 +153,7 @@ export class NodeClient extends Emitter<NodeClientEvents> {
         error: (error) => this.emit("error", error),
         unacked: () => this.tasks.unacked(),
         disconnected: (info) => {
+          this.serves.abandon(`connection lost: ${info.reason}`);
           this.stats.reconnects++;
           this.setState("reconnecting");
           this.emit("disconnected", info);
@@ -174,11 +190,36 @@ export class NodeClient extends Emitter<NodeClientEvents> {
     if (this.loop) throw new Error("client already started");
     const models = this.options.models ?? (await this.engine.models());
     if (models.length === 0) throw new Error(`engine ${this.engine.name} serves no model`);
+    const serves = await this.servedModels(models);
     const authenticated = new Promise<void>((resolve, reject) => {
       this.firstAuth = { resolve, reject };
     });
-    this.loop = this.connection.run(models);
+    this.loop = this.connection.run(models, serves);
     return authenticated;
+  }
+
+  /** What `ready.serves` announces: every model, when serving is on and the engine can stream and tell its context. */
+  private async servedModels(models: string[]): Promise<ServedModel[]> {
+    const serve = this.options.serve ?? {};
+    const { stream, contextLength } = this.engine;
+    if (serve === false || !stream || !contextLength) return [];
+    const floor = serve.priceFloorWei ?? 0n;
+    if (floor < 0n) throw new Error(`serve.priceFloorWei must not be negative, got ${floor}`);
+    const served: ServedModel[] = [];
+    for (const model of models) {
+      try {
+        const tokens = await contextLength.call(this.engine, model);
+        served.push({
+          model,
+          contextLength: Math.min(1_048_576, Math.max(1, Math.floor(tokens))),
+          priceFloorWei: floor.toString(),
+        });
+      } catch (error) {
+        // The node still runs tasks on it.
+        this.emit("error", new Error(`not serving ${model}: ${(error as Error).message}`));
+      }
+    }
+    return served;
   }
 
   /** Stops: closes the connection, abandons queued tasks; the engine is left to its owner. */
@@ -249,6 +290,12 @@ export class NodeClient extends Emitter<NodeClientEvents> {
       case "task":
       case "verify":
         this.tasks.accept(message);
+        return;
+      case "serve":
+        this.serves.accept(message);
+        return;
+      case "cancel":
+        this.serves.cancel(message.requestId, message.reason);
         return;
       case "ack":
         this.tasks.acked(message.taskId, message.of);

@@ -1,6 +1,6 @@
 /**
- * The task pump: takes work, runs up to `capacity` items at once on the engine (each aborted at its deadline or
- * when the client stops), and answers:
+ * The task pump: takes work, runs it on the engine in the node's shared capacity slots (./capacity-slots.ts; each item
+ * aborted at its deadline or when the client stops), and answers:
  * - a task to generate: commit (the signed `commitmentHash` of the output and a fresh salt), and once the relayer
  *   acks the commitment, reveal the token ids and the salt;
  * - a claim to verify: score it teacher-forced (`engine.score`), judge it with the agreement rule at the frame's δ,
@@ -20,13 +20,14 @@ import type {
 import { outputHash } from "../protocol/output-hash.ts";
 import { PROTOCOL_VERSION } from "../protocol/version.ts";
 import { judgeScores } from "../verification/agreement.ts";
+import type { CapacitySlots } from "./capacity-slots.ts";
 import type { SessionKey } from "./session-key.ts";
 import type { EmitEvent, NodeStats } from "./types.ts";
 
 export interface TaskPumpOptions {
   engine: Engine;
-  /** Work items run at once. */
-  capacity: number;
+  /** The node's capacity, shared with served requests: one slot per work item running. */
+  slots: CapacitySlots;
   /** Aborted when the client stops: running work is abandoned. */
   signal: AbortSignal;
   /** The client's counters: `tasksReceived`, `tasksDone`, `tasksFailed`. */
@@ -59,7 +60,8 @@ export class TaskPump {
   /** Work being run or waiting for a slot, by task id. */
   private readonly running = new Map<string, Work>();
   private readonly queue: Work[] = [];
-  private active = 0;
+  /** Tells the slots that work waits. */
+  private readonly wake: () => void;
   /** The frame each task waits to have acked: sent again after a reconnect (the relayer acks duplicates). */
   private readonly pending = new Map<string, WorkMessage>();
   /** A generator's reveal, held until its commitment is acked. */
@@ -67,6 +69,11 @@ export class TaskPump {
 
   constructor(options: TaskPumpOptions) {
     this.options = options;
+    this.wake = options.slots.lane(() => {
+      const work = this.queue.shift();
+      if (!work) return null;
+      return () => this.execute(work).finally(() => this.running.delete(work.taskId));
+    });
   }
 
   /** Frames not acknowledged yet. */
@@ -94,7 +101,7 @@ export class TaskPump {
     // verifications than its capacity for that reason).
     if (work.type === "verify") this.queue.unshift(work);
     else this.queue.push(work);
-    this.pump();
+    this.wake();
   }
 
   /** The relayer acked a frame: a commitment's ack releases the reveal; any other ends the task's work here. */
@@ -115,18 +122,6 @@ export class TaskPump {
   release(taskId: string): void {
     this.pending.delete(taskId);
     this.reveals.delete(taskId);
-  }
-
-  private pump(): void {
-    while (this.active < this.options.capacity && this.queue.length > 0) {
-      const work = this.queue.shift() as Work;
-      this.active++;
-      this.execute(work).finally(() => {
-        this.active--;
-        this.running.delete(work.taskId);
-        this.pump();
-      });
-    }
   }
 
   private async execute(work: Work): Promise<void> {
@@ -194,11 +189,22 @@ export class TaskPump {
     const { engine, node } = this.options;
     if (!engine.score) throw new Error(`engine ${engine.name} cannot verify (no teacher-forced scoring)`);
     const scores = await engine.score(
-      { model: claim.model, input: claim.input, tokenIds: claim.tokenIds, maxTokens: claim.maxTokens },
+      {
+        model: claim.model,
+        input: claim.input,
+        tokenIds: claim.tokenIds,
+        maxTokens: claim.maxTokens,
+        ...(claim.prefix ? { prefix: claim.prefix } : {}),
+      },
       signal,
     );
     if (signal.aborted) return;
-    const report = judgeScores(scores, { delta: claim.delta, ...this.options.rule });
+    // A claim may carry its own non-top-1 allowance (a sampled served request allows any share).
+    const report = judgeScores(scores, {
+      delta: claim.delta,
+      ...this.options.rule,
+      ...(claim.nonTop1Share !== undefined ? { nonTop1Share: claim.nonTop1Share } : {}),
+    });
     const fields = {
       taskId: claim.taskId,
       node,

@@ -1,7 +1,7 @@
 /** The node client's public types: its options, counters and events. */
 import type { Address, LocalAccount } from "viem";
 import type { Engine, GenerateResult } from "../engines/engine.ts";
-import type { ErrorMessage, TaskMessage, VerdictMessage, VerifyMessage } from "../protocol/messages.ts";
+import type { ErrorMessage, ServeMessage, TaskMessage, VerdictMessage, VerifyMessage } from "../protocol/messages.ts";
 import type { AgreementReport } from "../verification/agreement.ts";
 import type { Signer } from "./signer.ts";
 
@@ -19,8 +19,14 @@ export interface NodeClientOptions {
   engine: Engine;
   /** Models to announce; default: everything the engine serves. */
   models?: string[];
-  /** Tasks run at once (default 1). */
+  /** Work run at once, tasks and served requests together (default 1). */
   capacity?: number;
+  /**
+   * Serving users' requests through the relayer's `/v1` gateway (WebSocket sessions only): announced in `ready` for
+   * every model when the engine can stream, with the engine's context length and `priceFloorWei` (the least price per
+   * message this node serves for, GBT wei; default 0, free models included). `false`: run tasks only.
+   */
+  serve?: { priceFloorWei?: bigint } | false;
   /** ISO 3166-1 alpha-2 country, for network statistics only. */
   country?: string;
   /** `auto` (default): WebSocket, falling back to HTTP polling when a socket cannot be opened. */
@@ -75,6 +81,10 @@ export interface NodeClientEvents {
   authenticated: [{ account: Address; transport: Transport; session: string }];
   /** Work arrived: a task to generate, or a claim to verify. */
   task: [TaskMessage | VerifyMessage];
+  /** A user's request to serve arrived. */
+  serve: [ServeMessage];
+  /** This node is done with a served request. */
+  served: [ServedRequest];
   result: [SubmittedResult];
   report: [SubmittedReport];
   ack: [string];
@@ -86,6 +96,20 @@ export interface NodeClientEvents {
   /** An error frame from the relayer, or a local failure (engine, network). */
   error: [ErrorMessage | Error];
   disconnected: [{ transport: Transport; reason: string; retryInMs: number }];
+}
+
+/**
+ * A served request's end on this node: `ended` (`serve_end` sent), `failed` (`serve_failed` sent: the engine failed
+ * or the deadline passed) or `cancelled` (by the relayer, or abandoned with its session or the client).
+ */
+export interface ServedRequest {
+  serve: ServeMessage;
+  outcome: "ended" | "failed" | "cancelled";
+  /** Tokens this node streamed for it (without the prefix). */
+  tokens: number;
+  finish?: "stop" | "length";
+  /** Why it failed or was cancelled. */
+  message?: string;
 }
 
 /** How the client's parts raise its events (the client's own `emit`). */

@@ -14,6 +14,34 @@ export interface GenerateRequest {
   seed: number;
 }
 
+/**
+ * A user's request served through the relayer's gateway, streamed token by token. `prefix`: tokens already generated
+ * for it by another node (a failover), fed after the input; generation continues from them. `maxTokens` counts the
+ * tokens still to generate. Temperature 0 decodes greedily (as a task); above 0 the engine samples with `seed`.
+ */
+export interface StreamRequest {
+  model: string;
+  input: string;
+  prefix?: readonly number[];
+  maxTokens: number;
+  temperature: number;
+  seed: number;
+}
+
+/** Tokens as they are generated, with their decoded text (a chunk's text may be empty while a character is split). */
+export interface StreamChunk {
+  tokenIds: number[];
+  text: string;
+}
+
+export interface StreamResult {
+  /** `stop`: an end token came; `length`: `maxTokens` were generated. */
+  finish: "stop" | "length";
+  /** Tokens generated (without the prefix). */
+  tokens: number;
+  timings: { queueMs: number; inferenceMs: number };
+}
+
 export interface GenerateResult {
   /** Generated token ids, the canonical output: the relayer compares `outputHash(tokenIds)`. */
   tokenIds: number[];
@@ -43,6 +71,8 @@ export interface ScoreRequest {
   maxTokens?: number;
   /** Also list the scorer's `topK` most probable tokens at each position (for disputes and calibration). */
   topK?: number;
+  /** Tokens fed after the input and before the claim, not scored (a served request's output before a failover). */
+  prefix?: readonly number[];
 }
 
 export interface TokenScore {
@@ -86,6 +116,13 @@ export interface Engine {
    * cannot verify.
    */
   score?(request: ScoreRequest, signal?: AbortSignal): Promise<TokenScores>;
+  /**
+   * Serves a user's request, calling `onChunk` as tokens come (the gateway streams them on at once). Absent: the
+   * engine cannot serve gateway requests. The model's context length, for `ready.serves`, comes from `contextLength`.
+   */
+  stream?(request: StreamRequest, onChunk: (chunk: StreamChunk) => void, signal?: AbortSignal): Promise<StreamResult>;
+  /** The context length (tokens) of a model this engine serves: prompt + prefix + output must fit it. */
+  contextLength?(model: string): Promise<number>;
   /** Releases GPU memory, workers and connections. */
   dispose(): Promise<void>;
 }

@@ -1,4 +1,14 @@
-import type { Engine, GenerateRequest, GenerateResult, ScoreRequest, TokenScore, TokenScores } from "./engine.ts";
+import type {
+  Engine,
+  GenerateRequest,
+  GenerateResult,
+  ScoreRequest,
+  StreamChunk,
+  StreamRequest,
+  StreamResult,
+  TokenScore,
+  TokenScores,
+} from "./engine.ts";
 
 /**
  * How the engine obtained the canonical token ids of a generation, best first:
@@ -49,6 +59,11 @@ export interface OpenAiHttpEngineOptions {
    * score an early end: vLLM does not report it. Without one, scoring a claim shorter than max tokens fails.
    */
   endTokenIds?: Record<string, number>;
+  /**
+   * The context length per network model id, for serving (`ready.serves`). Default: what the server reports (vLLM's
+   * `max_model_len` in `GET /v1/models`, llama.cpp's `n_ctx` in `GET /props`).
+   */
+  contextLengths?: Record<string, number>;
   fetch?: typeof fetch;
 }
 
@@ -74,6 +89,40 @@ function idsFromLogprobTokens(tokens: unknown): number[] | null {
   return ids;
 }
 
+/**
+ * The `data:` payloads of a server-sent event stream, one per event, until the stream ends (`[DONE]` included: the
+ * caller stops there) or the signal aborts (events already received are not handed out after it).
+ */
+async function* sseData(response: Response, signal?: AbortSignal): AsyncGenerator<string> {
+  if (!response.body) return;
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  const boundary = /\r?\n\r?\n/;
+  let buffer = "";
+  const payload = (event: string) =>
+    event
+      .split(/\r?\n/)
+      .filter((line) => line.startsWith("data:"))
+      .map((line) => line.slice(5).replace(/^ /, ""))
+      .join("\n");
+  try {
+    while (true) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += value;
+      for (let match = boundary.exec(buffer); match; match = boundary.exec(buffer)) {
+        const data = payload(buffer.slice(0, match.index));
+        buffer = buffer.slice(match.index + match[0].length);
+        if (signal?.aborted) throw signal.reason;
+        if (data) yield data;
+      }
+    }
+    const data = payload(buffer);
+    if (data) yield data;
+  } finally {
+    reader.cancel().catch(() => {});
+  }
+}
+
 /** UTF-8 bytes of the text as uint32 ids: the last-resort canonical form. */
 export function utf8TokenIds(text: string): number[] {
   return [...new TextEncoder().encode(text)];
@@ -86,6 +135,12 @@ export function utf8TokenIds(text: string): number[] {
  * becomes canonical when the server cannot return them. The input is the raw prompt: the server's tokenizer with its
  * special tokens (BOS where the model's tokenizer adds one), no chat template. With `scoring` it also verifies
  * (`score`, teacher-forced, one request); see `ScoringApi` for which servers can.
+ *
+ * It serves gateway requests (`stream`) through the server's streaming completion (server-sent events) where the
+ * stream carries the generated token ids: llama.cpp's `/completion` (`return_tokens`; a prefix goes in as token ids
+ * after the text, its mixed prompt), or vLLM's `/v1/completions` (`return_tokens_as_token_ids`; with a prefix, the
+ * prompt is the input's `/tokenize` ids and the prefix). A server that streams text only (Ollama) cannot serve: the
+ * gateway's output is token ids.
  */
 export class OpenAiHttpEngine implements Engine {
   readonly kind = "openai-http" as const;
@@ -95,6 +150,8 @@ export class OpenAiHttpEngine implements Engine {
   private readonly fetchImpl: typeof fetch;
   private api: CompletionApi | null;
   private canTokenize: boolean | null = null;
+  /** Context lengths the server reported, by network model id. */
+  private readonly contexts = new Map<string, number>();
   /** Present only with `scoring`: an engine without it cannot verify (`Engine.score`). */
   readonly score?: (request: ScoreRequest, signal?: AbortSignal) => Promise<TokenScores>;
 
@@ -341,6 +398,158 @@ export class OpenAiHttpEngine implements Engine {
       ...(end ? { end } : {}),
       timings: { queueMs: 0, inferenceMs: performance.now() - started },
     };
+  }
+
+  /** The context length served requests must fit: `contextLengths`, else what the server reports. */
+  async contextLength(model: string): Promise<number> {
+    const configured = this.options.contextLengths?.[model] ?? this.contexts.get(model);
+    if (configured !== undefined) return configured;
+    const headers: Record<string, string> = this.options.apiKey
+      ? { authorization: `Bearer ${this.options.apiKey}` }
+      : {};
+    const json = async (path: string): Promise<Json | null> => {
+      const response = await this.fetchImpl(`${this.base}${path}`, { headers }).catch(() => null);
+      if (!response?.ok) {
+        await response?.body?.cancel();
+        return null;
+      }
+      return (await response.json().catch(() => null)) as Json | null;
+    };
+    const name = this.serverModel(model);
+    const listed = ((await json("/v1/models"))?.data ?? []) as Array<{ id?: unknown; max_model_len?: unknown }>;
+    const entry = listed.find((m) => m.id === name) ?? (listed.length === 1 ? listed[0] : undefined);
+    let tokens = entry?.max_model_len;
+    if (!Number.isInteger(tokens)) {
+      const props = await json("/props");
+      const settings = props?.default_generation_settings as Json | undefined;
+      tokens = settings?.n_ctx ?? props?.n_ctx;
+    }
+    if (!Number.isInteger(tokens) || (tokens as number) < 1) {
+      throw new Error(`${this.base} reports no context length for ${model}: set it in contextLengths`);
+    }
+    this.contexts.set(model, tokens as number);
+    return tokens as number;
+  }
+
+  /** Serves a request through the server's streaming completion (see the class comment). */
+  async stream(
+    request: StreamRequest,
+    onChunk: (chunk: StreamChunk) => void,
+    signal?: AbortSignal,
+  ): Promise<StreamResult> {
+    if (this.formOf(request.model) === "utf8-bytes") {
+      throw new Error(`model ${request.model} hashes UTF-8 bytes, not token ids: it cannot be served`);
+    }
+    const started = performance.now();
+    let ended: StreamResult["finish"] | null = null;
+    const count = { tokens: 0 };
+    const take = (ids: number[], text: string) => {
+      count.tokens += ids.length;
+      if (ids.length > 0 || text !== "") onChunk({ tokenIds: ids, text });
+    };
+    if (this.api !== "openai") {
+      ended = await this.streamLlamaCpp(request, take, signal);
+      if (ended) this.api = "llama.cpp";
+      else if (this.api === "llama.cpp") throw new Error(`${this.base}/completion is not available`);
+      else this.api = "openai";
+    }
+    ended ??= await this.streamOpenAi(request, take, signal);
+    return { finish: ended, tokens: count.tokens, timings: { queueMs: 0, inferenceMs: performance.now() - started } };
+  }
+
+  /** Sampling as the embedded engine does it: greedy at temperature 0, else top-k 40, top-p 0.95, seeded. */
+  private sampling(request: StreamRequest): Json {
+    return request.temperature === 0
+      ? { temperature: 0, top_k: 1, top_p: 1, seed: request.seed }
+      : { temperature: request.temperature, top_k: 40, top_p: 0.95, min_p: 0, seed: request.seed };
+  }
+
+  /** llama.cpp's `/completion` streamed; null when the server has none (404/405). */
+  private async streamLlamaCpp(
+    request: StreamRequest,
+    take: (ids: number[], text: string) => void,
+    signal?: AbortSignal,
+  ): Promise<StreamResult["finish"] | null> {
+    const prefix = request.prefix ?? [];
+    const response = await this.post(
+      "/completion",
+      {
+        // A mixed prompt: the text tokenized as for a task, then the prefix's ids.
+        prompt: prefix.length > 0 ? [request.input, ...prefix] : request.input,
+        n_predict: request.maxTokens,
+        ...this.sampling(request),
+        cache_prompt: false,
+        stream: true,
+        return_tokens: true,
+      },
+      signal,
+    );
+    if (response.status === 404 || response.status === 405) {
+      await response.body?.cancel();
+      return null;
+    }
+    if (!response.ok) throw new Error(`POST ${this.base}/completion: HTTP ${response.status} ${await response.text()}`);
+    for await (const data of sseData(response, signal)) {
+      const event = JSON.parse(data) as Json;
+      if (event.error) throw new Error(`${this.base}/completion: ${JSON.stringify(event.error)}`);
+      const text = typeof event.content === "string" ? event.content : "";
+      if (!isIdArray(event.tokens) && text !== "") {
+        throw new Error(`${this.base}/completion streams no token ids (return_tokens): it cannot serve`);
+      }
+      take(isIdArray(event.tokens) ? event.tokens : [], text);
+      if (event.stop === true) return event.stop_type === "limit" || event.stopped_limit === true ? "length" : "stop";
+    }
+    throw new Error(`${this.base}/completion ended its stream before the generation's end`);
+  }
+
+  /** `/v1/completions` streamed, with the sampled ids in logprobs (vLLM). */
+  private async streamOpenAi(
+    request: StreamRequest,
+    take: (ids: number[], text: string) => void,
+    signal?: AbortSignal,
+  ): Promise<StreamResult["finish"]> {
+    const prefix = request.prefix ?? [];
+    const prompt =
+      prefix.length > 0
+        ? [...(await this.promptTokens(request.model, request.input, signal)), ...prefix]
+        : request.input;
+    const response = await this.post(
+      "/v1/completions",
+      {
+        model: this.serverModel(request.model),
+        prompt,
+        max_tokens: request.maxTokens,
+        ...this.sampling(request),
+        stream: true,
+        logprobs: 1,
+        return_tokens_as_token_ids: true,
+      },
+      signal,
+    );
+    if (!response.ok) {
+      throw new Error(`POST ${this.base}/v1/completions: HTTP ${response.status} ${await response.text()}`);
+    }
+    for await (const data of sseData(response, signal)) {
+      if (data === "[DONE]") break;
+      const event = JSON.parse(data) as Json;
+      if (event.error) throw new Error(`${this.base}/v1/completions: ${JSON.stringify(event.error)}`);
+      const choice = (event.choices as Array<Json> | undefined)?.[0];
+      if (!choice) continue;
+      const text = typeof choice.text === "string" ? choice.text : "";
+      const tokens = (choice.logprobs as Json | null | undefined)?.tokens;
+      const ids = Array.isArray(tokens) && tokens.length === 0 ? [] : idsFromLogprobTokens(tokens);
+      if (!ids && text !== "") {
+        throw new Error(
+          `${this.base}/v1/completions streams no token ids (vLLM's return_tokens_as_token_ids): it cannot serve`,
+        );
+      }
+      take(ids ?? [], text);
+      if (choice.finish_reason === "length") return "length";
+      if (choice.finish_reason === "stop") return "stop";
+      if (choice.finish_reason)
+        throw new Error(`${this.base}/v1/completions ended with ${String(choice.finish_reason)}`);
+    }
+    throw new Error(`${this.base}/v1/completions ended its stream before the generation's end`);
   }
 
   async dispose(): Promise<void> {}

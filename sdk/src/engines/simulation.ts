@@ -1,5 +1,15 @@
 import { allowedNonTop1 } from "../verification/agreement.ts";
-import type { Engine, GenerateRequest, GenerateResult, ScoreRequest, TokenScore, TokenScores } from "./engine.ts";
+import type {
+  Engine,
+  GenerateRequest,
+  GenerateResult,
+  ScoreRequest,
+  StreamChunk,
+  StreamRequest,
+  StreamResult,
+  TokenScore,
+  TokenScores,
+} from "./engine.ts";
 
 /**
  * SIMULATION ENGINE — no model runs here. A deterministic pseudo-model stands in for one, so local networks, tests and
@@ -17,6 +27,10 @@ import type { Engine, GenerateRequest, GenerateResult, ScoreRequest, TokenScore,
  * honest disagreement emerges from margins and noise, it is not configured. Nodes of one class agree exactly.
  * `score` teacher-forces a claim through its own class's logits, so a verifier sees an honest claim of another class
  * as top-1 almost everywhere and within a small gap at the flipped near-ties, and a made-up token 10+ nats away.
+ *
+ * `stream` serves a gateway request from the same pseudo-model: greedy at temperature 0 (a greedy serve of a task's
+ * input streams exactly the task's output, and a continuation from any prefix of it streams the rest), sampled among
+ * the candidates above 0 (see `sampleAt`).
  *
  * Behaviours model dishonest nodes (see `SimulationBehaviour`).
  */
@@ -94,6 +108,8 @@ export interface SimulationEngineOptions {
   observe?: (event: SimulationEvent) => void;
   /** Honest decodes shared with other engines (benchmarks). */
   memo?: SimulationMemo;
+  /** The context length served requests must fit (default 32 768 tokens; see `SIMULATED_INPUT_CHARS_PER_TOKEN`). */
+  contextLength?: number;
 }
 
 /** The simulated vocabulary: 32 000 ids, 0–2 special, 2 the end-of-sequence token. */
@@ -117,6 +133,9 @@ const LENGTH_MIN = 24;
 const LENGTH_SPAN = 256;
 /** What a griefer reports at every position (nats). */
 const GRIEF_GAP = 20;
+const DEFAULT_CONTEXT_LENGTH = 32_768;
+/** The simulation has no tokenizer: for the context check, an input counts one token per 4 characters. */
+const SIMULATED_INPUT_CHARS_PER_TOKEN = 4;
 
 // --- hashing: fast, deterministic, not cryptographic (nothing here needs to resist anyone) ---
 
@@ -314,16 +333,23 @@ const noiseKey = (noise: readonly Noise[]) => noise.map((n) => `${n.seed}:${n.sd
 interface DecodeOptions {
   noise?: readonly Noise[];
   vocabSize?: number;
-  /** Before each greedy pick: return a token to take instead (or null to take the top-1). */
+  /** Tokens already in the output (a served request continued after a failover): fed first, not returned. */
+  prefix?: readonly number[];
+  /**
+   * Before each greedy pick: return a token to take instead (or null to take the top-1). `position` counts the whole
+   * output, prefix included.
+   */
   override?: (here: Position, position: number) => number | null;
 }
 
-/** Greedy decoding: the top-1 at every position until the end token or max tokens. */
+/** Greedy decoding: the top-1 at every position until the end token or max tokens (counted after the prefix). */
 function decode(request: Pick<GenerateRequest, "model" | "input" | "maxTokens">, options: DecodeOptions = {}) {
   const walker = new Walker(request.model, request.input, options.noise ?? [], options.vocabSize ?? SIMULATED_VOCAB);
+  const prefix = options.prefix ?? [];
+  for (const tokenId of prefix) walker.push(tokenId);
   const ids: number[] = [];
   while (ids.length < request.maxTokens) {
-    const forced = options.override?.(walker.here, ids.length) ?? null;
+    const forced = options.override?.(walker.here, prefix.length + ids.length) ?? null;
     const next = forced ?? walker.here.topId();
     if (next === SIMULATED_EOS) break;
     ids.push(next);
@@ -335,6 +361,7 @@ function decode(request: Pick<GenerateRequest, "model" | "input" | "maxTokens">,
 /** Teacher-forced scores of a claim, by a node whose logits carry `noise`. */
 function scoreClaim(request: ScoreRequest, noise: readonly Noise[], vocabSize: number): Omit<TokenScores, "timings"> {
   const walker = new Walker(request.model, request.input, noise, vocabSize);
+  for (const tokenId of request.prefix ?? []) walker.push(tokenId);
   const tokens: TokenScore[] = [];
   for (const tokenId of request.tokenIds) {
     tokens.push(walker.here.score(tokenId, request.topK));
@@ -361,23 +388,58 @@ export function simulatedTokens(
   vocabSize = SIMULATED_VOCAB,
 ): number[] {
   if (salt === "") return decode(request, { vocabSize });
+  return decode(request, { vocabSize, override: lieAt(salt, request, vocabSize) });
+}
+
+/** Where and how the wrong answer of `salt` departs from greedy (see `simulatedTokens`); null: greedy here. */
+function lieAt(
+  salt: string,
+  request: Pick<GenerateRequest, "model" | "input">,
+  vocabSize: number,
+): (here: Position, position: number) => number | null {
   const lie = hashString(`lie\n${salt}\n${request.model}\n${request.input}`);
   const first = (lie >>> 0) % 8;
   const span = vocabSize - FIRST_ID;
-  return decode(request, {
-    vocabSize,
-    override: (here, position) => {
-      if (position < first || (position > first && (derive(lie, position) & 15) !== 0)) return null;
-      let id = FIRST_ID + ((derive(lie, 100_000 + position) >>> 0) % span);
-      while (here.has(id)) id = FIRST_ID + ((id - FIRST_ID + 1) % span);
-      return id;
-    },
-  });
+  return (here, position) => {
+    if (position < first || (position > first && (derive(lie, position) & 15) !== 0)) return null;
+    let id = FIRST_ID + ((derive(lie, 100_000 + position) >>> 0) % span);
+    while (here.has(id)) id = FIRST_ID + ((id - FIRST_ID + 1) % span);
+    return id;
+  };
+}
+
+/**
+ * A draw among the position's candidates with probabilities softmax(logit / temperature), from a uniform fixed by
+ * (seed, position) alone: the same seed samples the same output, and a continuation from any prefix of it samples
+ * the rest (the context enters only through the candidates).
+ */
+function sampleAt(here: Position, temperature: number, seed: number, position: number): number {
+  const u = unit(derive(hashString(`sample ${seed}`), position));
+  const top = here.logits[here.top] as number;
+  let sum = 0;
+  for (let i = 0; i < here.count; i++) sum += Math.exp(((here.logits[i] as number) - top) / temperature);
+  let cumulative = 0;
+  for (let i = 0; i < here.count; i++) {
+    cumulative += Math.exp(((here.logits[i] as number) - top) / temperature) / sum;
+    if (u < cumulative) return here.ids[i] as number;
+  }
+  return here.ids[here.count - 1] as number;
 }
 
 /** The wrong claim every member of `group` generates for a task (and recognizes when verifying). */
 export function groupClaim(request: Pick<GenerateRequest, "model" | "input" | "maxTokens">, group: string): number[] {
-  return simulatedTokens(request, `collude:${group}`);
+  return simulatedTokens(request, groupSalt(group));
+}
+
+const groupSalt = (group: string) => `collude:${group}`;
+
+/** The group's wrong claim continued from `prefix` (a served request after a failover); `[]`: `groupClaim`. */
+function groupContinuation(
+  request: Pick<GenerateRequest, "model" | "input" | "maxTokens">,
+  group: string,
+  prefix: readonly number[],
+): number[] {
+  return decode(request, { prefix, override: lieAt(groupSalt(group), request, SIMULATED_VOCAB) });
 }
 
 /** What honest hardware of `hardware`'s class generates for a task. */
@@ -447,7 +509,8 @@ export function simulatedText(tokenIds: readonly number[]): string {
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  if (ms <= 0) return signal?.aborted ? Promise.reject(signal.reason) : Promise.resolve();
+  if (signal?.aborted) return Promise.reject(signal.reason);
+  if (ms <= 0) return Promise.resolve();
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       signal?.removeEventListener("abort", onAbort);
@@ -496,6 +559,7 @@ export class SimulationEngine implements Engine {
   private readonly noise: Noise[];
   private readonly observe: ((event: SimulationEvent) => void) | undefined;
   private readonly memo: SimulationMemo | undefined;
+  private readonly context: number;
   private lies = 0;
 
   constructor(options: SimulationEngineOptions = {}) {
@@ -509,6 +573,7 @@ export class SimulationEngine implements Engine {
     this.vocabSize = options.vocabSize ?? SIMULATED_VOCAB;
     this.observe = options.observe;
     this.memo = options.memo;
+    this.context = options.contextLength ?? DEFAULT_CONTEXT_LENGTH;
     const b = this.behaviour;
     this.noise = hardwareNoise(this.hardware);
     if (b.kind === "cheap-model") this.noise.push(substituteNoise(b.substitute ?? "sim-llm-small", b.noise ?? 1));
@@ -525,27 +590,46 @@ export class SimulationEngine implements Engine {
     if (!this.modelIds.includes(model)) throw new Error(`the simulation does not serve model ${model}`);
   }
 
-  /** This node's claim for a task, and whether it is not what its hardware honestly generates. */
-  private claim(request: GenerateRequest): { tokenIds: number[]; lied: boolean } {
+  /**
+   * Whether a liar or a colluder lies on this request, and with which wrong answer (`simulatedTokens`'s salt; a
+   * group's is shared by its members, on the default vocabulary, so they recognize each other's claims); null: honest.
+   */
+  private lie(request: GenerateRequest): { salt: string; vocabSize: number } | null {
     const b = this.behaviour;
-    const honest = () => memoDecode(request, this.noise, this.vocabSize, this.memo);
     switch (b.kind) {
       case "liar": {
-        if (this.random() >= (b.rate ?? 1)) return { tokenIds: honest(), lied: false };
+        if (this.random() >= (b.rate ?? 1)) return null;
         this.lies++;
-        return { tokenIds: simulatedTokens(request, `lie:${this.random()}:${this.lies}`, this.vocabSize), lied: true };
+        return { salt: `lie:${this.random()}:${this.lies}`, vocabSize: this.vocabSize };
       }
       case "colluder":
       case "challenge-aware":
       case "selection-gaming": {
         if (b.kind !== "selection-gaming") {
-          if (b.decide && !b.decide(request)) return { tokenIds: honest(), lied: false };
-          if (b.kind === "challenge-aware" && b.suspectsChallenge?.(request))
-            return { tokenIds: honest(), lied: false };
-          if (this.random() >= (b.rate ?? 1)) return { tokenIds: honest(), lied: false };
+          if (b.decide && !b.decide(request)) return null;
+          if (b.kind === "challenge-aware" && b.suspectsChallenge?.(request)) return null;
+          if (this.random() >= (b.rate ?? 1)) return null;
         }
         this.lies++;
-        return { tokenIds: groupClaim(request, b.group), lied: true };
+        return { salt: groupSalt(b.group), vocabSize: SIMULATED_VOCAB };
+      }
+      default:
+        return null;
+    }
+  }
+
+  /** This node's claim for a task, and whether it is not what its hardware honestly generates. */
+  private claim(request: GenerateRequest): { tokenIds: number[]; lied: boolean } {
+    const b = this.behaviour;
+    const honest = () => memoDecode(request, this.noise, this.vocabSize, this.memo);
+    switch (b.kind) {
+      case "liar":
+      case "colluder":
+      case "challenge-aware":
+      case "selection-gaming": {
+        const lie = this.lie(request);
+        if (!lie) return { tokenIds: honest(), lied: false };
+        return { tokenIds: simulatedTokens(request, lie.salt, lie.vocabSize), lied: true };
       }
       case "steerer": {
         const own = honest();
@@ -589,7 +673,7 @@ export class SimulationEngine implements Engine {
         input: request.input,
         maxTokens: request.maxTokens ?? request.tokenIds.length,
       };
-      const ours = sameIds(request.tokenIds, groupClaim(task, b.group));
+      const ours = sameIds(request.tokenIds, groupContinuation(task, b.group, request.prefix ?? []));
       if (ours && (b.passes?.(request) ?? true)) scores = madeUpScores(request, 0);
     }
     const scored = scores === null;
@@ -600,6 +684,61 @@ export class SimulationEngine implements Engine {
     const result = { ...scores, timings: { queueMs: 0, inferenceMs: performance.now() - started } };
     this.observe?.({ type: "score", request, scores: result, scored });
     return result;
+  }
+
+  async contextLength(model: string): Promise<number> {
+    this.checkModel(model);
+    return this.context;
+  }
+
+  /**
+   * Serves a request token by token, the simulated latency spread evenly over the tokens. Greedy at temperature 0 (the
+   * tokens `generate` gives the same request), sampled with the seed above it. Liars and colluders serve their wrong
+   * tokens (on their tasks' terms), a cheap model its own, so verifying a served output catches them as it catches
+   * their tasks; steerers, lazy verifiers and griefers serve honestly (what they game is the verification of tasks).
+   */
+  async stream(
+    request: StreamRequest,
+    onChunk: (chunk: StreamChunk) => void,
+    signal?: AbortSignal,
+  ): Promise<StreamResult> {
+    this.checkModel(request.model);
+    const started = performance.now();
+    const prefix = request.prefix ?? [];
+    const needed =
+      Math.ceil(request.input.length / SIMULATED_INPUT_CHARS_PER_TOKEN) + prefix.length + request.maxTokens;
+    if (needed > this.context) {
+      throw new Error(`input + prefix + output (~${needed} tokens) exceed the context of ${this.context} tokens`);
+    }
+    const task: GenerateRequest = {
+      model: request.model,
+      input: request.input,
+      maxTokens: request.maxTokens,
+      seed: request.seed,
+    };
+    const lie = this.lie(task);
+    const departs = lie ? lieAt(lie.salt, task, lie.vocabSize) : null;
+    const { temperature, seed } = request;
+    const tokenIds = decode(task, {
+      // A lie is told on exact hardware, as on tasks (group members must agree).
+      noise: lie ? [] : this.noise,
+      vocabSize: lie?.vocabSize ?? this.vocabSize,
+      prefix,
+      override: (here, position) =>
+        departs?.(here, position) ?? (temperature > 0 ? sampleAt(here, temperature, seed, position) : null),
+    });
+    const latency = this.latency(task);
+    if (tokenIds.length === 0) await sleep(latency, signal);
+    for (const [i, tokenId] of tokenIds.entries()) {
+      await sleep(started + (latency * (i + 1)) / tokenIds.length - performance.now(), signal);
+      const position = prefix.length + i;
+      onChunk({ tokenIds: [tokenId], text: `${position > 0 ? " " : ""}${simulatedText([tokenId])}` });
+    }
+    return {
+      finish: tokenIds.length < request.maxTokens ? "stop" : "length",
+      tokens: tokenIds.length,
+      timings: { queueMs: 0, inferenceMs: performance.now() - started },
+    };
   }
 
   async dispose(): Promise<void> {}

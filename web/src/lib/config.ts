@@ -8,7 +8,15 @@ export interface WebDeployment {
   network: string;
   chainId: number;
   deployBlock: number;
-  contracts: { token: Address; rewardsVault: Address; airdrop?: Address; teamVesting?: Address; treasury?: Address };
+  contracts: {
+    token: Address;
+    rewardsVault: Address;
+    airdrop?: Address;
+    teamVesting?: Address;
+    treasury?: Address;
+    /** Prepaid GBT for the gateway's premium models (absent in address books from before it). */
+    inferenceCredits?: Address;
+  };
   parameters?: { challengeWindow?: number; maxEmissionPerEpoch?: string };
   /** Browser RPC URL; a path ("/rpc/localhost") is on this page's origin. */
   rpcUrl: string;

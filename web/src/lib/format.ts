@@ -10,6 +10,14 @@ export function toWei(value: bigint | string | number | null | undefined): bigin
   return 0n;
 }
 
+/** A positive GBT amount as a person types it ("12", "0.5", ".25"), in wei; null when it is not one. */
+export function parseGbt(text: string): bigint | null {
+  const match = /^(\d*)(?:\.(\d{1,18}))?$/.exec(text.trim());
+  if (!match || (!match[1] && !match[2])) return null;
+  const wei = BigInt(match[1] || "0") * WEI + BigInt((match[2] ?? "").padEnd(18, "0") || "0");
+  return wei > 0n ? wei : null;
+}
+
 /**
  * GBT with thousands separators and up to `decimals` fraction digits, rounded down (never shows more than is there).
  * `formatGbt(1234567890000000000000n)` → "1,234.5678".

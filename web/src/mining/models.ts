@@ -15,24 +15,3 @@ export const BROWSER_MODELS: BrowserModel[] = [
 ];
 
 export const DEFAULT_MODEL = BROWSER_MODELS[0] as BrowserModel;
-
-/**
- * Models served by the network (headless GPU nodes), unlocked as the network grows: a model opens to chat when the
- * number of active nodes reaches its threshold.
- */
-export const NETWORK_MODELS: Array<{ threshold: number; models: string[] }> = [
-  { threshold: 500, models: ["Qwen 3", "Kimi K2"] },
-  { threshold: 1_000, models: ["Llama 4 Maverick", "Gemini 2.0 Flash", "GPT-4o Mini"] },
-  { threshold: 5_000, models: ["GPT-4o", "Gemini 1.5 Pro"] },
-];
-
-export function unlockProgress(
-  activeNodes: number,
-  threshold: number,
-): { unlocked: boolean; share: number; missing: number } {
-  return {
-    unlocked: activeNodes >= threshold,
-    share: Math.min(1, Math.max(0, activeNodes / threshold)),
-    missing: Math.max(0, threshold - activeNodes),
-  };
-}

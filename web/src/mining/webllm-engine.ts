@@ -62,6 +62,11 @@ export class LocalChat {
     return text;
   }
 
+  /** Stops the reply being generated; `reply` resolves with the text so far. */
+  interrupt(): void {
+    this.engine.interruptGenerate();
+  }
+
   async dispose(): Promise<void> {
     await this.engine.unload().catch(() => {});
     this.worker.terminate();

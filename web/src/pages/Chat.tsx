@@ -1,140 +1,148 @@
-import { useEffect, useRef, useState } from "react";
+import { useRef, useState } from "react";
+import { useAccount } from "wagmi";
+import { ApiKeysPanel } from "../components/chat/ApiKeysPanel.tsx";
+import { Conversation } from "../components/chat/Conversation.tsx";
+import { CreditsCard } from "../components/chat/CreditsCard.tsx";
+import { LockedTiers } from "../components/chat/LockedTiers.tsx";
+import { type ModelChoice, ModelPicker } from "../components/chat/ModelPicker.tsx";
+import { ProblemBanner } from "../components/chat/ProblemBanner.tsx";
+import { UsageToday } from "../components/chat/UsageToday.tsx";
 import { Card, ProgressBar } from "../components/ui.tsx";
-import { useStats } from "../hooks/data.ts";
-import { formatBytes, formatCount } from "../lib/format.ts";
-import { DEFAULT_MODEL, NETWORK_MODELS, unlockProgress } from "../mining/models.ts";
-import type { LocalChat } from "../mining/webllm-engine.ts";
-import { useWebGpu, WebGpuMissing } from "./Mining.tsx";
+import { WebGpuMissing } from "../components/WebGpuMissing.tsx";
+import { useApp } from "../context.tsx";
+import { useChat } from "../hooks/chat.ts";
+import { useCatalogue, useUsage } from "../hooks/gateway.ts";
+import { errorReason } from "../hooks/tx.ts";
+import { useWalletSession } from "../hooks/wallet-session.ts";
+import { useWebGpu } from "../hooks/webgpu.ts";
+import { type GatewayModel, lockedTiers, openModels } from "../lib/catalogue.ts";
+import { GATEWAY_BASE_PATH } from "../lib/chat-completions.ts";
+import { formatBytes } from "../lib/format.ts";
+import { GatewayError } from "../lib/gateway-errors.ts";
+import { DEFAULT_MODEL } from "../mining/models.ts";
 
-interface Message {
-  role: "user" | "assistant";
-  content: string;
-}
-
+/**
+ * Chat with the free local model (web-llm, needs WebGPU) or with the network's models (any browser), streamed as it
+ * is generated. A connected wallet signs in once for network models, so its free tier and credit apply; without a
+ * wallet, free network models answer anonymously (a small allowance per address). The API keys panel lives here too:
+ * it is the same gateway, the same wallet session.
+ */
 export function ChatPage() {
+  const { runtime } = useApp();
+  const { address } = useAccount();
   const gpu = useWebGpu();
-  const stats = useStats();
-  const active = stats.data?.activeNodes ?? 0;
-  const engineRef = useRef<LocalChat | null>(null);
-  const [loading, setLoading] = useState<{ value: number; text: string } | null>(null);
-  const [messages, setMessages] = useState<Message[]>([]);
-  const [draft, setDraft] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(
-    () => () => {
-      void engineRef.current?.dispose();
-      engineRef.current = null;
-    },
-    [],
-  );
+  const catalogue = useCatalogue();
+  const wallet = useWalletSession();
+  const usage = useUsage(wallet.session);
+  const amountRef = useRef<HTMLInputElement>(null);
+  const [picked, setPicked] = useState<ModelChoice | null>(null);
 
-  const send = async () => {
-    const text = draft.trim();
-    if (!text || busy) return;
-    setError(null);
-    setBusy(true);
-    setDraft("");
-    const history: Message[] = [...messages, { role: "user", content: text }];
-    setMessages([...history, { role: "assistant", content: "" }]);
+  const open = catalogue.data ? openModels(catalogue.data) : [];
+  const serving = open.find((m) => m.nodes > 0);
+  // Until the user picks: the local model where WebGPU runs it, else the network model with the most nodes.
+  const choice: ModelChoice = picked ?? (gpu?.ok || !serving ? "local" : serving.id);
+  const networkModel = choice === "local" ? null : (open.find((m) => m.id === choice) ?? null);
+
+  const token = async (model: GatewayModel): Promise<string | null> => {
+    if (wallet.session) return wallet.session.token;
+    if (!address) {
+      if (model.free) return null;
+      throw new GatewayError("sign-in", "connect your wallet: premium models are paid from its GBT credit");
+    }
     try {
-      if (!engineRef.current) {
-        const { LocalChat } = await import("../mining/webllm-engine.ts");
-        engineRef.current = await LocalChat.load(DEFAULT_MODEL.id, (p) =>
-          setLoading({ value: p.progress, text: p.text }),
-        );
-        setLoading(null);
-      }
-      await engineRef.current.reply(history, (partial) =>
-        setMessages([...history, { role: "assistant", content: partial }]),
-      );
-    } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
-      setMessages(history);
-    } finally {
-      setBusy(false);
+      return (await wallet.signIn()).token;
+    } catch (error) {
+      throw new GatewayError("sign-in", `the wallet did not sign in (${errorReason(error)})`);
     }
   };
+  const chat = useChat({ base: runtime.relayer, token, onUnauthorized: wallet.expire });
+
+  const localReady = gpu?.ok === true;
+  const canSend = choice === "local" ? localReady : Boolean(networkModel);
+  const label = choice === "local" ? DEFAULT_MODEL.label : (networkModel?.label ?? choice);
+  const placeholder =
+    choice === "local" && gpu && !gpu.ok
+      ? "The local model needs WebGPU: pick a network model"
+      : !canSend && choice !== "local"
+        ? "This model is not offered now: pick another"
+        : `Message ${label}`;
+  const baseUrl = `${runtime.relayer || window.location.origin}${GATEWAY_BASE_PATH}`;
+  const signIn = address ? () => void wallet.signIn().catch(() => {}) : undefined;
 
   return (
     <div className="page chat">
       <div className="grid two wide-left">
-        <Card
-          title={`Local model · ${DEFAULT_MODEL.label}`}
-          actions={<span className="tag tag-validated">free · runs in your browser</span>}
-        >
-          {gpu && !gpu.ok && <WebGpuMissing status={gpu} />}
-          <p className="muted small">
-            Private: your messages never leave this device. The first message downloads the model (
-            {formatBytes(DEFAULT_MODEL.downloadBytes)}, cached afterwards).
+        <Card title="Chat" actions={<span className="tag">{label}</span>}>
+          <ModelPicker
+            local={DEFAULT_MODEL}
+            network={open}
+            value={choice}
+            onChange={setPicked}
+            disabled={chat.busy}
+            catalogueState={catalogue.data ? "ready" : catalogue.isError ? "error" : "loading"}
+          />
+          {choice === "local" && gpu && !gpu.ok && <WebGpuMissing status={gpu} />}
+          <p className="muted small" data-testid="chat-privacy">
+            {choice === "local"
+              ? `Private: your messages never leave this device. The first message downloads the model (${formatBytes(DEFAULT_MODEL.downloadBytes)}, cached afterwards).`
+              : "Answered by a node of the network. Prompts and answers are not stored after verification: the network keeps only hashes, token counts and timings."}
+            {choice !== "local" &&
+              address &&
+              !wallet.session &&
+              " Your first message signs you in with your wallet (a signature, no gas)."}
           </p>
-          <div className="messages" role="log" aria-live="polite" aria-label="Conversation">
-            {messages.length === 0 && <p className="empty">Ask anything, e.g. “Explain WebGPU in one sentence.”</p>}
-            {messages.map((m, i) => (
-              // biome-ignore lint/suspicious/noArrayIndexKey: the conversation is append-only
-              <div key={i} className={`bubble ${m.role}`}>
-                {m.content || "…"}
-              </div>
-            ))}
-          </div>
-          {loading && <ProgressBar value={loading.value} label="Model download" />}
-          {error && (
-            <p className="banner bad" role="alert">
-              {error}
-            </p>
-          )}
-          <form
-            className="composer"
-            onSubmit={(e) => {
-              e.preventDefault();
-              void send();
+          <Conversation
+            messages={chat.messages}
+            busy={chat.busy}
+            canSend={canSend}
+            placeholder={placeholder}
+            onSend={(text) => {
+              if (choice === "local") void chat.send(text, { kind: "local", model: DEFAULT_MODEL });
+              else if (networkModel) void chat.send(text, { kind: "network", model: networkModel });
             }}
-          >
-            <label className="sr-only" htmlFor="chat-input">
-              Message
-            </label>
-            <input
-              id="chat-input"
-              value={draft}
-              onChange={(e) => setDraft(e.target.value)}
-              placeholder={gpu?.ok ? "Message the local model" : "Needs WebGPU"}
-              disabled={!gpu?.ok || busy}
+            onStop={chat.stop}
+          />
+          {chat.loading && <ProgressBar value={chat.loading.value} label="Model download" />}
+          {wallet.signingIn && <p className="muted small">Sign in with your wallet to send (a signature, no gas)…</p>}
+          {chat.problem && (
+            <ProblemBanner
+              problem={chat.problem}
+              signedIn={Boolean(wallet.session)}
+              onDismiss={chat.dismissProblem}
+              onSignIn={signIn}
+              onDeposit={() => {
+                amountRef.current?.scrollIntoView({ block: "center" });
+                amountRef.current?.focus();
+              }}
             />
-            <button type="submit" className="primary" disabled={!gpu?.ok || busy || !draft.trim()}>
-              Send
-            </button>
-          </form>
+          )}
         </Card>
-        <Card title="Network models">
-          <p className="muted small">
-            Bigger models open as the network grows: each unlocks when enough nodes are active. Active now:{" "}
-            <strong data-testid="chat-active">{formatCount(active)}</strong>.
-          </p>
-          <ul className="unlocks">
-            {NETWORK_MODELS.map((tier) => {
-              const u = unlockProgress(active, tier.threshold);
-              return (
-                <li key={tier.threshold} className={u.unlocked ? "unlocked" : "locked"}>
-                  <div className="unlock-head">
-                    <strong>{formatCount(tier.threshold)} active nodes</strong>
-                    <span className={`tag ${u.unlocked ? "tag-validated" : "tag-locked"}`}>
-                      {u.unlocked ? "unlocked" : `locked · ${formatCount(u.missing)} to go`}
-                    </span>
-                  </div>
-                  <ProgressBar value={u.share} label={`Progress to ${tier.threshold} nodes`} />
-                  <div className="model-list">
-                    {tier.models.map((m) => (
-                      <span key={m} className="chip">
-                        {m}
-                      </span>
-                    ))}
-                  </div>
-                </li>
-              );
-            })}
-          </ul>
-        </Card>
+        <div className="stack">
+          <CreditsCard address={address} model={networkModel} amountRef={amountRef} />
+          <Card title="Your usage today">
+            {usage.data ? (
+              <UsageToday usage={usage.data} />
+            ) : (
+              <p className="muted small">
+                {wallet.session
+                  ? "Loading…"
+                  : "Sign in with your wallet to see today's requests and tokens against your free allowance."}
+              </p>
+            )}
+          </Card>
+          <LockedTiers
+            tiers={catalogue.data ? lockedTiers(catalogue.data) : []}
+            activeNodes={catalogue.data?.activeNodes ?? 0}
+          />
+        </div>
       </div>
+      <ApiKeysPanel
+        session={wallet.session}
+        baseUrl={baseUrl}
+        signingIn={wallet.signingIn}
+        onUnauthorized={wallet.expire}
+        onSignIn={signIn}
+      />
     </div>
   );
 }

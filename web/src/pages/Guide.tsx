@@ -1,4 +1,6 @@
 import { Card } from "../components/ui.tsx";
+import { useApp } from "../context.tsx";
+import { GATEWAY_BASE_PATH } from "../lib/chat-completions.ts";
 
 /** Plain-words guide; the numbers match what the relayer enforces (relayer/src/economics, config defaults). */
 const FAQ: Array<{ q: string; a: string[] }> = [
@@ -52,6 +54,41 @@ const FAQ: Array<{ q: string; a: string[] }> = [
   },
 ];
 
+/** The network's AI for users and programs: the free tier, premium models paid from credit, API keys, privacy. */
+function NetworkAiSection() {
+  const { runtime } = useApp();
+  const baseUrl = `${runtime.relayer || window.location.origin}${GATEWAY_BASE_PATH}`;
+  return (
+    <Card title="Use the network's AI" className="network-ai">
+      <p>
+        <strong>Free.</strong> The local model runs in your browser (it needs WebGPU). The network's free models answer
+        in any browser on the Chat page: without a wallet within a small daily allowance, signed in with your wallet
+        within a larger one, shown there as you use it.
+      </p>
+      <p>
+        <strong>Premium models</strong> cost a price in GBT per message, shown next to each model, paid from your GBT
+        credit. Deposit on the Chat page: one permit signature and one transaction. Each message is debited at its
+        price; once per epoch the spending settles on-chain, 75% to the rewards the nodes earn and 25% to the network
+        treasury. Unspent credit can be withdrawn after a delay that lets the last messages settle. Bigger models unlock
+        as the network grows.
+      </p>
+      <p>
+        <strong>From your own programs.</strong> Create an API key on the Chat page (it is shown once) and use any
+        OpenAI-compatible client with the base URL <code data-testid="guide-base-url">{baseUrl}</code> and the key as
+        its API key. Streaming works; calls count against your wallet's allowance and credit.
+      </p>
+      <pre className="code">{`curl ${baseUrl}/chat/completions \\
+  -H "Authorization: Bearer $GITBLOCK_API_KEY" -H "content-type: application/json" \\
+  -d '{"model":"<model id>","stream":true,"messages":[{"role":"user","content":"Hello"}]}'`}</pre>
+      <p>
+        <strong>Privacy.</strong> A request is seen by the node that answers it and, for a sample, by the nodes that
+        verify the answer. Prompts and outputs are not stored after verification: the network keeps only hashes, token
+        counts and timings. The local model keeps everything on your device.
+      </p>
+    </Card>
+  );
+}
+
 export function GuidePage() {
   return (
     <div className="page guide">
@@ -71,6 +108,7 @@ export function GuidePage() {
           </li>
         </ol>
       </Card>
+      <NetworkAiSection />
       <Card title="Questions">
         {FAQ.map((item) => (
           <details key={item.q} className="faq">

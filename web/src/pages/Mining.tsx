@@ -1,12 +1,13 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import { useAccount } from "wagmi";
 import { Card, ConnectPrompt, Empty, ProgressBar, Stat } from "../components/ui.tsx";
+import { WebGpuMissing } from "../components/WebGpuMissing.tsx";
 import { useApp, useDeployment } from "../context.tsx";
 import { useProfile } from "../hooks/data.ts";
+import { useWebGpu } from "../hooks/webgpu.ts";
 import { DEFAULT_DAILY_GPU_SECONDS, type MiningConsent, readConsent, writeConsent } from "../lib/consent.ts";
 import { formatBytes, formatGbt, formatSeconds } from "../lib/format.ts";
 import { BROWSER_MODELS, DEFAULT_MODEL } from "../mining/models.ts";
-import { detectWebGpu, WEBGPU_HELP, type WebGpuStatus } from "../mining/webgpu.ts";
 
 type NodeState = "stopped" | "loading" | "signing-in" | "running" | "paused-limit" | "error";
 
@@ -15,32 +16,6 @@ interface RecentTask {
   state: "processing" | "accepted" | "rejected" | "timed out";
   at: number;
   rewardWei?: string;
-}
-
-export function useWebGpu(): WebGpuStatus | null {
-  const [status, setStatus] = useState<WebGpuStatus | null>(null);
-  useEffect(() => {
-    let live = true;
-    detectWebGpu().then((s) => live && setStatus(s));
-    return () => {
-      live = false;
-    };
-  }, []);
-  return status;
-}
-
-export function WebGpuMissing({ status }: { status: Extract<WebGpuStatus, { ok: false }> }) {
-  return (
-    <div className="banner bad" role="alert" data-testid="webgpu-missing">
-      <strong>WebGPU is not available.</strong> {status.message}
-      <p>What you can do:</p>
-      <ol>
-        {WEBGPU_HELP.map((tip) => (
-          <li key={tip}>{tip}</li>
-        ))}
-      </ol>
-    </div>
-  );
 }
 
 export function MiningPage() {
