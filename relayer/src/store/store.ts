@@ -903,7 +903,9 @@ export class SqlStore implements Store {
    *   the judge draws verifiers for it like any claim.
    * A banned node is not paid and its answer is not sampled: it is recorded as inconclusive.
    */
-  async recordServed(served: ServedWork): Promise<{ status: "validated" | "assigned" | "inconclusive"; rewardWei: bigint }> {
+  async recordServed(
+    served: ServedWork,
+  ): Promise<{ status: "validated" | "assigned" | "inconclusive"; rewardWei: bigint }> {
     return this.dialect.transaction(async (trx) => {
       const epoch = await this.requireOpenEpoch(trx, served.now, "share");
       const node = await this.requireNode(trx, served.node, true);

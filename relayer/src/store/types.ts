@@ -1,4 +1,3 @@
-import type { Dialect } from "./dialect.ts";
 import type {
   NetworkStats as ApiNetworkStats,
   AssignmentRow,
@@ -10,6 +9,7 @@ import type {
   TaskStatus,
 } from "@gitblock/sdk";
 import type { Address, Hex } from "viem";
+import type { Dialect } from "./dialect.ts";
 
 export type { AssignmentStatus, EpochStatus, TaskStatus } from "@gitblock/sdk";
 
