@@ -102,8 +102,8 @@ describe("node client serving gateway requests over a WebSocket", () => {
   });
 
   it("stops a request's chunks at its cancel, frees its slot, and serves the next request", async () => {
-    // The slow request streams for 5 s; the fast one ends ~200 ms after it starts.
-    const { relayer, client } = await connect({ latencyMs: (r) => (r.input === "slow" ? 5_000 : 200) });
+    // The slow request would stream for a minute (a token every few hundred ms); the fast one ends ~200 ms after it starts.
+    const { relayer, client } = await connect({ latencyMs: (r) => (r.input === "slow" ? 60_000 : 200) });
     const cancelled = waitFor(client, "served", (s) => s.serve.requestId === "slow");
     relayer.send(serveFrame("slow", "slow"));
     await relayer.next("chunk", (m) => m.requestId === "slow");
