@@ -106,8 +106,9 @@ describe("serve pump", () => {
       expected.slice(3),
     );
     assert.equal(expected.length, 59);
-    assert.ok(got.length <= 12 && got.length >= 5, `${got.length} frames for ${expected.length - 3} tokens`);
-    // Between the first token and the last chunk (which goes out with the end, not on the clock).
+    // Coalescing, whatever the machine's speed: no two frames of one request closer than the interval (how many frames
+    // that makes depends on how fast the engine ran, so it is not counted). Between the first token and the last chunk
+    // (which goes out with the end, not on the clock).
     for (let i = 2; i < got.length - 1; i++) {
       const gap = (got[i] as { at: number }).at - (got[i - 1] as { at: number }).at;
       // ~20 ms: timers run on the event loop's millisecond clock, which may lag the one measured here by one.
