@@ -1,22 +1,25 @@
 // Nodes for `npm run bench:gateway`, in a process of their own so the relayer keeps its core: NodeClients (the sdk's,
 // as every node runs them) serving the relayer's `/v1` gateway over real WebSockets, on the simulation engine or the
 // embedded llama.cpp engine. The same process also times the engine called directly (engine.stream, first chunk), the
-// baseline the gateway's time to first token is compared with. Messages: start → ready, direct → direct, stop.
-import type { Engine, GenerateRequest, ScoreRequest, StreamRequest } from "@gitblock/sdk";
+// baseline the gateway's time to first token is compared with. Messages: start → ready, direct → direct.
+import type { Engine, GenerateRequest, ScoreRequest, StreamChunk, StreamRequest } from "@gitblock/sdk";
 import { NodeClient } from "@gitblock/sdk/client";
 import { SimulationEngine } from "@gitblock/sdk/engines/simulation";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { LlamaCppEngine } from "../src/engines/llama-cpp.ts";
 
-/** What the nodes run: the simulation at a fixed time per token, or llama.cpp on a GGUF file (CPU, one thread). */
+/**
+ * What the nodes run: the simulation at a fixed time per token; llama.cpp on a GGUF file (CPU, one thread); or the
+ * firehose, answers far larger than any model writes, to push a client's backlog past the gateway's cap.
+ */
 export type EngineSpec =
   | { kind: "simulation"; model: string; perTokenMs: number }
-  | { kind: "llama-cpp"; model: string; modelPath: string };
+  | { kind: "llama-cpp"; model: string; modelPath: string }
+  | { kind: "firehose"; model: string; bytesPerToken: number };
 
 export type NodesJob =
   | { type: "start"; relayer: string; engine: EngineSpec; count: number; capacity: number }
-  | { type: "direct"; request: Omit<StreamRequest, "input">; prompts: string[]; concurrency: number; requests: number }
-  | { type: "stop" };
+  | { type: "direct"; request: Omit<StreamRequest, "input">; prompts: string[]; concurrency: number; requests: number };
 
 export type NodesReply =
   | { type: "ready"; addresses: string[] }
@@ -27,9 +30,11 @@ const reply = (message: NodesReply) => process.send?.(message);
 
 /**
  * The simulation spreads a request's latency evenly over its tokens; a latency of `maxTokens` × the time per token
- * gives every token the same time for answers of exactly `maxTokens` tokens (below its shortest natural answer, 24).
+ * gives every token the same time for answers of exactly `maxTokens` tokens (the bench sends prompts whose natural
+ * answer is at least that long).
  */
 function engineOf(spec: EngineSpec): Engine {
+  if (spec.kind === "firehose") return new FirehoseEngine(spec.model, spec.bytesPerToken);
   if (spec.kind === "llama-cpp") {
     // One thread: llama.cpp's workers spin at their barriers, and this machine's cores are shared with the relayer.
     return new LlamaCppEngine({
@@ -45,6 +50,55 @@ function engineOf(spec: EngineSpec): Engine {
     latencyMs: (request: GenerateRequest | ScoreRequest) =>
       spec.perTokenMs * ("seed" in request ? request.maxTokens : request.tokenIds.length),
   });
+}
+
+/** Tokens of the firehose's answers go out in batches of this many, one batch per millisecond or so. */
+const FIREHOSE_BATCH = 64;
+
+/**
+ * No model: `maxTokens` tokens a request, each with `bytesPerToken` characters of text, as fast as the node takes
+ * them. A real model's text is a few characters a token; this one writes megabytes an answer, so that a client that
+ * does not read is left a backlog beyond what the kernel's socket buffers hold.
+ */
+class FirehoseEngine implements Engine {
+  readonly kind = "simulation" as const;
+  readonly name = "firehose (bench: oversized answers, no model)";
+  private readonly model: string;
+  private readonly text: string;
+
+  constructor(model: string, bytesPerToken: number) {
+    this.model = model;
+    this.text = "x".repeat(bytesPerToken);
+  }
+
+  async models(): Promise<string[]> {
+    return [this.model];
+  }
+
+  async contextLength(): Promise<number> {
+    return 32_768;
+  }
+
+  async generate(request: GenerateRequest) {
+    const tokenIds = Array.from({ length: request.maxTokens }, (_, i) => 3 + (i % 200));
+    return { tokenIds, text: "", timings: { queueMs: 0, inferenceMs: 0 } };
+  }
+
+  async stream(request: StreamRequest, onChunk: (chunk: StreamChunk) => void, signal?: AbortSignal) {
+    const started = performance.now();
+    for (let i = 0; i < request.maxTokens; i++) {
+      if (i % FIREHOSE_BATCH === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+      if (signal?.aborted) throw signal.reason;
+      onChunk({ tokenIds: [3 + (i % 200)], text: this.text });
+    }
+    return {
+      finish: "length" as const,
+      tokens: request.maxTokens,
+      timings: { queueMs: 0, inferenceMs: performance.now() - started },
+    };
+  }
+
+  async dispose(): Promise<void> {}
 }
 
 const clients: NodeClient[] = [];
@@ -92,12 +146,7 @@ async function direct(job: Extract<NodesJob, { type: "direct" }>): Promise<void>
 }
 
 process.on("message", (job: NodesJob) => {
-  const run =
-    job.type === "start"
-      ? start(job)
-      : job.type === "direct"
-        ? direct(job)
-        : Promise.all(clients.map((c) => c.stop())).then(() => process.exit(0));
+  const run = job.type === "start" ? start(job) : direct(job);
   run.catch((error: Error) => {
     reply({ type: "fatal", message: error.stack ?? error.message });
   });

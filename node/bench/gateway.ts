@@ -23,32 +23,69 @@ const quick = process.argv.includes("--quick");
 const want = (name: string) => sections.length === 0 || sections.includes(name);
 
 const sizes = quick
-  ? { runs: 1, requests: 100, streamRequests: 30, concurrency: 10, llamaRequests: 8, slowStreams: 50 }
-  : { runs: 3, requests: 1_000, streamRequests: 500, concurrency: 50, llamaRequests: 60, slowStreams: 1_000 };
+  ? {
+      runs: 1,
+      requests: 100,
+      streamRequests: 30,
+      probeRequests: 5,
+      concurrency: 10,
+      llamaRequests: 8,
+      slowStreams: 50,
+      capStreams: 4,
+    }
+  : {
+      runs: 3,
+      requests: 1_000,
+      streamRequests: 500,
+      probeRequests: 30,
+      concurrency: 50,
+      llamaRequests: 60,
+      slowStreams: 1_000,
+      capStreams: 16,
+    };
 
 /** The target for the gateway's own share of time to first token at 50 streams at once. */
 const TARGET_ADDED_P50_MS = 10;
 const SIM_MODEL = "sim-llm";
-/** Throughput: short answers from a fast engine, so the gateway is what limits. */
-const FAST = { nodes: 4, capacity: 16, perTokenMs: 2, maxTokens: 16 };
+/**
+ * Throughput: short answers from a fast engine, so the gateway is what limits. 16 nodes of 4 slots rather than 4 of
+ * 16: at ~90 answers/s a node sends ~270 frames/s (a first chunk, a last chunk and a serve_end each), over the
+ * relayer's 200 frames/s a wallet; the relayer drops the frames over it and the node never resends them, so an answer
+ * whose serve_end is dropped hangs until `inference.requestTimeoutMs` ("relayer saw" counts the drops).
+ */
+const FAST = { nodes: 16, capacity: 4, perTokenMs: 2, maxTokens: 16 };
 /** Time to first token: 50 streams live at once, each a ~0.6 s answer, the gateway below its saturation. */
 const STREAMS = { nodes: 4, capacity: 16, perTokenMs: 10, maxTokens: 64 };
+const PROBE_TOKENS = 16;
 const TINY_MODEL = "tiny";
 const LLAMA = {
   maxTokens: 32,
   prompts: ["The quick brown fox", "Hello, world!", "GitBlock verifies tokens.", "Once upon"],
 };
-const MEMORY = { nodes: 16, capacity: 64, perTokenMs: 40, maxTokens: 256, slowShare: 0.5, readEveryMs: 1_000 };
+const FIREHOSE_MODEL = "firehose";
+/** Answers of 8 MiB (inference.maxTokens raised to its most, 8,192 tokens) to users that never read. */
+const CAP = { nodes: 8, capacity: 2, maxTokens: 8_192, bytesPerToken: 1_024, maxBufferedBytes: 262_144 };
+/** Answers streamed over ~10 s (~2 s at the quick size), long enough to hold every stream open at once. */
+const MEMORY = {
+  nodes: 16,
+  capacity: 64,
+  perTokenMs: quick ? 8 : 40,
+  maxTokens: 256,
+  slowShare: 0.5,
+  readEveryMs: 1_000,
+};
 
 /**
  * The relayer as the bench needs it: every user and node on 127.0.0.1, so the per-address connection cap (256 by
  * default) is raised for 1,000 streams; the anonymous free tier (20 requests a day per address) is raised so that the
  * bench's thousands of requests are admitted; sampled verification is off, so nodes only serve (bench:relayer
- * measures verification).
+ * measures verification). Node frames stay under the default budget (gateway.messagesPerSecond, 200 per wallet).
  */
 const relayerConfig = {
   admission: { maxConnectionsPerIp: 4_096 },
   inference: {
+    // A request that hangs fails after 30 s instead of 300 s, so that it costs a run seconds, not minutes.
+    requestTimeoutMs: 30_000,
     anonymousRequestsPerDay: 100_000_000,
     anonymousTokensPerDay: 1_000_000_000_000,
     minVerifyShare: 0,
@@ -72,6 +109,25 @@ const count = (n: number) => Math.round(n).toLocaleString("en");
 
 function line(label: string, value: string) {
   process.stdout.write(`  ${label.padEnd(48)} ${value}\n`);
+}
+
+/** What the relayer saw go wrong, from its own metrics: node frames it dropped, failovers, failed requests. */
+async function relayerHealth(t: TestRelayer): Promise<string> {
+  const metrics = t.relayer.metrics;
+  /** A counter's total over the series whose labels match. */
+  const value = async (
+    counter: { get(): Promise<{ values: Array<{ value: number; labels: Record<string, unknown> }> }> },
+    label: Record<string, string> = {},
+  ) => {
+    const { values } = await counter.get();
+    return values
+      .filter((v) => Object.entries(label).every(([k, x]) => v.labels[k] === x))
+      .reduce((n, v) => n + v.value, 0);
+  };
+  const dropped = await value(metrics.framesRejected, { code: "rate_limited" });
+  const failovers = await value(metrics.servedFailovers);
+  const failed = await value(metrics.servedRequests, { outcome: "failed" });
+  return `${count(dropped)} node frames dropped over the per-wallet budget, ${count(failovers)} failovers, ${count(failed)} requests failed`;
 }
 
 /** A worker process speaking by IPC: jobs out, typed replies in (a `fatal` reply rejects). */
@@ -156,7 +212,7 @@ async function closedRound(
 }
 
 interface TtftRun extends ClosedRun {
-  gateway: number[];
+  /** The engine's own time to its first chunk, called directly. */
   direct: number[];
 }
 
@@ -177,18 +233,18 @@ async function ttftRound(
     requests,
   });
   const direct = await nodes.next("direct");
-  return { ...through, gateway: through.ttftMs, direct: direct.ttftMs };
+  return { ...through, direct: direct.ttftMs };
 }
 
 /** p50 and p99 through the gateway and directly, medians over the rounds, and what the gateway adds. */
 function printTtft(runs: TtftRun[]) {
   const p = (pick: (r: TtftRun) => number[], q: number) => median(runs.map((r) => percentile(pick(r), q)));
-  const gateway = { p50: p((r) => r.gateway, 0.5), p99: p((r) => r.gateway, 0.99) };
+  const gateway = { p50: p((r) => r.ttftMs, 0.5), p99: p((r) => r.ttftMs, 0.99) };
   const direct = { p50: p((r) => r.direct, 0.5), p99: p((r) => r.direct, 0.99) };
   const each = (pick: (r: TtftRun) => number[]) =>
     runs.length > 1 ? ` (p50 runs ${runs.map((r) => percentile(pick(r), 0.5).toFixed(1)).join(", ")})` : "";
   const median_ = runs.length > 1 ? ", median of runs" : "";
-  line(`TTFT through the gateway${median_}`, `p50 ${ms(gateway.p50)}, p99 ${ms(gateway.p99)}${each((r) => r.gateway)}`);
+  line(`TTFT through the gateway${median_}`, `p50 ${ms(gateway.p50)}, p99 ${ms(gateway.p99)}${each((r) => r.ttftMs)}`);
   line(
     `TTFT of the engine called directly${median_}`,
     `p50 ${ms(direct.p50)}, p99 ${ms(direct.p99)}${each((r) => r.direct)}`,
@@ -245,6 +301,7 @@ async function throughputBench() {
     line(`tokens/s through the gateway${median_}`, `${count(median(tps))}/s${spread(tps)}`);
     const p = (q: number) => median(results.map((r) => percentile(r.ttftMs, q)));
     line(`TTFT at saturation (queueing included)${median_}`, `p50 ${ms(p(0.5))}, p99 ${ms(p(0.99))}`);
+    line("relayer saw", await relayerHealth(t));
   } finally {
     await stop();
   }
@@ -284,6 +341,18 @@ async function ttftBench() {
       `target: ≤ ${TARGET_ADDED_P50_MS} ms p50 added at 50 streams`,
       `${met ? "met" : "missed"} (${ms(added.p50)} at ${concurrency} streams${quick ? ": quick sizes, not the target's load" : ""})`,
     );
+    // The same engine at one stream: the gateway's own cost without 49 other streams beside it.
+    const probe = { ...call, maxTokens: PROBE_TOKENS };
+    const alone = await ttftRound(nodes, users, probe, 1, sizes.probeRequests);
+    const added1 = {
+      p50: percentile(alone.ttftMs, 0.5) - percentile(alone.direct, 0.5),
+      p99: percentile(alone.ttftMs, 0.99) - percentile(alone.direct, 0.99),
+    };
+    line(
+      `added at 1 stream (${sizes.probeRequests} answers of ${PROBE_TOKENS} tokens)`,
+      `p50 ${ms(added1.p50)}, p99 ${ms(added1.p99)} (through ${ms(percentile(alone.ttftMs, 0.5))}, direct ${ms(percentile(alone.direct, 0.5))} p50)`,
+    );
+    line("relayer saw", await relayerHealth(t));
   } finally {
     await stop();
   }
@@ -293,7 +362,7 @@ async function llamaBench() {
   const { llamaRequests, runs } = sizes;
   process.stdout.write(
     `\nEmbedded llama.cpp engine (node-llama-cpp, CPU, 1 thread) on the testkit's tiny GGUF, one node of capacity 1:\n` +
-      `  the engine serves one sequence at a time, so one user streams at a time (a second would wait for the slot or get 503);\n` +
+      `  the engine serves one sequence at a time, so one user streams at a time (a second at once is answered 503: the relayer does not queue);\n` +
       `  /v1/completions (the prompt reaches the engine as written, so the direct calls get the same tokens), answers of up to ${LLAMA.maxTokens} tokens;\n` +
       `  ${llamaRequests} requests a run, then as many engine.stream calls directly; ${runs} run(s)\n`,
   );
@@ -317,6 +386,7 @@ async function llamaBench() {
         `${median(results.map((r) => r.requestsPerSecond)).toFixed(1)}/s`,
       );
       printTtft(results);
+      line("relayer saw", await relayerHealth(t));
     } finally {
       await stop();
     }
@@ -334,62 +404,134 @@ async function memory(): Promise<NodeJS.MemoryUsage> {
 }
 const managed = (m: NodeJS.MemoryUsage) => m.heapUsed + m.external;
 
+interface SlowPhase {
+  streams: number;
+  opened: number;
+  before: NodeJS.MemoryUsage;
+  peak: { managed: number; rss: number };
+  /** Every answer over (done or cut), the users not having read the rest yet. */
+  ended: NodeJS.MemoryUsage;
+  after: NodeJS.MemoryUsage;
+  drained: Extract<LoadReply, { type: "drained" }>;
+}
+
+/**
+ * Opens `streams` streams at once, reads the relayer's memory (after a full gc) every 250 ms until every answer
+ * is over, once more before the users read what is left, and again after they read it and leave.
+ */
+async function slowPhase(
+  net: Awaited<ReturnType<typeof network>>,
+  call: CompletionCall,
+  streams: number,
+  slowShare: number,
+): Promise<SlowPhase> {
+  const { t, users } = net;
+  const before = await memory();
+  users.send({ type: "slow", ...call, count: streams, slowShare, readEveryMs: MEMORY.readEveryMs });
+  const opened = await users.next("opened");
+  if (opened.refused > 0) process.stderr.write(`  ${opened.refused} stream(s) refused: ${opened.error}\n`);
+  const peak = { managed: 0, rss: 0 };
+  for (;;) {
+    const serving = t.relayer.inference.serving;
+    const now = await memory();
+    peak.managed = Math.max(peak.managed, managed(now));
+    peak.rss = Math.max(peak.rss, now.rss);
+    if (serving === 0) break;
+    await sleep(250);
+  }
+  const ended = await memory();
+  users.send({ type: "drain" });
+  const drained = await users.next("drained");
+  users.child.kill();
+  await sleep(500);
+  return { streams, opened: opened.streaming, before, peak, ended, after: await memory(), drained };
+}
+
+function printSlowPhase(phase: SlowPhase) {
+  const { before, peak, ended, after, drained } = phase;
+  line("streams opened (first token received)", `${count(phase.opened)} of ${count(phase.streams)}`);
+  line(
+    "relayer heap + buffers: before / peak / after",
+    `${mib(managed(before))} / ${mib(peak.managed)} / ${mib(managed(after))}`,
+  );
+  line("relayer RSS: before / peak / after", `${mib(before.rss)} / ${mib(peak.rss)} / ${mib(after.rss)}`);
+  line(
+    "relayer memory per stream at the peak",
+    `${kib((peak.managed - managed(before)) / Math.max(1, phase.opened))} heap + buffers, ${kib((peak.rss - before.rss) / Math.max(1, phase.opened))} RSS`,
+  );
+  line("held once the answers ended, users not read yet", `${mib(managed(ended) - managed(before))} heap + buffers`);
+  line(
+    "answers: complete / cut for a slow client / other",
+    `${count(drained.done)} / ${count(drained.cut)} / ${count(drained.other)}`,
+  );
+}
+
 async function memoryBench() {
   const streams = sizes.slowStreams;
   const slowUsers = Math.round(streams * MEMORY.slowShare);
   process.stdout.write(
-    `\nRelayer memory with ${count(streams)} slow streams at once (${MEMORY.nodes} simulated nodes × capacity ${MEMORY.capacity}, answers of up to ${MEMORY.maxTokens} tokens over ~${((MEMORY.perTokenMs * MEMORY.maxTokens) / 1000).toFixed(0)} s;\n` +
-      `  ${count(slowUsers)} users read one chunk every ${MEMORY.readEveryMs / 1000} s, ${count(streams - slowUsers)} never read until the answers are done; memory after a full gc)\n`,
+    `\nRelayer memory with ${count(streams)} slow streams at once: ${MEMORY.nodes} simulated nodes × capacity ${MEMORY.capacity}, answers of up to ${MEMORY.maxTokens} tokens over ~${((MEMORY.perTokenMs * MEMORY.maxTokens) / 1000).toFixed(0)} s;\n` +
+      `  ${count(slowUsers)} users read one chunk every ${MEMORY.readEveryMs / 1000} s, ${count(streams - slowUsers)} read nothing until every answer is over; memory after a full gc;\n` +
+      `  admission.maxConnectionsPerIp raised from 256 to 4,096 (every user is on 127.0.0.1)\n`,
   );
   if (!global.gc) process.stderr.write("  (run with --expose-gc: memory is read without a collection)\n");
-  const { t, users, stop } = await network(
+  const sim = await network(
     { kind: "simulation", model: SIM_MODEL, perTokenMs: MEMORY.perTokenMs },
     MEMORY.nodes,
     MEMORY.capacity,
   );
   try {
-    const before = await memory();
     const call: CompletionCall = {
-      url: t.url,
+      url: sim.t.url,
       route: "chat",
       model: SIM_MODEL,
       prompts: Array.from({ length: 100 }, (_, i) => `Write a long story about GPUs, ${i}.`),
       maxTokens: MEMORY.maxTokens,
     };
-    users.send({ type: "slow", ...call, count: streams, slowShare: MEMORY.slowShare, readEveryMs: MEMORY.readEveryMs });
-    const opened = await users.next("opened");
-    if (opened.refused > 0) process.stderr.write(`  ${opened.refused} stream(s) refused: ${opened.error}\n`);
-    let peak = await memory();
-    let peakServing = t.relayer.inference.serving;
-    while (t.relayer.inference.serving > 0) {
-      const now = await memory();
-      if (managed(now) > managed(peak)) {
-        peak = now;
-        peakServing = t.relayer.inference.serving;
-      }
-      await sleep(200);
-    }
-    users.send({ type: "drain" });
-    const drained = await users.next("drained");
-    users.child.kill();
-    await sleep(500);
-    const after = await memory();
-    line("streams opened (first token received)", `${count(opened.streaming)} of ${count(streams)}`);
-    line(
-      "relayer heap + buffers: before / peak / after",
-      `${mib(managed(before))} / ${mib(managed(peak))} / ${mib(managed(after))}`,
-    );
-    line("relayer RSS: before / peak / after", `${mib(before.rss)} / ${mib(peak.rss)} / ${mib(after.rss)}`);
-    line(
-      "relayer memory per stream at the peak",
-      `${kib((managed(peak) - managed(before)) / Math.max(1, peakServing))} heap + buffers, ${kib((peak.rss - before.rss) / Math.max(1, peakServing))} RSS (${count(peakServing)} streams then)`,
-    );
-    line(
-      "answers: complete / cut for a slow client / other",
-      `${count(drained.done)} / ${count(drained.cut)} / ${count(drained.other)}`,
-    );
+    printSlowPhase(await slowPhase(sim, call, streams, MEMORY.slowShare));
+    line("relayer saw", await relayerHealth(sim.t));
   } finally {
-    await stop();
+    await sim.stop();
+  }
+
+  const cap = CAP.maxBufferedBytes;
+  const answerBytes = CAP.maxTokens * CAP.bytesPerToken;
+  process.stdout.write(
+    `\nThe backlog cap (inference.maxBufferedBytes ${kib(cap)}): ${sizes.capStreams} users that read nothing, answers of ${mib(answerBytes)} each\n` +
+      `  (${count(CAP.maxTokens)} tokens of ${count(CAP.bytesPerToken)} characters: a bench engine, no model writes this; the kernel's socket buffers take\n` +
+      `  a few MiB a connection before the relayer holds any backlog, so only answers this large reach the cap); ${CAP.nodes} nodes × capacity ${CAP.capacity}\n`,
+  );
+  const firehose = await network(
+    { kind: "firehose", model: FIREHOSE_MODEL, bytesPerToken: CAP.bytesPerToken },
+    CAP.nodes,
+    CAP.capacity,
+    { inference: { maxTokens: CAP.maxTokens, maxBufferedBytes: cap } },
+  );
+  try {
+    const call: CompletionCall = {
+      url: firehose.t.url,
+      route: "text",
+      model: FIREHOSE_MODEL,
+      prompts: ["Write forever."],
+      maxTokens: CAP.maxTokens,
+    };
+    const phase = await slowPhase(firehose, call, sizes.capStreams, 0);
+    printSlowPhase(phase);
+    const perStream = (phase.peak.managed - managed(phase.before)) / Math.max(1, phase.opened);
+    const held = (managed(phase.ended) - managed(phase.before)) / phase.streams;
+    // Past the cap by at most the event that crossed it (a chunk frame holds at most 64 KiB of text).
+    const within = perStream <= cap + 128 * 1024 && held <= cap + 128 * 1024;
+    line(
+      "every stream cut for its backlog",
+      `${phase.drained.cut === phase.streams ? "yes" : "no"} (${count(phase.drained.cut)} of ${count(phase.streams)})`,
+    );
+    line(
+      "relayer memory per stream vs the cap",
+      `${kib(perStream)} at the peak, ${kib(held)} held after the cut until the user reads: ${within ? "within" : "over"} the cap`,
+    );
+    line("relayer saw", await relayerHealth(firehose.t));
+  } finally {
+    await firehose.stop();
   }
 }
 

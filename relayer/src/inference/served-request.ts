@@ -126,7 +126,8 @@ export class ServedRequest {
       return "ok";
     }
     if (this.firstTokenAt === null) this.firstTokenAt = this.deps.now();
-    this.clearFirstTokenTimer();
+    // A node that goes silent mid-answer (or whose end frame was lost) is treated like one that never started.
+    this.armSilenceTimer(node);
     const room = this.spec.maxTokens - expected;
     const taken = message.tokenIds.slice(0, room);
     segment.tokenIds.push(...taken);
@@ -201,12 +202,17 @@ export class ServedRequest {
       this.deps.release(node, this.id);
       return this.dispatch();
     }
+    this.armSilenceTimer(node);
+    return true;
+  }
+
+  /** The node must send its next chunk (or its end) within `firstTokenTimeoutMs`, else the next node continues. */
+  private armSilenceTimer(node: Address): void {
     this.clearFirstTokenTimer();
     this.firstTokenTimer = setTimeout(
-      () => this.failover(`node ${node} sent no token within ${this.deps.limits.firstTokenTimeoutMs} ms`),
+      () => this.failover(`node ${node} sent nothing for ${this.deps.limits.firstTokenTimeoutMs} ms`),
       this.deps.limits.firstTokenTimeoutMs,
     );
-    return true;
   }
 
   private failover(reason: string): void {
