@@ -6,10 +6,15 @@ import { ArgumentType } from "hardhat/types/arguments";
 // The compiler is the pinned npm `solc` (a wasm build), so compiling never downloads anything.
 const solcPath = createRequire(import.meta.url).resolve("solc/soljson.js");
 
+// `hardhat test --coverage` instruments artifacts/, which takes the vault past EIP-170's 24 KB and GitBlockGenesis past
+// EIP-3860's 48 KiB of initcode. Hardhat lifts both limits for its in-process networks then, not for the `hardhat node`
+// processes that tests start; those inherit this variable, and with it the same lift (`networks.default`).
+if (process.argv.includes("--coverage")) process.env.GITBLOCK_INSTRUMENTED_ARTIFACTS = "1";
+
 const deployTask = task("deploy", "Deploy GitBlock and write deployments/<network>.json")
   .addOption({
     name: "challengeWindow",
-    description: "Seconds before a proposed epoch is final (0: at once)",
+    description: "Seconds before a proposed epoch is final (0: at once; at least 86400 off the local chain)",
     type: ArgumentType.INT,
     defaultValue: 0,
   })
@@ -33,15 +38,25 @@ const deployTask = task("deploy", "Deploy GitBlock and write deployments/<networ
     defaultValue: "1000000",
   })
   .addOption({
+    name: "disputeBond",
+    description: "ETH a non-guardian posts to dispute an epoch (default 0.1)",
+    defaultValue: "",
+  })
+  .addOption({
     name: "treasury",
-    description: "Existing treasury/admin address (default: deploy a timelock)",
+    description: "Existing treasury/admin address, a multisig or timelock (default: deploy a timelock)",
     defaultValue: "",
   })
   .addOption({
     name: "timelockDelay",
-    description: "Delay of the deployed timelock, in seconds",
+    description: "Delay of the deployed timelock, in seconds (at least 2 days off the local chain)",
     type: ArgumentType.INT,
-    defaultValue: 0,
+    defaultValue: 172_800,
+  })
+  .addOption({
+    name: "proposers",
+    description: "Comma-separated proposers and cancellers of the deployed timelock: a multisig, never the deployer",
+    defaultValue: "",
   })
   .addOption({ name: "relayers", description: "Comma-separated relayer addresses", defaultValue: "" })
   .addOption({ name: "guardians", description: "Comma-separated guardian addresses", defaultValue: "" })
@@ -66,12 +81,28 @@ const deployTask = task("deploy", "Deploy GitBlock and write deployments/<networ
     defaultValue: 90,
   })
   .addOption({ name: "outDir", description: "Where deployment files go", defaultValue: "deployments" })
+  .addOption({
+    name: "journalDir",
+    description:
+      "Ignition's deployment folder; a rerun resumes it (default: ignition/deployments/<network> off the local chain)",
+    defaultValue: "",
+  })
   .setAction(() => import("@gitblock/deploy/task"))
+  .build();
+
+const verifyDeploymentTask = task(
+  "verify-deployment",
+  "Verify every contract of deployments/<network>.json on the enabled block explorers",
+)
+  .addOption({ name: "journalDir", description: "Ignition's deployment folder", defaultValue: "" })
+  .addOption({ name: "bookDir", description: "Where the address book is", defaultValue: "deployments" })
+  .addFlag({ name: "force", description: "Verify again contracts already verified" })
+  .setAction(() => import("@gitblock/deploy/verify"))
   .build();
 
 export default defineConfig({
   plugins: [hardhatToolboxViem],
-  tasks: [deployTask],
+  tasks: [deployTask, verifyDeploymentTask],
   solidity: {
     version: "0.8.30",
     path: solcPath,
@@ -89,7 +120,14 @@ export default defineConfig({
       invariant: { runs: 64, depth: 32, failOnRevert: false },
     },
   },
+  // `npm run verify -- --network <name>`: Etherscan's key from the environment or the keystore, asked for only then.
+  verify: { etherscan: { apiKey: configVariable("ETHERSCAN_API_KEY") } },
   networks: {
+    // Hardhat's in-process network and `hardhat node`: the real-chain size limits, except over instrumented artifacts.
+    default: {
+      type: "edr-simulated",
+      allowUnlimitedContractSize: process.env.GITBLOCK_INSTRUMENTED_ARTIFACTS === "1",
+    },
     // `hardhat node`; GITBLOCK_LOCAL_RPC_URL moves it off the default port (tests, a second local network).
     localhost: { type: "http", chainType: "l1", url: process.env.GITBLOCK_LOCAL_RPC_URL ?? "http://127.0.0.1:8545" },
     // Any EVM chain: RPC URL and deployer key from the environment or Hardhat's encrypted keystore

@@ -10,18 +10,25 @@ import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProo
 /// After the deadline anyone may sweep the remainder to the treasury.
 /// @dev Leaves are `keccak256(bytes.concat(keccak256(abi.encode(account, amount))))`, i.e. an OpenZeppelin
 /// StandardMerkleTree over ["address","uint256"].
+/// @custom:security-contact security@gitblock.dev
 contract GitBlockAirdrop {
     using SafeERC20 for IERC20;
 
+    /// @notice The GBT token this airdrop pays out.
     IERC20 public immutable token;
+    /// @notice Root of the StandardMerkleTree over (account, amount).
     bytes32 public immutable merkleRoot;
     /// @notice Last second (inclusive) at which claims are accepted.
     uint64 public immutable deadline;
+    /// @notice Receives whatever is left after the deadline.
     address public immutable treasury;
 
+    /// @notice Whether `account` has claimed its airdrop.
     mapping(address account => bool) public hasClaimed;
 
+    /// @notice `account` claimed its `amount` GBT.
     event Claimed(address indexed account, uint256 amount);
+    /// @notice The remainder, `amount` GBT, went to `treasury` after the deadline.
     event Swept(address indexed treasury, uint256 amount);
 
     error ZeroAddress();

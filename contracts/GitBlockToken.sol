@@ -13,11 +13,17 @@ import {IGitBlockToken} from "./interfaces/IGitBlockToken.sol";
 /// @dev Balances live in a packed `Account` slot instead of OpenZeppelin's `_balances`, so that the vault's
 /// per-account claim record shares the balance slot. For the vault's own slot, `rewards` is its payout allowance
 /// (what the newest final epoch still lets it pay); for every other account it is what that account has claimed.
+/// @custom:security-contact security@gitblock.dev
 contract GitBlockToken is ERC20, ERC20Permit, IGitBlockToken {
+    /// @notice Every GBT there will ever be, minted in the constructor.
     uint256 public constant TOTAL_SUPPLY = 1_000_000_000e18;
+    /// @notice The node rewards pool (40%), minted to the RewardsVault.
     uint256 public constant NODE_REWARDS_SUPPLY = 400_000_000e18;
+    /// @notice The community treasury's share (30%).
     uint256 public constant TREASURY_SUPPLY = 300_000_000e18;
+    /// @notice The team's share (20%), minted to its vesting wallet.
     uint256 public constant TEAM_SUPPLY = 200_000_000e18;
+    /// @notice The early adopters' airdrop (10%).
     uint256 public constant AIRDROP_SUPPLY = 100_000_000e18;
 
     struct Account {
@@ -78,12 +84,41 @@ contract GitBlockToken is ERC20, ERC20Permit, IGitBlockToken {
     }
 
     /// @inheritdoc IGitBlockToken
+    function decreasePayoutAllowance(uint256 amount) external returns (uint256 decreased) {
+        _onlyVault();
+        Account storage vault = _accounts[msg.sender];
+        uint128 allowance = vault.rewards;
+        // Saturates: claims under the rolled-back root may already have used more than the roll-back takes off.
+        decreased = amount < allowance ? amount : allowance;
+        allowance -= uint128(decreased);
+        vault.rewards = allowance;
+        emit PayoutAllowanceDecreased(decreased, allowance);
+    }
+
+    /// @inheritdoc IGitBlockToken
     function payReward(address account, uint256 cumulativeAmount) external returns (uint256 amount) {
+        amount = _payReward(account, cumulativeAmount, true);
+    }
+
+    /// @inheritdoc IGitBlockToken
+    function payRewardIfDue(address account, uint256 cumulativeAmount) external returns (uint256 amount) {
+        amount = _payReward(account, cumulativeAmount, false);
+    }
+
+    /// @notice Pays `account` what is due up to `cumulativeAmount` within the vault's payout allowance.
+    /// @param revertIfNothingDue Whether nothing due reverts (`payReward`) or pays 0 (`payRewardIfDue`).
+    function _payReward(address account, uint256 cumulativeAmount, bool revertIfNothingDue)
+        private
+        returns (uint256 amount)
+    {
         _onlyVault();
         if (account == address(0) || account == msg.sender) revert InvalidRewardAccount(account);
 
         Account memory node = _accounts[account];
-        if (cumulativeAmount <= node.rewards) revert NothingToClaim(account, cumulativeAmount, node.rewards);
+        if (cumulativeAmount <= node.rewards) {
+            if (revertIfNothingDue) revert NothingToClaim(account, cumulativeAmount, node.rewards);
+            return 0;
+        }
         amount = cumulativeAmount - node.rewards;
 
         Account memory vault = _accounts[msg.sender];

@@ -6,6 +6,7 @@ import {TimelockController} from "@openzeppelin/contracts/governance/TimelockCon
 /// @title GitBlockTreasury
 /// @notice The community treasury and the vault's admin: a TimelockController, so every parameter change is
 /// announced `minDelay` seconds before it can run.
+/// @custom:security-contact security@gitblock.dev
 contract GitBlockTreasury is TimelockController {
     /// @param minDelay Seconds between scheduling and executing an operation.
     /// @param proposers Accounts that may schedule (and cancel) operations.

@@ -21,10 +21,13 @@ import {IInferenceCredits} from "./interfaces/IInferenceCredits.sol";
 /// stolen relayer key can do is bounded: it can only mark an account's own credit as spent, and spent credit only ever
 /// goes to the rewards vault and the treasury, never to the relayer; a guardian pause stops it. Accounting never reads
 /// the token balance: GBT sent here by plain transfer is nobody's credit.
+/// @custom:security-contact security@gitblock.dev
 contract InferenceCredits is IInferenceCredits, AccessControl {
     using SafeERC20 for IERC20;
 
+    /// @notice May settle spent credit.
     bytes32 public constant RELAYER_ROLE = keccak256("RELAYER_ROLE");
+    /// @notice May pause deposits and settlement.
     bytes32 public constant GUARDIAN_ROLE = keccak256("GUARDIAN_ROLE");
     /// @notice The network's share of spent credit, in basis points: the protocol's 75/25 node/network split, fixed
     /// here (not an admin setting) because it is a rule users are told, not a parameter.
@@ -44,6 +47,7 @@ contract InferenceCredits is IInferenceCredits, AccessControl {
         bool paused;
     }
 
+    /// @notice The GBT token credit is paid in.
     IERC20 public immutable token;
     /// @notice Receives 75% of spent credit: the RewardsVault, whose GBT balance is the node rewards pool.
     address public immutable rewardsVault;
@@ -110,13 +114,12 @@ contract InferenceCredits is IInferenceCredits, AccessControl {
     }
 
     /// @inheritdoc IInferenceCredits
-    function depositWithPermit(uint256 amount, uint256 deadline, uint8 v, bytes32 r, bytes32 s)
-        external
-        whenNotPaused
-    {
+    function depositWithPermit(uint256 amount, uint256 deadline, uint8 v, bytes32 r, bytes32 s) external whenNotPaused {
         // OpenZeppelin's advice for permit-then-pull: anyone can submit a permit they saw in the mempool, which makes
         // this call's permit revert (nonce used). That must not fail the deposit, so the failure is caught and the
-        // allowance, which the front-run permit set, decides. The allowance is read only on that path.
+        // allowance, which the front-run permit set, decides. The allowance is read only on that path. Hence the empty
+        // success block.
+        // solhint-disable-next-line no-empty-blocks
         try IERC20Permit(address(token)).permit(msg.sender, address(this), amount, deadline, v, r, s) {}
         catch {
             if (token.allowance(msg.sender, address(this)) < amount) revert PermitFailed(msg.sender);

@@ -14,10 +14,13 @@ import {INodeBond} from "./interfaces/INodeBond.sol";
 /// executed or vetoed, so a node cannot run from a slash. Slashes follow the vault's pattern: a relayer proposes, a
 /// guardian may veto during the challenge window, then anyone executes and the GBT goes to `slashRecipient`.
 /// @dev Accounting never reads the token balance: GBT sent here by plain transfer is not anyone's bond.
+/// @custom:security-contact security@gitblock.dev
 contract NodeBond is INodeBond, AccessControl {
     using SafeERC20 for IERC20;
 
+    /// @notice May propose slashes.
     bytes32 public constant RELAYER_ROLE = keccak256("RELAYER_ROLE");
+    /// @notice May veto slashes and pause.
     bytes32 public constant GUARDIAN_ROLE = keccak256("GUARDIAN_ROLE");
     /// @notice Longest unbonding delay the constructor accepts: there is no upgrade, so a mistyped delay would otherwise
     /// hold every bond for good.
@@ -29,14 +32,17 @@ contract NodeBond is INodeBond, AccessControl {
         uint128 pending;
     }
 
+    /// @notice The GBT token nodes bond.
     IERC20 public immutable token;
     /// @notice Seconds between a slash's proposal and the earliest time it can be executed.
     uint64 public immutable challengeWindow;
     /// @notice Seconds between an unbond request and the earliest withdrawal; always longer than `challengeWindow`.
     uint64 public immutable unbondingDelay;
 
+    /// @notice Receives executed slashes: the treasury.
     address public slashRecipient;
     bool private _paused;
+    /// @notice Slashes proposed so far; the newest slash's id (ids start at 1).
     uint256 public slashCount;
     Totals private _totals;
 

@@ -6,6 +6,7 @@ import {VestingWalletCliff} from "@openzeppelin/contracts/finance/VestingWalletC
 
 /// @title TeamVesting
 /// @notice Holds the team's 200M GBT and releases it linearly from `start` over `duration`, nothing before the cliff.
+/// @custom:security-contact security@gitblock.dev
 contract TeamVesting is VestingWalletCliff {
     /// @param beneficiary Receives the vested tokens (the team multisig).
     /// @param start Unix time vesting starts.

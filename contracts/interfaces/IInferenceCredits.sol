@@ -7,6 +7,7 @@ pragma solidity 0.8.30;
 /// every account's cumulative spending here, which moves the spent GBT to the rewards pool (75%) and the treasury
 /// (25%). Unspent credit can be withdrawn after a delay that outlasts an epoch, so the relayer's last debits settle
 /// first.
+/// @custom:security-contact security@gitblock.dev
 interface IInferenceCredits {
     /// @notice One account's credit. `funded` is everything deposited minus everything withdrawn; `spent` is what the
     /// relayer has settled as spent (cumulative, never above `funded`), so the unspent credit is `funded - spent`.
@@ -36,7 +37,9 @@ interface IInferenceCredits {
     event CreditSpent(address indexed account, uint64 epoch, uint256 amount, uint256 cumulativeSpent);
     /// @notice `epoch` was settled for `accounts` accounts: `spent` GBT in all, of which `toRewardsPool` went to the
     /// rewards vault and `toTreasury` to the treasury.
-    event EpochSettled(uint64 indexed epoch, uint256 accounts, uint256 spent, uint256 toRewardsPool, uint256 toTreasury);
+    event EpochSettled(
+        uint64 indexed epoch, uint256 accounts, uint256 spent, uint256 toRewardsPool, uint256 toTreasury
+    );
     /// @notice The network's share of spent credit now goes to `treasury`.
     event TreasurySet(address treasury);
     /// @notice A guardian (`account`) paused deposits and settlement.

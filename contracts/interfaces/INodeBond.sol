@@ -5,6 +5,7 @@ pragma solidity 0.8.30;
 /// @notice GBT that nodes bond for verifying weight. A relayer proposes slashes of misbehaving nodes; each waits out a
 /// challenge window in which a guardian may veto it, then anyone executes it and the slashed GBT goes to the treasury.
 /// Unbonding takes longer than that window, so a node cannot leave before a slash proposed against it lands.
+/// @custom:security-contact security@gitblock.dev
 interface INodeBond {
     enum SlashStatus {
         None,

@@ -1,7 +1,11 @@
 // Nodes for `npm run bench:gateway`, in a process of their own so the relayer keeps its core: NodeClients (the sdk's,
 // as every node runs them) serving the relayer's `/v1` gateway over real WebSockets, on the simulation engine or the
-// embedded llama.cpp engine. The same process also times the engine called directly (engine.stream, first chunk), the
-// baseline the gateway's time to first token is compared with. Messages: start → ready, direct → direct.
+// embedded llama.cpp engine. The same process also offers the baselines the gateway's time to first token is compared
+// with: the engine called directly (engine.stream, first chunk), and the engine behind its own minimal HTTP endpoint
+// (`/v1/completions` streaming one server-sent event per chunk, as llama.cpp's server does), which the users' process
+// calls exactly as it calls the gateway. Messages: start → ready, direct → direct, http → http.
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import type { Engine, GenerateRequest, ScoreRequest, StreamChunk, StreamRequest } from "@gitblock/sdk";
 import { NodeClient } from "@gitblock/sdk/client";
 import { SimulationEngine } from "@gitblock/sdk/engines/simulation";
@@ -19,11 +23,13 @@ export type EngineSpec =
 
 export type NodesJob =
   | { type: "start"; relayer: string; engine: EngineSpec; count: number; capacity: number }
-  | { type: "direct"; request: Omit<StreamRequest, "input">; prompts: string[]; concurrency: number; requests: number };
+  | { type: "direct"; request: Omit<StreamRequest, "input">; prompts: string[]; concurrency: number; requests: number }
+  | { type: "http" };
 
 export type NodesReply =
   | { type: "ready"; addresses: string[] }
   | { type: "direct"; ttftMs: number[]; seconds: number }
+  | { type: "http"; url: string }
   | { type: "fatal"; message: string };
 
 const reply = (message: NodesReply) => process.send?.(message);
@@ -145,8 +151,48 @@ async function direct(job: Extract<NodesJob, { type: "direct" }>): Promise<void>
   reply({ type: "direct", ttftMs, seconds: (performance.now() - t0) / 1000 });
 }
 
+let endpoint: Promise<string> | null = null;
+
+/**
+ * The engine (the first node's) behind its own HTTP endpoint, no relayer, no node protocol: what a user calling the
+ * engine's server directly would get. One `data:` event per chunk, the usage, then `[DONE]`.
+ */
+function serveHttp(): Promise<string> {
+  endpoint ??= new Promise((resolve) => {
+    const server = createServer((req, res) => {
+      const body: Buffer[] = [];
+      req.on("data", (part: Buffer) => body.push(part));
+      req.on("end", async () => {
+        const request = JSON.parse(Buffer.concat(body).toString("utf8")) as {
+          model: string;
+          prompt: string;
+          max_tokens: number;
+        };
+        const engine = engines[0];
+        res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+        const result = await engine?.stream?.(
+          { model: request.model, input: request.prompt, maxTokens: request.max_tokens, temperature: 0, seed: 0 },
+          (chunk) =>
+            res.write(
+              `data: ${JSON.stringify({ object: "text_completion", choices: [{ index: 0, text: chunk.text }] })}\n\n`,
+            ),
+        );
+        res.write(`data: ${JSON.stringify({ usage: { completion_tokens: result?.tokens ?? 0 } })}\n\n`);
+        res.end("data: [DONE]\n\n");
+      });
+    });
+    server.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`));
+  });
+  return endpoint;
+}
+
 process.on("message", (job: NodesJob) => {
-  const run = job.type === "start" ? start(job) : direct(job);
+  const run =
+    job.type === "start"
+      ? start(job)
+      : job.type === "direct"
+        ? direct(job)
+        : serveHttp().then((url) => reply({ type: "http", url }));
   run.catch((error: Error) => {
     reply({ type: "fatal", message: error.stack ?? error.message });
   });

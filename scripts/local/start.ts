@@ -1,6 +1,8 @@
 // `npm start`: the whole local network in one command; Ctrl-C stops every process.
+import type { ChildProcess } from "node:child_process";
+import { createWriteStream } from "node:fs";
 import path from "node:path";
-import { developmentKey } from "@gitblock/testkit";
+import { developmentKey, spawnNode, stop } from "@gitblock/testkit";
 import { privateKeyToAccount } from "viem/accounts";
 import { createApiKey } from "./api-key.ts";
 import { startLocalNetwork } from "./network.ts";
@@ -9,8 +11,12 @@ const root = path.resolve(import.meta.dirname, "../..");
 const port = (variable: string, fallback: number) => Number(process.env[variable] ?? fallback);
 
 let network: Awaited<ReturnType<typeof startLocalNetwork>> | undefined;
+let watcher: ChildProcess | undefined;
+let stopping = false;
 
 async function shutdown(code: number): Promise<never> {
+  stopping = true;
+  if (watcher) await stop(watcher);
   await network?.stop();
   process.exit(code);
 }
@@ -32,6 +38,24 @@ try {
     dataDir: path.join(root, ".gitblock/local"),
     onStep: (step) => console.log(`• ${step}`),
   });
+  // The watcher anyone can run (`gitblock-relayer watch`), here with the local guardian key (development account #2):
+  // it checks every proposed epoch against its published file and vetoes a bad one. Locally the challenge window
+  // is 0, so epochs are final at once and it can only report; its JSON lines go to a log file.
+  const watcherLog = path.join(root, ".gitblock/local/watcher.log");
+  const rewardsVault = network.deployment.contracts.rewardsVault;
+  const watchArgs = ["watch", "--rpc", network.rpcUrl, "--vault", rewardsVault, "--relayer", network.relayerUrl];
+  watcher = spawnNode("relayer/src/cli/main.ts", watchArgs, {
+    ...process.env,
+    GITBLOCK_WATCHER_KEY: developmentKey(2).privateKey,
+  });
+  const log = createWriteStream(watcherLog);
+  watcher.stdout?.pipe(log);
+  watcher.stderr?.pipe(log);
+  const watcherExited = new Promise<string>((resolve) =>
+    watcher?.once("exit", () => {
+      if (!stopping) resolve("watcher");
+    }),
+  );
   const wallet = developmentKey(5);
   const apiKey = await createApiKey(network.relayerUrl, privateKeyToAccount(wallet.privateKey), "npm start");
   console.log(`
@@ -40,11 +64,12 @@ GitBlock local network is up
   relayer       ${network.relayerUrl}   (admin token ${network.adminToken})
   AI gateway    ${network.relayerUrl}/v1   (OpenAI-compatible; API key ${apiKey}, the test wallet's)
   chain RPC     ${network.rpcUrl}  (chain id 31337)
+  watcher       guardian key, checks every epoch; log .gitblock/local/watcher.log
   deployment    .gitblock/local/localhost.json
   test wallet   ${wallet.address}
   private key   ${wallet.privateKey}  (a public development key: local chain only)
 Press Ctrl-C to stop.`);
-  const name = await network.exited;
+  const name = await Promise.race([network.exited, watcherExited]);
   console.error(`${name} stopped unexpectedly; stopping the rest`);
   await shutdown(1);
 } catch (error) {

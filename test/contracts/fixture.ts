@@ -6,9 +6,20 @@ export const DAY = 86_400n;
 export const CHALLENGE_WINDOW = 3_600n;
 export const MAX_EMISSION = parseEther("1000000");
 
+/** Hardhat's local chain id, the only one on which the vault accepts a challenge window under a day. */
+export const LOCAL_CHAIN_ID = 31_337;
+/** Any other chain id (Ethereum's) stands for a real chain: the vault's real-chain floors apply. */
+export const REAL_CHAIN_ID = 1;
+export const DISPUTE_BOND = parseEther("0.1");
+
+export interface ChainOptions {
+  /** The in-process chain's id (default: the local one). */
+  chainId?: number;
+}
+
 /** A fresh in-process chain with the whole protocol deployed; roles: admin = treasury timelock account. */
-export async function deployFixture(overrides: Partial<ProtocolParameters> = {}) {
-  const connection = await network.create();
+export async function deployFixture(overrides: Partial<ProtocolParameters> = {}, chain: ChainOptions = {}) {
+  const connection = await network.create({ override: { chainId: chain.chainId ?? LOCAL_CHAIN_ID } });
   const { viem, networkHelpers } = connection;
   const publicClient = await viem.getPublicClient();
   const clients = await viem.getWalletClients();
@@ -39,6 +50,7 @@ export async function deployFixture(overrides: Partial<ProtocolParameters> = {})
     guardians: [guardian.account.address],
     challengeWindow: CHALLENGE_WINDOW,
     maxEmissionPerEpoch: MAX_EMISSION,
+    disputeBond: DISPUTE_BOND,
     team: { beneficiary: teamMember.account.address, start: now, duration: 4n * 365n * DAY, cliff: 365n * DAY },
     airdrop: { root: zeroHash as Hex, deadline: now + 30n * DAY },
     ...overrides,

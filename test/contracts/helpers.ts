@@ -12,6 +12,9 @@ export const DEFAULT_ADMIN_ROLE = zeroHash;
 export const RELAYER_ROLE = keccak256(stringToHex("RELAYER_ROLE"));
 export const GUARDIAN_ROLE = keccak256(stringToHex("GUARDIAN_ROLE"));
 
+/** The vault's `EpochStatus` numbers. */
+export const EPOCH_STATUS = { none: 0, pending: 1, final: 2, vetoed: 3, disputed: 4, rolledBack: 5 } as const;
+
 /** A recognisable content hash per label (stands for the hash of the relayer's epoch file). */
 export function contentHash(label: string): Hex {
   return keccak256(stringToHex(label));
@@ -40,6 +43,12 @@ export async function propose(f: Fixture, epoch: bigint, tree: NodeStateTree, op
     ],
     { account: f.wallets.relayer.account },
   );
+}
+
+/** `wallet` (default: a stranger running a watcher) disputes `epoch`, posting the vault's dispute bond. */
+export async function dispute(f: Fixture, epoch: bigint, wallet: Fixture["wallets"]["alice"] = f.wallets.stranger) {
+  const bond = await f.vault.read.disputeBond();
+  return f.vault.write.dispute([epoch], { account: wallet.account, value: bond });
 }
 
 /** Lets the pending epoch's challenge window run out. */

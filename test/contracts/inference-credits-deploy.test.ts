@@ -1,15 +1,14 @@
 // InferenceCredits in the deploy task: its address and withdrawal delay in the address book, the delay's defaults, and
 // the refusal of a delay outside the contract's limits before anything is deployed.
 import assert from "node:assert/strict";
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { DeployConfigError, deploy } from "@gitblock/deploy/task";
 import { network } from "hardhat";
-import { type Address, keccak256, parseEther, toHex } from "viem";
-import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { TEST_DEPLOY_ARGUMENTS as defaults } from "../deploy/task-arguments.ts";
+import type { Address } from "viem";
+import { collectingLog, TEST_DEPLOY_ARGUMENTS as defaults, realChain } from "../deploy/task-arguments.ts";
 
 const HOUR = 3_600;
 const DAY = 86_400;
@@ -21,8 +20,8 @@ interface CreditsBook {
 }
 
 async function deployed(args: Partial<typeof defaults>, connection: Awaited<ReturnType<typeof network.create>>) {
-  const outDir = await mkdtemp(path.join(tmpdir(), "gitblock-credits-"));
-  await deploy({ ...defaults, outDir, ...args }, connection);
+  const outDir = args.outDir || (await mkdtemp(path.join(tmpdir(), "gitblock-credits-")));
+  await deploy({ ...defaults, ...args, outDir }, connection, collectingLog().log);
   const book = JSON.parse(await readFile(path.join(outDir, `${connection.networkName}.json`), "utf8")) as CreditsBook;
   const credits = await connection.viem.getContractAt("InferenceCredits", book.contracts.inferenceCredits);
   return { book, credits };
@@ -66,20 +65,8 @@ describe("InferenceCredits in the deploy task", () => {
   });
 
   it("on a real chain the default delay is one day", async () => {
-    const deployerKey = keccak256(toHex("gitblock inference-credits deploy test key"));
-    const connection = await network.create({
-      override: { chainId: 4245, accounts: [{ privateKey: deployerKey, balance: parseEther("100").toString() }] },
-    });
-    const [relayer, guardian, team, early] = Array.from(
-      { length: 4 },
-      () => privateKeyToAccount(generatePrivateKey()).address,
-    );
-    const airdropFile = path.join(await mkdtemp(path.join(tmpdir(), "gitblock-airdrop-")), "airdrop.json");
-    await writeFile(airdropFile, JSON.stringify([{ account: early, amount: parseEther("1").toString() }]));
-    const { book, credits } = await deployed(
-      { relayers: `${relayer}`, guardians: `${guardian}`, teamBeneficiary: `${team}`, airdropFile },
-      connection,
-    );
+    const { connection, args } = await realChain("inference-credits", 4245);
+    const { book, credits } = await deployed(args, connection);
     assert.equal(book.parameters.withdrawalDelay, DAY);
     assert.equal(await credits.read.withdrawalDelay(), BigInt(DAY));
   });

@@ -1,15 +1,14 @@
 // NodeBond in the deploy task: its address and unbonding delay in the address book, the delay's defaults, and the
 // refusal of a delay that would let a node leave before a slash against it can be executed.
 import assert from "node:assert/strict";
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { DeployConfigError, deploy } from "@gitblock/deploy/task";
 import { network } from "hardhat";
-import { type Address, keccak256, parseEther, toHex } from "viem";
-import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { TEST_DEPLOY_ARGUMENTS as defaults } from "../deploy/task-arguments.ts";
+import type { Address } from "viem";
+import { collectingLog, TEST_DEPLOY_ARGUMENTS as defaults, realChain } from "../deploy/task-arguments.ts";
 
 const DAY = 86_400;
 
@@ -20,8 +19,8 @@ interface NodeBondBook {
 }
 
 async function deployed(args: Partial<typeof defaults>, connection: Awaited<ReturnType<typeof network.create>>) {
-  const outDir = await mkdtemp(path.join(tmpdir(), "gitblock-node-bond-"));
-  await deploy({ ...defaults, outDir, ...args }, connection);
+  const outDir = args.outDir || (await mkdtemp(path.join(tmpdir(), "gitblock-node-bond-")));
+  await deploy({ ...defaults, ...args, outDir }, connection, collectingLog().log);
   const book = JSON.parse(await readFile(path.join(outDir, `${connection.networkName}.json`), "utf8"));
   const nodeBond = await connection.viem.getContractAt("NodeBond", (book as NodeBondBook).contracts.nodeBond);
   return { book: book as NodeBondBook, nodeBond };
@@ -71,20 +70,8 @@ describe("NodeBond in the deploy task", () => {
   });
 
   it("on a real chain the default delay is at least seven days", async () => {
-    const deployerKey = keccak256(toHex("gitblock node-bond deploy test key"));
-    const connection = await network.create({
-      override: { chainId: 4244, accounts: [{ privateKey: deployerKey, balance: parseEther("100").toString() }] },
-    });
-    const [relayer, guardian, team, early] = Array.from(
-      { length: 4 },
-      () => privateKeyToAccount(generatePrivateKey()).address,
-    );
-    const airdropFile = path.join(await mkdtemp(path.join(tmpdir(), "gitblock-airdrop-")), "airdrop.json");
-    await writeFile(airdropFile, JSON.stringify([{ account: early, amount: parseEther("1").toString() }]));
-    const { book, nodeBond } = await deployed(
-      { relayers: `${relayer}`, guardians: `${guardian}`, teamBeneficiary: `${team}`, airdropFile },
-      connection,
-    );
+    const { connection, args } = await realChain("node-bond", 4244);
+    const { book, nodeBond } = await deployed(args, connection);
     assert.equal(book.parameters.unbondingDelay, 7 * DAY);
     assert.equal(await nodeBond.read.unbondingDelay(), BigInt(7 * DAY));
   });

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { parseEther, zeroAddress, zeroHash } from "viem";
-import { CHALLENGE_WINDOW, deployFixture, MAX_EMISSION } from "./fixture.ts";
+import { CHALLENGE_WINDOW, DISPUTE_BOND, deployFixture, MAX_EMISSION } from "./fixture.ts";
 import { DEFAULT_ADMIN_ROLE, GUARDIAN_ROLE, propose, RELAYER_ROLE, settle } from "./helpers.ts";
 import { nodeState, nodeStateTree } from "./tree.ts";
 
@@ -32,6 +32,10 @@ describe("RewardsVault admin", () => {
       assert.equal((await f.vault.read.treasury()).toLowerCase(), admin.account.address.toLowerCase());
       assert.equal(await f.vault.read.challengeWindow(), CHALLENGE_WINDOW);
       assert.equal(await f.vault.read.maxEmissionPerEpoch(), MAX_EMISSION);
+      assert.equal(await f.vault.read.disputeBond(), DISPUTE_BOND);
+      assert.equal(await f.vault.read.disputeReward(), 0n, "no reward until the admin sets one");
+      assert.equal(await f.vault.read.successor(), zeroAddress, "not retired");
+      assert.deepEqual(await f.vault.read.openDispute(), [zeroAddress, 0n]);
       assert.equal(await f.vault.read.paused(), false);
       assert.equal(await f.vault.read.latestFinalEpoch(), 0n);
       assert.equal(await f.vault.read.pendingEpoch(), 0n);
@@ -42,16 +46,18 @@ describe("RewardsVault admin", () => {
       const [treasurySet] = await f.vault.getEvents.TreasurySet({ fromBlock });
       const [windowSet] = await f.vault.getEvents.ChallengeWindowSet({ fromBlock });
       const [capSet] = await f.vault.getEvents.MaxEmissionPerEpochSet({ fromBlock });
+      const [bondSet] = await f.vault.getEvents.DisputeBondSet({ fromBlock });
       assert.equal(treasurySet?.args.treasury?.toLowerCase(), admin.account.address.toLowerCase());
       assert.equal(windowSet?.args.challengeWindow, CHALLENGE_WINDOW);
       assert.equal(capSet?.args.maxEmissionPerEpoch, MAX_EMISSION);
+      assert.equal(bondSet?.args.disputeBond, DISPUTE_BOND);
     });
 
     it("reverts with ZeroAddress for a zero token, admin or treasury", async () => {
       const f = await setup();
       const { admin, relayer, guardian } = f.wallets;
       const args = (token: `0x${string}`, adminAddress: `0x${string}`, treasury: `0x${string}`) =>
-        [token, adminAddress, [relayer.account.address], [guardian.account.address], treasury, 0n, 1n] as const;
+        [token, adminAddress, [relayer.account.address], [guardian.account.address], treasury, 0n, 1n, 1n] as const;
       const ok = admin.account.address;
       for (const [token, adminAddress, treasury] of [
         [zeroAddress, ok, ok],
@@ -64,7 +70,7 @@ describe("RewardsVault admin", () => {
           "ZeroAddress",
         );
       }
-      const deployed = await f.viem.deployContract("RewardsVault", [f.token.address, ok, [], [], ok, 0n, 1n]);
+      const deployed = await f.viem.deployContract("RewardsVault", [f.token.address, ok, [], [], ok, 0n, 1n, 1n]);
       assert.equal(await deployed.read.hasRole([DEFAULT_ADMIN_ROLE, ok]), true, "no relayers or guardians is fine");
     });
   });
@@ -172,6 +178,32 @@ describe("RewardsVault admin", () => {
       assert.equal(await f.token.read.balanceOf([f.addresses.treasury]), oldTreasuryBalance);
     });
 
+    it("setDisputeBond and setDisputeReward store the value and emit DisputeBondSet / DisputeRewardSet", async () => {
+      const f = await setup();
+      const { admin } = f.wallets;
+      await f.viem.assertions.emitWithArgs(
+        f.vault.write.setDisputeBond([parseEther("2")], { account: admin.account }),
+        f.vault,
+        "DisputeBondSet",
+        [parseEther("2")],
+      );
+      await f.viem.assertions.emitWithArgs(
+        f.vault.write.setDisputeReward([parseEther("500")], { account: admin.account }),
+        f.vault,
+        "DisputeRewardSet",
+        [parseEther("500")],
+      );
+      assert.equal(await f.vault.read.disputeBond(), parseEther("2"));
+      assert.equal(await f.vault.read.disputeReward(), parseEther("500"));
+      await propose(f, 1n, f.tree);
+      await f.viem.assertions.revertWithCustomErrorWithArgs(
+        f.vault.write.dispute([1n], { account: f.wallets.stranger.account, value: DISPUTE_BOND }),
+        f.vault,
+        "WrongDisputeBond",
+        [DISPUTE_BOND, parseEther("2")],
+      );
+    });
+
     it("setTreasury rejects the zero address", async () => {
       const f = await setup();
       await f.viem.assertions.revertWithCustomError(
@@ -189,6 +221,9 @@ describe("RewardsVault admin", () => {
           () => f.vault.write.setChallengeWindow([1n], { account: wallet.account }),
           () => f.vault.write.setMaxEmissionPerEpoch([1n], { account: wallet.account }),
           () => f.vault.write.setTreasury([wallet.account.address], { account: wallet.account }),
+          () => f.vault.write.setDisputeBond([1n], { account: wallet.account }),
+          () => f.vault.write.setDisputeReward([1n], { account: wallet.account }),
+          () => f.vault.write.retire([wallet.account.address], { account: wallet.account }),
         ];
         for (const call of calls) {
           await f.viem.assertions.revertWithCustomErrorWithArgs(call(), f.vault, "AccessControlUnauthorizedAccount", [
@@ -199,6 +234,8 @@ describe("RewardsVault admin", () => {
       }
       assert.equal(await f.vault.read.challengeWindow(), CHALLENGE_WINDOW);
       assert.equal(await f.vault.read.maxEmissionPerEpoch(), MAX_EMISSION);
+      assert.equal(await f.vault.read.disputeBond(), DISPUTE_BOND);
+      assert.equal(await f.vault.read.successor(), zeroAddress);
     });
 
     it("setters still work while paused", async () => {
@@ -207,7 +244,11 @@ describe("RewardsVault admin", () => {
       await f.vault.write.setChallengeWindow([7n], { account: f.wallets.admin.account });
       await f.vault.write.setMaxEmissionPerEpoch([8n], { account: f.wallets.admin.account });
       await f.vault.write.setTreasury([f.wallets.carol.account.address], { account: f.wallets.admin.account });
+      await f.vault.write.setDisputeBond([9n], { account: f.wallets.admin.account });
+      await f.vault.write.setDisputeReward([10n], { account: f.wallets.admin.account });
       assert.equal(await f.vault.read.challengeWindow(), 7n);
+      assert.equal(await f.vault.read.disputeBond(), 9n);
+      assert.equal(await f.vault.read.disputeReward(), 10n);
       assert.equal(await f.vault.read.maxEmissionPerEpoch(), 8n);
     });
   });

@@ -9,6 +9,7 @@ import {
   getAddress,
   type Hex,
   parseEther,
+  parseEventLogs,
   zeroAddress,
   zeroHash,
 } from "viem";
@@ -465,28 +466,75 @@ describe("RewardsVault claims", () => {
       assert.equal(await f.token.read.payoutAllowance(), f.tree1.cumulativeTotal);
     });
 
-    it("reverts as a whole when one node has nothing to claim (also when listed twice)", async () => {
+    it("skips an entry with nothing due with ClaimSkipped and pays the others (also a node listed twice)", async () => {
       const f = await setup();
       await settle(f, 1n, f.tree1);
       await f.vault.write.claim([f.b1, f.tree1.proof(f.b1)]);
-      await f.viem.assertions.revertWithCustomError(
-        f.vault.write.claimMany([
-          [f.a1, f.b1],
-          [f.tree1.proof(f.a1), f.tree1.proof(f.b1)],
-        ]),
-        f.token,
-        "NothingToClaim",
+      const states = [f.a1, f.b1, f.a1, f.c1];
+      const proofs = states.map((s) => f.tree1.proof(s));
+      const { result } = await f.vault.simulate.claimMany([states, proofs]);
+      assert.equal(result, f.a1.cumulativeAmount + f.c1.cumulativeAmount);
+      const hash = await f.vault.write.claimMany([states, proofs]);
+      const { logs } = await f.publicClient.getTransactionReceipt({ hash });
+      const events = parseEventLogs({ abi: f.vault.abi, logs }).filter(
+        (log) => log.eventName === "Claimed" || log.eventName === "ClaimSkipped",
       );
-      await f.viem.assertions.revertWithCustomErrorWithArgs(
-        f.vault.write.claimMany([
-          [f.a1, f.a1],
-          [f.tree1.proof(f.a1), f.tree1.proof(f.a1)],
-        ]),
-        f.token,
-        "NothingToClaim",
-        [f.a1.account, f.a1.cumulativeAmount, f.a1.cumulativeAmount],
+      assert.deepEqual(
+        events.map((log) => [log.eventName, log.args]),
+        [
+          [
+            "Claimed",
+            {
+              account: getAddress(f.a1.account),
+              amount: f.a1.cumulativeAmount,
+              cumulativeAmount: f.a1.cumulativeAmount,
+            },
+          ],
+          ["ClaimSkipped", { account: getAddress(f.b1.account), cumulativeAmount: f.b1.cumulativeAmount }],
+          ["ClaimSkipped", { account: getAddress(f.a1.account), cumulativeAmount: f.a1.cumulativeAmount }],
+          [
+            "Claimed",
+            {
+              account: getAddress(f.c1.account),
+              amount: f.c1.cumulativeAmount,
+              cumulativeAmount: f.c1.cumulativeAmount,
+            },
+          ],
+        ],
       );
-      assert.equal(await balanceOf(f, f.a1), 0n);
+      assert.equal(await balanceOf(f, f.a1), f.a1.cumulativeAmount, "paid once");
+      assert.equal(await balanceOf(f, f.b1), f.b1.cumulativeAmount, "nothing more");
+      assert.equal(await balanceOf(f, f.c1), f.c1.cumulativeAmount);
+      assert.equal(await f.token.read.payoutAllowance(), 0n);
+      const { result: again } = await f.vault.simulate.claimMany([states, proofs]);
+      assert.equal(again, 0n, "a batch with nothing due pays nothing and succeeds");
+    });
+
+    it("a claim front-run into the same block just ahead of a keeper's batch no longer sinks the batch", async () => {
+      const f = await setup();
+      await settle(f, 1n, f.tree1);
+      const states = [f.a1, f.b1, f.c1];
+      const proofs = states.map((s) => f.tree1.proof(s));
+      await f.connection.provider.request({ method: "evm_setAutomine", params: [false] });
+      const frontRun = await f.vault.write.claim([f.b1, f.tree1.proof(f.b1)], {
+        account: f.wallets.stranger.account,
+        gas: 200_000n,
+      });
+      const batch = await f.vault.write.claimMany([states, proofs], {
+        account: f.wallets.carol.account,
+        gas: 500_000n,
+      });
+      await f.networkHelpers.mine();
+      await f.connection.provider.request({ method: "evm_setAutomine", params: [true] });
+      const frontRunReceipt = await f.publicClient.getTransactionReceipt({ hash: frontRun });
+      const batchReceipt = await f.publicClient.getTransactionReceipt({ hash: batch });
+      assert.equal(frontRunReceipt.blockNumber, batchReceipt.blockNumber, "one block");
+      assert.ok(frontRunReceipt.transactionIndex < batchReceipt.transactionIndex, "the front-run came first");
+      assert.equal(frontRunReceipt.status, "success");
+      assert.equal(batchReceipt.status, "success", "the batch still went through");
+      await f.viem.assertions.emitWithArgs(batch, f.vault, "ClaimSkipped", [f.b1.account, f.b1.cumulativeAmount]);
+      for (const state of states) assert.equal(await balanceOf(f, state), state.cumulativeAmount);
+      assert.equal(await f.token.read.payoutAllowance(), 0n);
     });
 
     it("reverts with NoFinalEpoch before any epoch and EnforcedPause while paused", async () => {

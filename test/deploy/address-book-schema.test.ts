@@ -12,7 +12,7 @@ import type { Deployment } from "@gitblock/sdk/deployments";
 import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
 import { network } from "hardhat";
 import ts from "typescript";
-import { TEST_DEPLOY_ARGUMENTS as defaults } from "./task-arguments.ts";
+import { collectingLog, TEST_DEPLOY_ARGUMENTS as defaults } from "./task-arguments.ts";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const deploymentsDir = path.join(root, "deployments");
@@ -114,7 +114,7 @@ describe("deployments/address-book.schema.json", () => {
     validate = new Ajv2020({ strict: true, allErrors: true }).compile(schema);
     const outDir = await mkdtemp(path.join(tmpdir(), "gitblock-address-book-"));
     const connection = await network.create();
-    await deploy({ ...defaults, outDir }, connection);
+    await deploy({ ...defaults, outDir }, connection, collectingLog().log);
     book = JSON.parse(await readFile(path.join(outDir, `${connection.networkName}.json`), "utf8")) as Deployment;
   });
 

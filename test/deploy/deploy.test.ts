@@ -5,14 +5,14 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { deploy } from "@gitblock/deploy/task";
-import { rewardsVaultAbi } from "@gitblock/sdk";
+import { gitBlockTreasuryAbi, rewardsVaultAbi } from "@gitblock/sdk";
 import type { Deployment } from "@gitblock/sdk/deployments";
 import { runToEnd, spawnHardhat, stop, waitForRpc } from "@gitblock/testkit";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { network } from "hardhat";
 import { type Address, createPublicClient, createWalletClient, http, keccak256, parseEther, toHex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { TEST_DEPLOY_ARGUMENTS as defaults } from "./task-arguments.ts";
+import { collectingLog, TEST_DEPLOY_ARGUMENTS as defaults } from "./task-arguments.ts";
 
 /** Hardhat's first development account (public; funds the local node's accounts). */
 const HARDHAT_ACCOUNT_0 = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
@@ -53,7 +53,7 @@ describe("npm run deploy", () => {
   it("writes deployments/<network>.json that matches the chain, and an airdrop file whose proofs claim", async () => {
     const outDir = await mkdtemp(path.join(tmpdir(), "gitblock-deploy-"));
     const connection = await network.create();
-    const deployment = await deploy({ ...defaults, outDir }, connection);
+    const deployment = await deploy({ ...defaults, outDir }, connection, collectingLog().log);
     const written = await readJson<Deployment>(path.join(outDir, `${connection.networkName}.json`));
     assert.deepEqual(written, deployment);
     assert.equal(written.chainId, 31337);
@@ -151,8 +151,8 @@ describe("npm run deploy -- --network localhost (hardhat node)", () => {
     const funding = await funder.sendTransaction({ chain: null, to: deployer, value: parseEther("10") });
     await client.waitForTransactionReceipt({ hash: funding });
 
-    const [relayer, guardian, team, early] = Array.from(
-      { length: 4 },
+    const [relayer, guardian, team, multisig, early] = Array.from(
+      { length: 5 },
       () => privateKeyToAccount(generatePrivateKey()).address,
     );
     const airdropFile = path.join(dir, "airdrop.json");
@@ -168,6 +168,10 @@ describe("npm run deploy -- --network localhost (hardhat node)", () => {
         "86400",
         "--max-emission",
         "5000000",
+        "--timelock-delay",
+        "172800",
+        "--proposers",
+        `${multisig}`,
         "--relayers",
         `${relayer}`,
         "--guardians",
@@ -194,6 +198,17 @@ describe("npm run deploy -- --network localhost (hardhat node)", () => {
     const relayerRole = keccak256(toHex("RELAYER_ROLE"));
     assert.ok(
       await client.readContract({ ...vault, functionName: "hasRole", args: [relayerRole, relayer as Address] }),
+    );
+    const timelock = { address: deployment.contracts.treasury, abi: gitBlockTreasuryAbi } as const;
+    const proposerRole = await client.readContract({ ...timelock, functionName: "PROPOSER_ROLE" });
+    assert.ok(
+      await client.readContract({ ...timelock, functionName: "hasRole", args: [proposerRole, multisig as Address] }),
+    );
+    assert.equal(await client.readContract({ ...timelock, functionName: "getMinDelay" }), 172_800n);
+    assert.match(
+      deployed.output,
+      /GitBlockTreasury\s+PROPOSER_ROLE\s+0x[0-9a-fA-F]{40} \(proposer\)/,
+      "the role table",
     );
     const deployTx = await client.getBlock({ blockNumber: BigInt(deployment.deployBlock), includeTransactions: true });
     assert.ok(

@@ -76,7 +76,8 @@ contract InferenceCreditsFuzzTest is Fixture {
         returns (uint8 v, bytes32 r, bytes32 s)
     {
         address owner = vm.addr(key);
-        bytes32 structHash = keccak256(abi.encode(PERMIT_TYPEHASH, owner, spender, value, token.nonces(owner), deadline));
+        bytes32 structHash =
+            keccak256(abi.encode(PERMIT_TYPEHASH, owner, spender, value, token.nonces(owner), deadline));
         (v, r, s) = vm.sign(key, keccak256(abi.encodePacked("\x19\x01", token.DOMAIN_SEPARATOR(), structHash)));
     }
 
@@ -309,7 +310,9 @@ contract InferenceCreditsFuzzTest is Fixture {
         // Signed by bob's key for alice: never valid.
         (uint8 v, bytes32 r, bytes32 s) = _permit(uint256(keccak256("bob")), address(credits), amount, block.timestamp);
         vm.prank(alice);
-        if (allowance < amount) vm.expectRevert(abi.encodeWithSelector(IInferenceCredits.PermitFailed.selector, alice));
+        if (allowance < amount) {
+            vm.expectRevert(abi.encodeWithSelector(IInferenceCredits.PermitFailed.selector, alice));
+        }
         credits.depositWithPermit(amount, block.timestamp, v, r, s);
         assertEq(credits.creditOf(alice), allowance < amount ? 0 : amount, "credited only on allowance");
     }

@@ -104,12 +104,19 @@ contract CreditsHandler {
         uint256 withdrawnBefore = ghostWithdrawn;
         uint256 donatedBefore = ghostDonated;
         _;
-        if (wasPaused && token.balanceOf(address(credits)) + (ghostWithdrawn - withdrawnBefore) != heldBefore + (ghostDonated - donatedBefore)) {
+        if (
+            wasPaused
+                && token.balanceOf(address(credits)) + (ghostWithdrawn - withdrawnBefore)
+                    != heldBefore + (ghostDonated - donatedBefore)
+        ) {
             ++ghostPausedMoves;
         }
         for (uint256 i; i < USERS; ++i) {
             IInferenceCredits.Account memory a = credits.getAccount(users[i]);
-            if (a.funded != funded[i] || a.spent != spent[i] || a.pendingWithdrawal != pending[i] || a.unlockAt != unlockAt[i]) {
+            if (
+                a.funded != funded[i] || a.spent != spent[i] || a.pendingWithdrawal != pending[i]
+                    || a.unlockAt != unlockAt[i]
+            ) {
                 ++ghostModelDivergences;
             }
         }
@@ -341,9 +348,8 @@ contract CreditsHandler {
     }
 
     function _permit(uint256 i, uint256 value, uint256 deadline) internal view returns (uint8, bytes32, bytes32) {
-        bytes32 structHash = keccak256(
-            abi.encode(PERMIT_TYPEHASH, users[i], address(credits), value, token.nonces(users[i]), deadline)
-        );
+        bytes32 structHash =
+            keccak256(abi.encode(PERMIT_TYPEHASH, users[i], address(credits), value, token.nonces(users[i]), deadline));
         return vm.sign(_key(i), keccak256(abi.encodePacked("\x19\x01", token.DOMAIN_SEPARATOR(), structHash)));
     }
 

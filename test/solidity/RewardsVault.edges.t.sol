@@ -34,11 +34,17 @@ contract RewardsVaultEdgesTest is Fixture {
             none,
             which % 3 == 2 ? address(0) : c,
             0,
-            0
+            0,
+            BOND
         );
         // Token: any of the four recipients zero.
         vm.expectRevert(IGitBlockToken.ZeroAddress.selector);
-        new GitBlockToken(which == 0 ? address(0) : a, which == 1 ? address(0) : b, which == 2 ? address(0) : c, which == 3 ? address(0) : a);
+        new GitBlockToken(
+            which == 0 ? address(0) : a,
+            which == 1 ? address(0) : b,
+            which == 2 ? address(0) : c,
+            which == 3 ? address(0) : a
+        );
         // Airdrop: token or treasury zero.
         vm.expectRevert(GitBlockAirdrop.ZeroAddress.selector);
         new GitBlockAirdrop(IERC20(which % 2 == 0 ? address(0) : a), bytes32(0), 0, which % 2 == 1 ? address(0) : b);
@@ -53,7 +59,9 @@ contract RewardsVaultEdgesTest is Fixture {
         vault.proposeEpoch(1, bytes32(0), 1, 0, bytes32(0));
         vault.proposeEpoch(1, root, 1, 0, bytes32(0));
         // While epoch 1 awaits finality nothing else may be proposed.
-        vm.expectRevert(abi.encodeWithSelector(IRewardsVault.EpochAwaitingFinality.selector, 1, uint64(block.timestamp) + WINDOW));
+        vm.expectRevert(
+            abi.encodeWithSelector(IRewardsVault.EpochAwaitingFinality.selector, 1, uint64(block.timestamp) + WINDOW)
+        );
         vault.proposeEpoch(2, root, 1, 0, bytes32(0));
         vm.stopPrank();
         assertEq(vault.pendingEpoch(), 1, "pending");
@@ -113,12 +121,51 @@ contract RewardsVaultEdgesTest is Fixture {
         assertEq(vault.claimMany(e1, proofs), a + b, "total");
         assertEq(token.balanceOf(alice), a, "alice");
         assertEq(token.balanceOf(bob), b, "bob");
-        // All or nothing: one already-paid entry reverts the whole batch.
-        vm.expectRevert(abi.encodeWithSelector(IGitBlockToken.NothingToClaim.selector, alice, a, a));
-        vault.claimMany(e1, proofs);
+        // Entries already paid are skipped, not fatal: the batch succeeds and pays nothing more.
+        vm.expectEmit(address(vault));
+        emit IRewardsVault.ClaimSkipped(alice, a);
+        vm.expectEmit(address(vault));
+        emit IRewardsVault.ClaimSkipped(bob, b);
+        assertEq(vault.claimMany(e1, proofs), 0, "nothing more");
+        assertEq(token.balanceOf(alice), a, "alice unchanged");
     }
 
-    function testFuzz_ReputationRecordedOncePerEpoch(uint16 bps, uint64 validated, uint64 failed, uint32 strikes) public {
+    /// Off the local chain (any id but 31337) the window has a one-day floor in the constructor and the setter, and
+    /// proposals are at least one window apart.
+    function testFuzz_RealChainFloors(uint64 chainId, uint64 window, uint64 early) public {
+        vm.assume(chainId != 31337 && chainId != 0);
+        vm.chainId(chainId);
+        window = uint64(bound(window, 0, 1 days - 1));
+        address[] memory none = new address[](0);
+        vm.expectRevert(abi.encodeWithSelector(IRewardsVault.ChallengeWindowTooShort.selector, window, 1 days));
+        new RewardsVault(IGitBlockToken(address(token)), admin, none, none, treasury, window, CAP, BOND);
+        vm.prank(admin);
+        vm.expectRevert(abi.encodeWithSelector(IRewardsVault.ChallengeWindowTooShort.selector, window, 1 days));
+        vault.setChallengeWindow(window);
+
+        vm.prank(admin);
+        vault.setChallengeWindow(1 days);
+        // A real chain's clock, far past the first day since 1970 that the never-proposed state stands for.
+        vm.warp(1_700_000_000);
+        uint64 start = uint64(block.timestamp);
+        vm.prank(relayer);
+        vault.proposeEpoch(1, keccak256("r1"), 1, 0, bytes32(0));
+        vm.prank(guardian);
+        vault.vetoEpoch();
+        early = uint64(bound(early, 0, 1 days - 1));
+        vm.warp(start + early);
+        vm.prank(relayer);
+        vm.expectRevert(abi.encodeWithSelector(IRewardsVault.ProposalTooSoon.selector, start + 1 days));
+        vault.proposeEpoch(1, keccak256("r1"), 1, 0, bytes32(0));
+        vm.warp(start + 1 days);
+        vm.prank(relayer);
+        vault.proposeEpoch(1, keccak256("r1"), 1, 0, bytes32(0));
+        assertEq(vault.pendingEpoch(), 1, "proposed a window later");
+    }
+
+    function testFuzz_ReputationRecordedOncePerEpoch(uint16 bps, uint64 validated, uint64 failed, uint32 strikes)
+        public
+    {
         NodeState[] memory e1 = _two(alice, 1e18, bob, 2e18);
         e1[0].reputationBps = bps;
         e1[0].tasksValidated = validated;
@@ -167,17 +214,31 @@ contract RewardsVaultEdgesTest is Fixture {
         vm.expectRevert(abi.encodeWithSelector(IGitBlockToken.PayoutLimitExceeded.selector, cumulative, 0));
         token.payReward(alice, cumulative);
 
+        assertEq(token.payRewardIfDue(alice, 0), 0, "nothing due pays nothing");
+        vm.expectRevert(abi.encodeWithSelector(IGitBlockToken.PayoutLimitExceeded.selector, cumulative, 0));
+        token.payRewardIfDue(alice, cumulative);
+
         vm.expectEmit(address(token));
         emit IGitBlockToken.PayoutAllowanceIncreased(allowance, allowance);
         token.increasePayoutAllowance(allowance);
         assertEq(token.payoutAllowance(), allowance, "allowance");
         vm.expectRevert(
-            abi.encodeWithSignature("ERC20InsufficientBalance(address,uint256,uint256)", address(vault), POOL, cumulative)
+            abi.encodeWithSignature(
+                "ERC20InsufficientBalance(address,uint256,uint256)", address(vault), POOL, cumulative
+            )
         );
         token.payReward(alice, cumulative);
         // The allowance lives in 128 bits.
-        vm.expectRevert(abi.encodeWithSignature("SafeCastOverflowedUintDowncast(uint8,uint256)", 128, uint256(1) << 128));
+        vm.expectRevert(
+            abi.encodeWithSignature("SafeCastOverflowedUintDowncast(uint8,uint256)", 128, uint256(1) << 128)
+        );
         token.increasePayoutAllowance(uint256(1) << 128);
+        // A roll-back's decrease saturates at zero.
+        vm.expectEmit(address(token));
+        emit IGitBlockToken.PayoutAllowanceDecreased(1, allowance - 1);
+        assertEq(token.decreasePayoutAllowance(1), 1, "decreased by 1");
+        assertEq(token.decreasePayoutAllowance(type(uint256).max), allowance - 1, "the rest");
+        assertEq(token.payoutAllowance(), 0, "saturated");
         vm.stopPrank();
         assertEq(token.balanceOf(alice), 0, "nothing paid");
     }

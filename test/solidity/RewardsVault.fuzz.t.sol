@@ -23,9 +23,13 @@ contract RewardsVaultFuzzTest is Fixture {
     // --- claims ---
 
     /// Each claim pays exactly the cumulative amount minus what was already claimed, across two epochs.
-    function testFuzz_ClaimPaysCumulativeMinusClaimed(uint256 a1, uint256 b1, uint256 da, uint256 db, bool aliceClaimsEarly)
-        public
-    {
+    function testFuzz_ClaimPaysCumulativeMinusClaimed(
+        uint256 a1,
+        uint256 b1,
+        uint256 da,
+        uint256 db,
+        bool aliceClaimsEarly
+    ) public {
         a1 = bound(a1, 1, CAP / 4);
         b1 = bound(b1, 0, CAP / 4);
         da = bound(da, 0, CAP / 4);
@@ -45,9 +49,7 @@ contract RewardsVaultFuzzTest is Fixture {
 
         uint256 aliceDue = aliceClaimsEarly ? da : a1 + da;
         if (aliceDue == 0) {
-            vm.expectRevert(
-                abi.encodeWithSelector(IGitBlockToken.NothingToClaim.selector, alice, a1 + da, a1)
-            );
+            vm.expectRevert(abi.encodeWithSelector(IGitBlockToken.NothingToClaim.selector, alice, a1 + da, a1));
             vault.claim(e2[0], _proof(e2, 0));
         } else {
             assertEq(vault.claim(e2[0], _proof(e2, 0)), aliceDue, "epoch 2 payout (alice)");
@@ -161,9 +163,7 @@ contract RewardsVaultFuzzTest is Fixture {
         if (emission > cap) {
             vm.expectRevert(abi.encodeWithSelector(IRewardsVault.EmissionCapExceeded.selector, emission, cap));
         } else if (total + share > POOL) {
-            vm.expectRevert(
-                abi.encodeWithSelector(IRewardsVault.InsufficientRewardsPool.selector, total + share, POOL)
-            );
+            vm.expectRevert(abi.encodeWithSelector(IRewardsVault.InsufficientRewardsPool.selector, total + share, POOL));
         }
         vault.proposeEpoch(epoch, keccak256("root"), total, share, bytes32(0));
         if (emission <= cap && total + share <= POOL) {
@@ -220,7 +220,13 @@ contract RewardsVaultFuzzTest is Fixture {
         token.payReward(caller, amount);
         vm.prank(caller);
         vm.expectRevert(abi.encodeWithSelector(IGitBlockToken.NotRewardsVault.selector, caller));
+        token.payRewardIfDue(caller, amount);
+        vm.prank(caller);
+        vm.expectRevert(abi.encodeWithSelector(IGitBlockToken.NotRewardsVault.selector, caller));
         token.increasePayoutAllowance(amount);
+        vm.prank(caller);
+        vm.expectRevert(abi.encodeWithSelector(IGitBlockToken.NotRewardsVault.selector, caller));
+        token.decreasePayoutAllowance(amount);
     }
 
     function testFuzz_AdminFunctionsOnlyAdmin(address caller, uint64 window) public {
@@ -237,6 +243,12 @@ contract RewardsVaultFuzzTest is Fixture {
         vault.setTreasury(caller);
         vm.expectRevert(err);
         vault.unpause();
+        vm.expectRevert(err);
+        vault.setDisputeBond(window);
+        vm.expectRevert(err);
+        vault.setDisputeReward(window);
+        vm.expectRevert(err);
+        vault.retire(caller);
         vm.stopPrank();
     }
 

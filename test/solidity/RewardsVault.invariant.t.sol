@@ -9,9 +9,12 @@ import {Fixture} from "./utils/Fixture.sol";
 import {Merkle} from "./utils/Merkle.sol";
 import {vm} from "./utils/Vm.sol";
 
-/// @notice What the invariant fuzzer drives: a relayer proposing growing cumulative states for four nodes, time
-/// passing, finalization, guardian vetoes and pauses, admin unpauses, claims with correct proofs, transfers, and
-/// unauthorized attempts that must all fail. Ghost variables mirror what the vault should hold.
+/// @notice What the invariant fuzzer drives: a relayer proposing growing cumulative states for four nodes, and
+/// redistributing ones (the review's attack) that a watcher disputes at once, as the watcher does for every root that
+/// moves an account backwards; time passing, finalization, wrong disputes, guardian resolutions, vetoes, pauses and
+/// roll-backs, admin unpauses and retirement, sweeps, bond withdrawals, claims with correct proofs, GBT deposits into
+/// the pool, transfers, and unauthorized attempts that must all fail. Ghost variables mirror what the vault should
+/// hold.
 contract VaultHandler {
     uint256 internal constant NODES = 4;
     uint256 internal constant MAX_INCREASE = 300_000e18;
@@ -22,6 +25,7 @@ contract VaultHandler {
     address public immutable relayer;
     address public immutable guardian;
     address public immutable admin;
+    address public immutable treasury;
 
     address[NODES] public nodes;
     address[3] public strangers;
@@ -46,8 +50,24 @@ contract VaultHandler {
         uint256[NODES] cum;
     }
 
+    /// A final state, kept so that a roll-back can restore the one before it.
+    struct Final {
+        uint256[NODES] cum;
+        uint256 total;
+        uint64 tag;
+    }
+
     Vetoed[] internal _vetoed;
     uint64 internal _proposalCount;
+    mapping(uint64 epoch => Final) internal _finals;
+
+    address public immutable watcher;
+    address public immutable successor;
+    uint256 public immutable bond;
+    /// The pending epoch moves an account backwards (proposed by `proposeRedistribution`).
+    bool public pendingBad;
+    bool public pendingDisputed;
+    bool public retired;
 
     // --- ghosts ---
     uint256[NODES] public ghostReceived;
@@ -59,17 +79,33 @@ contract VaultHandler {
     uint256 public ghostClaimLivenessFailures;
     uint256 public ghostModelDivergences;
     uint256 public ghostMaxEmission;
+    uint256 public ghostDeposits;
+    uint256 public ghostBackwardFinalizations;
+    uint256[NODES] public ghostMaxFinalCum;
+    uint256 public successfulDisputes;
+    uint256 public successfulRollBacks;
     uint256 public calls;
     uint256 public successfulProposals;
     uint256 public successfulClaims;
     uint256 public successfulVetoes;
 
-    constructor(GitBlockToken token_, RewardsVault vault_, address relayer_, address guardian_, address admin_) {
+    constructor(
+        GitBlockToken token_,
+        RewardsVault vault_,
+        address relayer_,
+        address guardian_,
+        address admin_,
+        address treasury_
+    ) {
         token = token_;
         vault = vault_;
         relayer = relayer_;
         guardian = guardian_;
         admin = admin_;
+        treasury = treasury_;
+        watcher = vm.addr(0xC000);
+        successor = vm.addr(0xC001);
+        bond = vault_.disputeBond();
         for (uint256 i; i < NODES; ++i) {
             nodes[i] = vm.addr(0xA000 + i);
         }
@@ -78,18 +114,26 @@ contract VaultHandler {
         }
     }
 
-    /// @dev Every action: nothing may leave the vault while it is paused, and the model must match the vault.
+    /// @dev Every action: nothing owed may move while the vault is paused (no claim paid, no epoch final, no allowance
+    /// granted), and the model must match the vault.
     modifier tracked() {
         ++calls;
         bool wasPaused = vault.paused();
-        uint256 vaultBefore = token.balanceOf(address(vault));
+        uint256 claimedBefore = _claimedByNodes();
         uint256 allowanceBefore = token.payoutAllowance();
+        uint64 finalBefore = vault.latestFinalEpoch();
         _;
-        if (wasPaused && (token.balanceOf(address(vault)) != vaultBefore || token.payoutAllowance() != allowanceBefore)) {
+        if (
+            wasPaused
+                && (_claimedByNodes() != claimedBefore
+                    || token.payoutAllowance() > allowanceBefore
+                    || vault.latestFinalEpoch() > finalBefore)
+        ) {
             ++ghostPausedMoves;
         }
         if (vault.latestFinalEpoch() != ghostFinalEpoch) ++ghostModelDivergences;
         if (vault.latestFinalEpoch() != 0 && vault.finalRoot() != _root(finalCum, finalTag)) ++ghostModelDivergences;
+        if (vault.pendingEpoch() != (hasPending ? ghostFinalEpoch + 1 : 0)) ++ghostModelDivergences;
     }
 
     // --- relayer ---
@@ -135,8 +179,50 @@ contract VaultHandler {
             pendingShare = share;
             pendingTag = tag;
             pendingRoot = root;
+            pendingBad = false;
+            pendingDisputed = false;
             if (pendingFinalAt == block.timestamp) _applyFinal();
         } catch {}
+    }
+
+    /// The review's attack: the same cumulative total, one node's unclaimed GBT moved onto another. The watcher
+    /// rebuilds the root from the published epoch file and disputes it at once (real chains' windows are a day or more;
+    /// with the local zero window a proposal is final at once and there is nothing to dispute, so none is made).
+    function proposeRedistribution(uint256 fromSeed, uint256 toSeed) external tracked {
+        if (hasPending || vault.challengeWindow() == 0) return;
+        uint256 from = fromSeed % NODES;
+        uint256 to = (from + 1 + toSeed % (NODES - 1)) % NODES;
+        uint256 claimedFrom = token.rewardsClaimed(nodes[from]);
+        if (finalCum[from] <= claimedFrom) return;
+        uint256[NODES] memory cum = finalCum;
+        uint256 moved = finalCum[from] - claimedFrom;
+        cum[from] -= moved;
+        cum[to] += moved;
+        uint64 tag = ++_proposalCount;
+        bytes32 root = _root(cum, tag);
+        uint64 epoch = ghostFinalEpoch + 1;
+        vm.prank(relayer);
+        try vault.proposeEpoch(epoch, root, finalTotal, 0, bytes32(uint256(tag))) {
+            ++successfulProposals;
+            hasPending = true;
+            pendingFinalAt = uint64(block.timestamp) + vault.challengeWindow();
+            pendingCum = cum;
+            pendingTotal = finalTotal;
+            pendingShare = 0;
+            pendingTag = tag;
+            pendingRoot = root;
+            pendingBad = true;
+            pendingDisputed = false;
+        } catch {
+            return;
+        }
+        vm.prank(watcher);
+        try vault.dispute{value: bond}(epoch) {
+            ++successfulDisputes;
+            pendingDisputed = true;
+        } catch {
+            ++ghostModelDivergences; // inside the window a dispute with the bond must be taken
+        }
     }
 
     // --- anyone ---
@@ -151,11 +237,40 @@ contract VaultHandler {
         } catch {}
     }
 
+    /// A wrong dispute of an honest pending epoch (a guardian will reject it).
+    function disputeHonest() external tracked {
+        if (!hasPending || pendingBad || pendingDisputed) return;
+        vm.prank(watcher);
+        try vault.dispute{value: bond}(ghostFinalEpoch + 1) {
+            ++successfulDisputes;
+            pendingDisputed = true;
+        } catch {}
+    }
+
+    /// A user sends GBT into the pool.
+    function deposit(uint256 amount) external tracked {
+        amount = amount % 1_000_000e18;
+        vm.prank(treasury);
+        token.transfer(address(vault), amount);
+        ghostDeposits += amount;
+    }
+
+    function withdrawBonds() external tracked {
+        vm.prank(watcher);
+        try vault.withdrawBond() {} catch {}
+        vm.prank(treasury);
+        try vault.withdrawBond() {} catch {}
+    }
+
+    function sweep() external tracked {
+        try vault.sweepUnowed() {} catch {}
+    }
+
     function claim(uint256 nodeSeed, uint256 callerSeed) external tracked {
         if (ghostFinalEpoch == 0) return;
         uint256 i = nodeSeed % NODES;
         NodeState[] memory states = _states(finalCum, finalTag);
-        uint256 due = finalCum[i] - token.rewardsClaimed(nodes[i]);
+        uint256 due = _due(i);
         bool shouldPay = !vault.paused() && due != 0 && due <= token.payoutAllowance();
         vm.prank(_anyone(callerSeed));
         try vault.claim(states[i], Merkle.proof(Merkle.leaves(states), i)) returns (uint256 amount) {
@@ -195,7 +310,7 @@ contract VaultHandler {
                 uint256 got = token.rewardsClaimed(nodes[idx[j]]) - before[j];
                 ghostReceived[idx[j]] += got;
                 sum += got;
-                if (got != finalCum[idx[j]] - before[j]) ++ghostClaimMismatches;
+                if (got != (finalCum[idx[j]] > before[j] ? finalCum[idx[j]] - before[j] : 0)) ++ghostClaimMismatches;
             }
             if (sum != total) ++ghostClaimMismatches;
             if (count != 0) ++successfulClaims;
@@ -241,12 +356,57 @@ contract VaultHandler {
         vm.prank(guardian);
         try vault.vetoEpoch() {
             ++successfulVetoes;
-            Vetoed storage v = _vetoed.push();
-            v.root = pendingRoot;
-            v.tag = pendingTag;
-            v.cum = pendingCum;
-            hasPending = false;
+            _dropPending();
         } catch {}
+    }
+
+    /// The guardian judges the open dispute rightly: upheld exactly when the root moves an account backwards.
+    function resolve() external tracked {
+        if (!pendingDisputed) return;
+        bool upheld = pendingBad;
+        vm.prank(guardian);
+        try vault.resolveDispute(upheld) {
+            if (upheld) {
+                _dropPending();
+            } else {
+                pendingDisputed = false;
+                if (block.timestamp >= pendingFinalAt && !vault.paused()) _applyFinal();
+            }
+        } catch {
+            ++ghostModelDivergences; // a guardian can always resolve an open dispute
+        }
+    }
+
+    /// One time in two, the guardian pauses (if it has not) and rolls the newest final root back.
+    function rollBack(uint256 seed) external tracked {
+        if (seed % 2 != 0) return;
+        if (!vault.paused()) {
+            vm.prank(guardian);
+            vault.pause();
+        }
+        vm.prank(guardian);
+        try vault.rollBack() {
+            ++successfulRollBacks;
+            if (hasPending) _dropPending();
+            Vetoed storage v = _vetoed.push();
+            v.root = _root(finalCum, finalTag);
+            v.tag = finalTag;
+            v.cum = finalCum;
+            --ghostFinalEpoch;
+            Final storage restored = _finals[ghostFinalEpoch];
+            finalCum = restored.cum;
+            finalTotal = restored.total;
+            finalTag = restored.tag;
+        } catch {}
+    }
+
+    /// Rarely (the rest of the run only claims), the admin retires the vault.
+    function retire(uint256 seed) external tracked {
+        if (seed % 16 != 0 || retired) return;
+        vm.prank(admin);
+        vault.retire(successor);
+        retired = true;
+        if (hasPending) _dropPending();
     }
 
     /// @dev Pauses one time in four, so that most of each run is spent unpaused.
@@ -286,6 +446,10 @@ contract VaultHandler {
         try vault.pause() {
             ++ghostUnauthorizedSuccesses;
         } catch {}
+        vm.prank(caller);
+        try vault.resolveDispute(false) {
+            ++ghostUnauthorizedSuccesses;
+        } catch {}
     }
 
     function unauthorizedAdmin(uint256 callerSeed) external tracked {
@@ -298,6 +462,10 @@ contract VaultHandler {
         try vault.setMaxEmissionPerEpoch(type(uint256).max) {
             ++ghostUnauthorizedSuccesses;
         } catch {}
+        vm.prank(caller);
+        try vault.retire(caller) {
+            ++ghostUnauthorizedSuccesses;
+        } catch {}
     }
 
     function unauthorizedPayReward(uint256 callerSeed, uint256 nodeSeed, uint256 amount) external tracked {
@@ -308,6 +476,10 @@ contract VaultHandler {
         } catch {}
         vm.prank(caller);
         try token.increasePayoutAllowance(amount) {
+            ++ghostUnauthorizedSuccesses;
+        } catch {}
+        vm.prank(caller);
+        try token.decreasePayoutAllowance(amount) {
             ++ghostUnauthorizedSuccesses;
         } catch {}
     }
@@ -331,12 +503,42 @@ contract VaultHandler {
     function _applyFinal() internal {
         uint256 emission = pendingTotal - finalTotal + pendingShare;
         if (emission > ghostMaxEmission) ghostMaxEmission = emission;
+        for (uint256 i; i < NODES; ++i) {
+            if (pendingCum[i] < finalCum[i]) ++ghostBackwardFinalizations;
+            if (pendingCum[i] > ghostMaxFinalCum[i]) ghostMaxFinalCum[i] = pendingCum[i];
+        }
         ++ghostFinalEpoch;
         finalCum = pendingCum;
         finalTotal = pendingTotal;
         finalTag = pendingTag;
         ghostSharesPaid += pendingShare;
         hasPending = false;
+        pendingDisputed = false;
+        Final storage saved = _finals[ghostFinalEpoch];
+        saved.cum = finalCum;
+        saved.total = finalTotal;
+        saved.tag = finalTag;
+    }
+
+    function _dropPending() internal {
+        Vetoed storage v = _vetoed.push();
+        v.root = pendingRoot;
+        v.tag = pendingTag;
+        v.cum = pendingCum;
+        hasPending = false;
+        pendingBad = false;
+        pendingDisputed = false;
+    }
+
+    function _due(uint256 i) internal view returns (uint256) {
+        uint256 claimedSoFar = token.rewardsClaimed(nodes[i]);
+        return finalCum[i] > claimedSoFar ? finalCum[i] - claimedSoFar : 0;
+    }
+
+    function _claimedByNodes() internal view returns (uint256 sum) {
+        for (uint256 i; i < NODES; ++i) {
+            sum += token.rewardsClaimed(nodes[i]);
+        }
     }
 
     function _states(uint256[NODES] memory cum, uint64 tag) internal view returns (NodeState[] memory states) {
@@ -380,11 +582,14 @@ contract RewardsVaultInvariantTest is Fixture {
 
     function setUp() public {
         _deploy(WINDOW, CAP);
-        handler = new VaultHandler(token, vault, relayer, guardian, admin);
+        handler = new VaultHandler(token, vault, relayer, guardian, admin, treasury);
         vm.label(address(handler), "handler");
+        vm.deal(handler.watcher(), 1_000 ether);
+        vm.prank(admin);
+        vault.setDisputeReward(1_000e18);
 
         // Weighted: proposals, warps and claims drive the interesting paths.
-        bytes4[] memory selectors = new bytes4[](22);
+        bytes4[] memory selectors = new bytes4[](32);
         selectors[0] = VaultHandler.propose.selector;
         selectors[1] = VaultHandler.propose.selector;
         selectors[2] = VaultHandler.propose.selector;
@@ -407,8 +612,25 @@ contract RewardsVaultInvariantTest is Fixture {
         selectors[19] = VaultHandler.unauthorizedAdmin.selector;
         selectors[20] = VaultHandler.unauthorizedPayReward.selector;
         selectors[21] = VaultHandler.claimMany.selector;
+        selectors[22] = VaultHandler.proposeRedistribution.selector;
+        selectors[23] = VaultHandler.proposeRedistribution.selector;
+        selectors[24] = VaultHandler.disputeHonest.selector;
+        selectors[25] = VaultHandler.resolve.selector;
+        selectors[26] = VaultHandler.resolve.selector;
+        selectors[27] = VaultHandler.rollBack.selector;
+        selectors[28] = VaultHandler.retire.selector;
+        selectors[29] = VaultHandler.sweep.selector;
+        selectors[30] = VaultHandler.deposit.selector;
+        selectors[31] = VaultHandler.withdrawBonds.selector;
         targetContract(address(handler));
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
+    }
+
+    /// GBT that left the vault to nodes: what the pool received (the 400M and every deposit) minus what it holds and
+    /// what went elsewhere (network shares, dispute rewards to the watcher, the unowed pool to a successor).
+    function _paid() internal view returns (uint256) {
+        return POOL + handler.ghostDeposits() - token.balanceOf(address(vault)) - handler.ghostSharesPaid()
+            - token.balanceOf(handler.watcher()) - token.balanceOf(handler.successor());
     }
 
     function _finalTotal() internal view returns (uint256) {
@@ -416,20 +638,43 @@ contract RewardsVaultInvariantTest is Fixture {
         return latest == 0 ? 0 : vault.getEpoch(latest).cumulativeTotal;
     }
 
-    /// total paid <= newest final cumulative total <= what the vault ever received (less the network shares).
+    /// total paid <= newest final cumulative total (plus what rolled-back roots overpaid), and the vault stays solvent
+    /// for what the final root owes.
     function invariant_PaidBoundedByFinalTotalAndFunds() public view {
-        // Paid, counted from balances alone (every token that left the vault is a claim or a network share).
-        uint256 paid = POOL - token.balanceOf(address(vault)) - handler.ghostSharesPaid();
+        uint256 paid = _paid();
         uint256 finalTotal = _finalTotal();
+        uint256 overpaid = vault.overpaidByRolledBackRoots();
         assertEq(vault.totalClaimed(), paid, "totalClaimed == paid");
-        assertEq(token.payoutAllowance(), finalTotal - paid, "allowance == final total - paid");
-        assertLe(paid, finalTotal, "paid <= final cumulative total");
-        assertLe(finalTotal + handler.ghostSharesPaid(), POOL, "final total + shares <= pool");
+        assertEq(token.payoutAllowance(), finalTotal + overpaid - paid, "allowance == final total + overpaid - paid");
+        assertLe(paid, finalTotal + overpaid, "paid <= final cumulative total + overpaid");
         assertGe(token.balanceOf(address(vault)), token.payoutAllowance(), "vault solvent for the final root");
         assertEq(finalTotal, handler.finalTotal(), "model final total");
     }
 
-    /// No account ever received more than its cumulative amount in the newest final root, and each claim paid
+    /// Total paid to nodes never exceeds what was deposited into the vault (the 400M pool and every GBT sent in).
+    function invariant_PaidNeverExceedsDeposits() public view {
+        uint256 sum;
+        for (uint256 i; i < handler.nodeCount(); ++i) {
+            sum += token.rewardsClaimed(handler.nodes(i));
+        }
+        assertEq(sum, _paid(), "node claim records == GBT that left the vault to nodes");
+        assertLe(sum, POOL + handler.ghostDeposits(), "paid <= deposits");
+    }
+
+    /// With every root that moves an account backwards disputed (the watcher's check), no finalization ever moves an
+    /// account's cumulative amount, and so what it can claim, below the previous final root's.
+    function invariant_NoFinalizationMovesAnAccountBackwards() public view {
+        assertEq(handler.ghostBackwardFinalizations(), 0, "a final root moved an account backwards");
+    }
+
+    /// The vault holds exactly the dispute bonds it owes: the open one and those credited but not withdrawn.
+    function invariant_BondsHeldExactly() public view {
+        (, uint256 open) = vault.openDispute();
+        uint256 credited = vault.withdrawableBond(handler.watcher()) + vault.withdrawableBond(treasury);
+        assertEq(address(vault).balance, open + credited, "ETH held == bonds owed");
+    }
+
+    /// No account ever received more than the largest cumulative amount a final root gave it, and each claim paid
     /// exactly what was due.
     function invariant_AccountsNeverExceedCumulative() public view {
         uint256 sum;
@@ -437,10 +682,10 @@ contract RewardsVaultInvariantTest is Fixture {
             address node = handler.nodes(i);
             uint256 received = token.rewardsClaimed(node);
             assertEq(received, handler.ghostReceived(i), "claim record == ghost received");
-            assertLe(received, handler.finalCum(i), "received <= final cumulative");
+            assertLe(received, handler.ghostMaxFinalCum(i), "received <= largest final cumulative");
             sum += received;
         }
-        assertEq(sum, POOL - token.balanceOf(address(vault)) - handler.ghostSharesPaid(), "sum of claims == total paid");
+        assertEq(sum, _paid(), "sum of claims == total paid");
         assertEq(handler.ghostClaimMismatches(), 0, "a claim paid other than cumulative - claimed");
         assertEq(handler.ghostClaimLivenessFailures(), 0, "a due, in-limit claim was refused");
         assertEq(handler.ghostModelDivergences(), 0, "vault diverged from the model");
@@ -450,12 +695,17 @@ contract RewardsVaultInvariantTest is Fixture {
     function invariant_SupplyConstantAndBalancesConsistent() public view {
         assertEq(token.totalSupply(), 1_000_000_000e18, "total supply");
         uint256 sum = token.balanceOf(address(vault)) + token.balanceOf(treasury) + token.balanceOf(address(vesting))
-            + token.balanceOf(address(airdrop));
+            + token.balanceOf(address(airdrop)) + token.balanceOf(handler.watcher())
+            + token.balanceOf(handler.successor());
         for (uint256 i; i < handler.nodeCount(); ++i) {
             sum += token.balanceOf(handler.nodes(i));
         }
         assertEq(sum, token.totalSupply(), "sum of tracked balances");
-        assertEq(token.balanceOf(treasury), 300_000_000e18 + handler.ghostSharesPaid(), "treasury got the shares");
+        assertEq(
+            token.balanceOf(treasury),
+            300_000_000e18 + handler.ghostSharesPaid() - handler.ghostDeposits(),
+            "treasury got the shares and paid the deposits"
+        );
     }
 
     /// Only relayers proposed, only guardians vetoed or paused, only the admin unpaused, only the vault paid.
@@ -477,12 +727,12 @@ contract RewardsVaultInvariantTest is Fixture {
         assertLe(handler.ghostMaxEmission(), CAP, "ghost emission <= cap");
     }
 
-    /// Nothing left the vault during any action that started while it was paused.
-    function invariant_NothingMovesWhilePaused() public view {
-        assertEq(handler.ghostPausedMoves(), 0, "tokens moved while paused");
+    /// No claim was paid, no epoch became final and no allowance was granted during an action that started paused.
+    function invariant_NothingOwedMovesWhilePaused() public view {
+        assertEq(handler.ghostPausedMoves(), 0, "something owed moved while paused");
     }
 
-    /// A vetoed root is never final and never paid.
+    /// A vetoed or rolled-back root is never final again and never paid.
     function invariant_VetoedRootsNeverPaid() public view {
         assertEq(handler.ghostVetoedPaid(), 0, "a vetoed root paid");
         bytes32 root = vault.finalRoot();

@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import {
+  API_BASE,
   FINAL_TASK_STATUSES,
   type FinalTaskStatus,
   isFinalTaskStatus,
@@ -17,7 +18,9 @@ import type { NodeRegistry } from "../presence/registry.ts";
 import { requireJudgeable } from "../scheduler/judgeable.ts";
 import type { Scheduler } from "../scheduler/scheduler.ts";
 import type { ChainClients } from "../settlement/chain.ts";
+import { EPOCH_FILE_ROUTE } from "../settlement/epoch-file.ts";
 import type { EpochSettler } from "../settlement/settler.ts";
+import { publishedHeader, storedEpochFile } from "../settlement/stored-epoch-file.ts";
 import type { Store } from "../store/types.ts";
 import { sendJson } from "./json.ts";
 import { claimedOnChain, nodeProfile } from "./profile.ts";
@@ -82,6 +85,22 @@ async function finalTasks(
     if (isFinalTask(task) && options.statuses.includes(task.status)) byId.set(task.id, task);
   }
   return [...byId.values()].sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : -1)).slice(0, options.limit);
+}
+
+/** Writes with backpressure; false when the client went away (the rest is not read from the store). */
+async function writeChunk(res: Response, chunk: string): Promise<boolean> {
+  if (res.destroyed) return false;
+  if (res.write(chunk)) return true;
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      res.off("drain", done);
+      res.off("close", done);
+      resolve();
+    };
+    res.on("drain", done);
+    res.on("close", done);
+  });
+  return !res.destroyed;
 }
 
 /** The dApp's read API, plus admin writes (task submission) behind the admin bearer token. */
@@ -189,6 +208,23 @@ export function apiRouter(deps: {
     const epoch = await store.getEpoch(Number(req.params.epoch));
     if (!epoch) return sendJson(res, { error: "no such epoch" }, 404);
     sendJson(res, epochRow(epoch) satisfies ReadApi["/api/epochs/:epoch"]);
+  });
+
+  // The epoch file (settlement/epoch-file.ts), streamed a page of leaves at a time: its bytes hash to the proposal's
+  // contentHash, which the ETag carries. Old epochs are served too; their contentHash predates the file (legacy).
+  router.get(EPOCH_FILE_ROUTE.slice(API_BASE.length), async (req, res) => {
+    const number = Number(req.params.epoch);
+    const record = Number.isSafeInteger(number) ? await store.getEpoch(number) : undefined;
+    const header = record ? publishedHeader(record) : null;
+    if (!record || !header) return sendJson(res, { error: "no published file for this epoch (not proposed)" }, 404);
+    res
+      .status(200)
+      .type("application/x-ndjson")
+      .set({ ETag: `"${record.contentHash}"`, "Cache-Control": "no-cache" });
+    for await (const chunk of storedEpochFile(store, header)) {
+      if (!(await writeChunk(res, chunk))) return;
+    }
+    res.end();
   });
 
   /**

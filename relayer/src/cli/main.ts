@@ -18,6 +18,7 @@ import type { Progress } from "../settlement/settler.ts";
 import { backupSqlite } from "../store/backup.ts";
 import { openStore } from "../store/index.ts";
 import type { Store, TaskStatus } from "../store/types.ts";
+import { type WatchCommandOptions, watchCommand } from "../watch/watch-command.ts";
 import { gbt, output, table, time } from "./format.ts";
 import { diagnosisLines, settlementLine, waitingEpoch } from "./settlement-view.ts";
 
@@ -457,6 +458,31 @@ credits
         ].join("\n"),
       );
     });
+  });
+
+// --- watch ---
+
+program
+  .command("watch")
+  .description(
+    "check every proposed epoch against its published file and the previous final epoch (hash, root, nothing " +
+      "backwards, increase = declared emission); on a mismatch a guardian key vetoes it, any other key disputes it " +
+      "with the bond, no key only reports (JSON lines on stdout)",
+  )
+  .option("--rpc <url>", "JSON-RPC endpoint of the chain", process.env.GITBLOCK_RPC_URL)
+  .option("--vault <address>", "the RewardsVault", process.env.GITBLOCK_REWARDS_VAULT)
+  .option("--relayer <url>", "base URL of the relayer that publishes the epoch files")
+  .option("--key-env <name>", "environment variable holding the watcher's 0x private key", "GITBLOCK_WATCHER_KEY")
+  .option("--keystore <file>", "an encrypted keystore (v3) instead; its password comes from --password-env")
+  .option("--password-env <name>", "environment variable holding the keystore's password", "GITBLOCK_KEYSTORE_PASSWORD")
+  .option("--grace <seconds>", "how long after a proposal its file may be missing (at most half the window)", "3600")
+  .option("--poll-ms <ms>", "how often the chain is polled", "2000")
+  .option(
+    "--once",
+    "check the epoch pending now and exit: 0 passed (or none), 1 a mismatch, 2 its file could not be had",
+  )
+  .action(async (opts: Omit<WatchCommandOptions, "logLevel">) => {
+    process.exitCode = await watchCommand({ ...opts, logLevel: process.env.LOG_LEVEL ?? "info" });
   });
 
 // --- backup ---

@@ -9,7 +9,8 @@ import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
 import type { NodeRegistry } from "../presence/registry.ts";
 import { newTaskId } from "../scheduler/scheduler.ts";
-import type { NodeRecord, Store } from "../store/types.ts";
+import { GroupCommit } from "../store/group-commit.ts";
+import type { NodeRecord, ServedOutcome, ServedWork, Store } from "../store/types.ts";
 import type { ModelCatalogue, OfferedModel } from "./catalogue.ts";
 import { type ChatMessage, renderChat } from "./chat-template.ts";
 import { pickServingNode } from "./node-router.ts";
@@ -49,6 +50,14 @@ export interface CompletionParams {
   stop: string[];
 }
 
+/**
+ * Ended requests are recorded (pay, sampled verification, token usage) in batches gathered over this long: one commit
+ * per burst instead of three per request. A relayer that crashes loses at most this window of served records, the
+ * same kind of loss as an answer cut off mid-stream (the user got it, the node is not paid for it).
+ */
+const RECORD_GATHER_MS = 25;
+const RECORD_MAX_BATCH = 500;
+
 /** A rough upper bound of prompt tokens from its characters (the node checks the real count against its context). */
 const CHARS_PER_TOKEN = 4;
 
@@ -75,6 +84,8 @@ export class InferenceGateway implements StreamSink {
   /** Which request each node serves now, for its departure. */
   private readonly byNode = new Map<Address, Set<string>>();
   private readonly recording = new Set<Promise<unknown>>();
+  /** Served parts, written a burst at a time: no answer waits on them, and each commit blocks every live stream. */
+  private readonly served: GroupCommit<ServedWork, ServedOutcome>;
 
   constructor(options: {
     config: RelayerConfig;
@@ -100,6 +111,12 @@ export class InferenceGateway implements StreamSink {
     this.log = options.log;
     this.verify = options.verify;
     this.random = options.random ?? Math.random;
+    this.served = new GroupCommit({
+      gatherMs: RECORD_GATHER_MS,
+      maxBatch: RECORD_MAX_BATCH,
+      write: (works) => this.store.recordServed(works),
+      isolateFailures: true,
+    });
     this.registry.onDeparture((address) => {
       for (const id of [...(this.byNode.get(address) ?? [])]) {
         this.requests.get(id)?.nodeFailed(address, `node ${address} disconnected`);
@@ -222,6 +239,7 @@ export class InferenceGateway implements StreamSink {
   /** Waits for the records of ended requests to be written (shutdown, tests). */
   async drain(): Promise<void> {
     await Promise.allSettled([...this.recording]);
+    await Promise.all([this.served.drain(), this.quota.drain()]);
   }
 
   private refuse(code: string): void {
@@ -291,18 +309,22 @@ export class InferenceGateway implements StreamSink {
 
   private async record(caller: Caller, model: OfferedModel, request: ServedRequest): Promise<void> {
     const now = this.clock.now();
+    const charged =
+      model.priceWei === 0n
+        ? this.quota.charge(
+            this.limitsOf(caller).subject,
+            (request.segments.find((s) => s.promptTokens !== null)?.promptTokens ?? 0) + request.tokenIds.length,
+            now,
+          )
+        : Promise.resolve();
     if (request.tokenIds.length === 0) await this.giveBack(model, request.id);
-    if (model.priceWei === 0n) {
-      const prompt = request.segments.find((s) => s.promptTokens !== null)?.promptTokens ?? 0;
-      await this.quota.charge(this.limitsOf(caller).subject, prompt + request.tokenIds.length, now);
-    }
-    const sampledIds: string[] = [];
+    const parts: Array<Promise<{ id: string; outcome: ServedOutcome }>> = [];
     for (const segment of request.segments) {
       if (segment.tokenIds.length === 0) continue;
       const record = this.registry.get(segment.node)?.record ?? (await this.store.getNode(segment.node));
       const sampled = record ? this.random() < verifyShare(record, this.config) : true;
       const id = newTaskId(now);
-      const recorded = await this.store.recordServed({
+      const work: ServedWork = {
         id,
         node: segment.node,
         model: request.spec.model,
@@ -318,9 +340,11 @@ export class InferenceGateway implements StreamSink {
         reward: (node: NodeRecord, tokens: number) =>
           taskReward(tokens, this.config.rewards.ratePerTokenWei, node.reputationBps),
         now,
-      });
-      if (recorded.status === "assigned") sampledIds.push(id);
+      };
+      parts.push(this.served.submit(work).then((outcome) => ({ id, outcome })));
     }
+    const [, recorded] = await Promise.all([charged, Promise.all(parts)]);
+    const sampledIds = recorded.filter((r) => r.outcome.status === "assigned").map((r) => r.id);
     if (sampledIds.length > 0) this.verify(sampledIds);
   }
 }

@@ -224,8 +224,8 @@ function streamSink(res: Response, format: Format, usage: () => Usage, includeUs
     res.setHeader("Content-Type", "text/event-stream; charset=utf-8");
     res.setHeader("Cache-Control", "no-cache, no-transform");
     res.setHeader("Connection", "keep-alive");
+    // No flushHeaders(): the first write carries the headers and the first token in one packet.
     res.setHeader("X-Accel-Buffering", "no");
-    res.flushHeaders();
   };
   const event = (data: unknown) => res.write(`data: ${JSON.stringify(data)}\n\n`);
   return {

@@ -25,8 +25,11 @@ export interface ChainClients {
   chain: Chain;
 }
 
-/** On-chain epoch status, as the vault's `EpochStatus` enum numbers it. */
-export const VAULT_EPOCH_STATUS = { None: 0, Pending: 1, Final: 2, Vetoed: 3 } as const;
+/**
+ * On-chain epoch status, as the vault's `EpochStatus` enum numbers it. Disputed: a bonded `dispute()` holds its
+ * finality until a guardian resolves it; RolledBack: a final root a guardian retired while the vault was paused.
+ */
+export const VAULT_EPOCH_STATUS = { None: 0, Pending: 1, Final: 2, Vetoed: 3, Disputed: 4, RolledBack: 5 } as const;
 
 /**
  * Resolves the vault's, NodeBond's and InferenceCredits' addresses (config, or deployments/<network>.json) and builds

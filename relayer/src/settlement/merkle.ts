@@ -147,8 +147,11 @@ export class EpochTree {
     return bytesToHex(this.layers.subarray(top, top + 32));
   }
 
-  /** The leaf layer's hash: the epoch's content hash (commits to every leaf in order). */
-  async contentHash(): Promise<Hex> {
+  /**
+   * keccak256 of the leaf layer: the `contentHash` of epochs proposed before epoch files were published (it commits
+   * to every leaf in order too). Watchers still accept it for such an epoch when it is the previous final one.
+   */
+  async leafLayerHash(): Promise<Hex> {
     const h = await hasher();
     h.init();
     h.update(this.layers.subarray(0, this.leafCount * 32));

@@ -10,6 +10,7 @@ import type { EpochRecord, EpochStatus, LeafRecord, Store } from "../store/types
 import { type ChainClients, VAULT_EPOCH_STATUS } from "./chain.ts";
 import { type ClaimAnswer, ClaimProofs } from "./claim-proofs.ts";
 import { capEmission, totalOf } from "./emission-cap.ts";
+import { epochFileHash } from "./epoch-file.ts";
 import { leafState } from "./leaf-state.ts";
 import type { EpochTree } from "./merkle.ts";
 import { buildEpochTreeParallel } from "./merkle-parallel.ts";
@@ -195,8 +196,23 @@ export class EpochSettler {
     const tree: EpochTree = await buildEpochTreeParallel(leaves.map(leafState), leaves.length, (fraction) =>
       progress("building tree", fraction),
     );
+    if (record.cumulativeTotal === null || record.networkShare === null) {
+      throw new SettlementError(`epoch ${record.epoch} has no emission yet`);
+    }
+    progress("hashing the epoch file");
+    // The proposal's contentHash is the hash of the file the API publishes (epoch-file.ts), so anyone can check it.
+    const contentHash = await epochFileHash(
+      {
+        epoch: record.epoch,
+        root: tree.root,
+        cumulativeTotal: record.cumulativeTotal,
+        networkShare: record.networkShare,
+        leafCount: leaves.length,
+      },
+      leaves.map(leafState),
+    );
     progress("storing tree and proofs");
-    await this.store.saveEpochTree(record.epoch, tree.root, await tree.contentHash(), tree.layers);
+    await this.store.saveEpochTree(record.epoch, tree.root, contentHash, tree.layers);
     this.log.info({ epoch: record.epoch, root: tree.root }, "epoch tree built");
     publishStep("built", record.epoch);
     return this.requireEpoch(record.epoch);
@@ -310,7 +326,9 @@ export class EpochSettler {
     const onChain = await this.onChainEpoch(record.epoch);
     if (
       onChain.root.toLowerCase() === root.toLowerCase() &&
-      (onChain.status === VAULT_EPOCH_STATUS.Pending || onChain.status === VAULT_EPOCH_STATUS.Final)
+      (onChain.status === VAULT_EPOCH_STATUS.Pending ||
+        onChain.status === VAULT_EPOCH_STATUS.Disputed ||
+        onChain.status === VAULT_EPOCH_STATUS.Final)
     ) {
       return this.landed(record);
     }

@@ -55,6 +55,11 @@ export type BatchStatement<O> = Compilable<O> | Compilable<InsertResult> | Compi
  * Kysely against this. Upserts (`ON CONFLICT … DO UPDATE`, `excluded.`) and `RETURNING` are the same in both, so
  * they are not here.
  */
+export interface TransactionOptions {
+  /** Default true: the commit is on disk before the transaction resolves. */
+  durable?: boolean;
+}
+
 export interface Dialect {
   readonly kind: "sqlite" | "postgres";
   readonly db: Db;
@@ -63,8 +68,13 @@ export interface Dialect {
    * transaction never fails half-way on a busy database) on the single connection, serialised with every other
    * query. PostgreSQL: retried from the start on a deadlock or serialization failure (`work` only reads and
    * writes the database and runs pure callbacks, so running it again is safe).
+   *
+   * `durable: false` is for writes whose last few may be lost to a power cut or a server crash (never to a relayer
+   * crash) without harm, such as usage counters: the commit does not wait for the disk. SQLite: that commit runs with
+   * `synchronous = NORMAL` (WAL: safe against a process crash; the next durable commit syncs it too). PostgreSQL:
+   * `SET LOCAL synchronous_commit = off`. Either way nothing is reordered or torn, only the last commits may vanish.
    */
-  transaction<T>(work: (trx: Db) => Promise<T>): Promise<T>;
+  transaction<T>(work: (trx: Db) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /**
    * Whether rows are locked by `SELECT … FOR UPDATE / FOR SHARE` (PostgreSQL, where relayers share a database).
    * SQLite has no row locks and needs none: a write transaction holds the database's write lock from its BEGIN.

@@ -2,7 +2,7 @@ import { FINAL_TASK_STATUSES, outputHash } from "@gitblock/sdk";
 import { sql } from "kysely";
 import type { Address, Hex } from "viem";
 import { NotFoundError, RelayerError } from "../errors.ts";
-import type { Dialect } from "./dialect.ts";
+import type { Dialect, RowOf } from "./dialect.ts";
 import {
   DAY_MS,
   EPOCH_COLUMNS,
@@ -31,6 +31,7 @@ import {
   type NodeRecord,
   type PaidTask,
   type QueueLane,
+  type ServedOutcome,
   type ServedWork,
   type Store,
   type TaskJudgement,
@@ -40,7 +41,7 @@ import {
   type WorkWrite,
   type WorkWriteOutcome,
 } from "./types.ts";
-import { batchWrites } from "./writes.ts";
+import { batchWrites, type SERVED_ASSIGNMENT, type SERVED_TASK } from "./writes.ts";
 
 /**
  * `status = 'queued'` as a literal, not a bound parameter: only then do SQLite and PostgreSQL read the queue's lanes
@@ -903,21 +904,27 @@ export class SqlStore implements Store {
    *   the judge draws verifiers for it like any claim.
    * A banned node is not paid and its answer is not sampled: it is recorded as inconclusive.
    */
-  async recordServed(
-    served: ServedWork,
-  ): Promise<{ status: "validated" | "assigned" | "inconclusive"; rewardWei: bigint }> {
+  async recordServed(works: readonly ServedWork[]): Promise<ServedOutcome[]> {
+    if (works.length === 0) return [];
     return this.dialect.transaction(async (trx) => {
-      const epoch = await this.requireOpenEpoch(trx, served.now, "share");
-      const node = await this.requireNode(trx, served.node, true);
-      const tokens = served.tokenIds.length;
-      const banned = node.bannedUntil !== null && node.bannedUntil > served.now;
-      const status = banned ? "inconclusive" : served.sampled ? "assigned" : "validated";
-      const hash = outputHash(served.tokenIds);
-      const reward = status === "validated" ? served.reward(node, tokens) : null;
-      const rewardWei = reward ? reward.node + reward.bonus : 0n;
-      await trx
-        .insertInto("tasks")
-        .values({
+      const epoch = await this.requireOpenEpoch(trx, Math.max(...works.map((w) => w.now)), "share");
+      // Every node of the batch read (and on PostgreSQL locked, in address order) once; its parts are paid in order,
+      // each on the balance the one before left.
+      const nodes = await this.loadNodes(trx, [...new Set(works.map((w) => w.node))], true);
+      const paid = new Map<string, NodeRecord>();
+      const tasks: RowOf<typeof SERVED_TASK>[] = [];
+      const assignments: RowOf<typeof SERVED_ASSIGNMENT>[] = [];
+      const ledger: LedgerEntry[] = [];
+      const outcomes = works.map((served): ServedOutcome => {
+        const node = paid.get(served.node) ?? nodes.get(served.node);
+        if (!node) throw new NotFoundError(`No node ${served.node}; a node appears once it has signed in`);
+        const tokens = served.tokenIds.length;
+        const banned = node.bannedUntil !== null && node.bannedUntil > served.now;
+        const status = banned ? "inconclusive" : served.sampled ? "assigned" : "validated";
+        const hash = outputHash(served.tokenIds);
+        const reward = status === "validated" ? served.reward(node, tokens) : null;
+        const rewardWei = reward ? reward.node + reward.bonus : 0n;
+        tasks.push({
           id: served.id,
           kind: "served",
           status,
@@ -937,11 +944,8 @@ export class SqlStore implements Store {
           stage_size: status === "assigned" ? 1 : 0,
           temperature: served.temperature,
           prefix_ids: status === "assigned" && served.prefix.length > 0 ? JSON.stringify(served.prefix) : null,
-        })
-        .execute();
-      await trx
-        .insertInto("assignments")
-        .values({
+        });
+        assignments.push({
           task_id: served.id,
           node: served.node,
           status: status === "assigned" ? "revealed" : status === "validated" ? "correct" : "inconclusive",
@@ -956,11 +960,9 @@ export class SqlStore implements Store {
           token_ids: status === "assigned" ? JSON.stringify(served.tokenIds) : null,
           trap: 0,
           deadline: served.now,
-        })
-        .execute();
-      if (reward && rewardWei > 0n) {
-        await this.insertLedger(trx, [
-          {
+        });
+        if (reward && rewardWei > 0n) {
+          ledger.push({
             epoch: epoch.epoch,
             createdAt: served.now,
             account: served.node,
@@ -968,24 +970,27 @@ export class SqlStore implements Store {
             ref: served.id,
             amountWei: rewardWei,
             bonusWei: reward.bonus,
-          },
-          ...(reward.network > 0n
-            ? [
-                {
-                  epoch: epoch.epoch,
-                  createdAt: served.now,
-                  account: NETWORK_ACCOUNT,
-                  kind: "network" as const,
-                  ref: served.id,
-                  amountWei: reward.network,
-                  bonusWei: 0n,
-                },
-              ]
-            : []),
-        ]);
-        await this.writeNodes(trx, [{ ...node, confirmedWei: node.confirmedWei + rewardWei }]);
-      }
-      return { status, rewardWei };
+          });
+          if (reward.network > 0n) {
+            ledger.push({
+              epoch: epoch.epoch,
+              createdAt: served.now,
+              account: NETWORK_ACCOUNT,
+              kind: "network",
+              ref: served.id,
+              amountWei: reward.network,
+              bonusWei: 0n,
+            });
+          }
+          paid.set(served.node, { ...node, confirmedWei: node.confirmedWei + rewardWei });
+        }
+        return { status, rewardWei };
+      });
+      await this.writes.insertServedTasks.run(trx, tasks);
+      await this.writes.insertServedAssignments.run(trx, assignments);
+      if (ledger.length > 0) await this.insertLedger(trx, ledger);
+      if (paid.size > 0) await this.writeNodes(trx, [...paid.values()]);
+      return outcomes;
     });
   }
 
@@ -1245,6 +1250,18 @@ export class SqlStore implements Store {
       .selectAll()
       .where("epoch", "=", epoch)
       .orderBy("idx")
+      .execute();
+    return rows.map(toLeaf);
+  }
+
+  async epochLeavesPage(epoch: number, fromIndex: number, limit: number): Promise<LeafRecord[]> {
+    const rows = await this.db
+      .selectFrom("epoch_leaves")
+      .selectAll()
+      .where("epoch", "=", epoch)
+      .where("idx", ">=", fromIndex)
+      .orderBy("idx")
+      .limit(limit)
       .execute();
     return rows.map(toLeaf);
   }

@@ -238,6 +238,11 @@ export interface ServedWork {
   now: number;
 }
 
+export interface ServedOutcome {
+  status: "validated" | "assigned" | "inconclusive";
+  rewardWei: bigint;
+}
+
 export interface Store {
   readonly kind: string;
   /**
@@ -247,8 +252,11 @@ export interface Store {
   readonly dialect: Dialect;
   close(): Promise<void>;
 
-  /** Records a node's part of a served request: paid now, or kept as a claim for verifiers (see SqlStore). */
-  recordServed(served: ServedWork): Promise<{ status: "validated" | "assigned" | "inconclusive"; rewardWei: bigint }>;
+  /**
+   * Records nodes' parts of served requests, in one transaction: each paid now, or kept as a claim for verifiers (see
+   * SqlStore). Outcomes in the order given.
+   */
+  recordServed(works: readonly ServedWork[]): Promise<ServedOutcome[]>;
 
   // nodes
   touchNode(address: Address, now: number, fields?: { country?: string | null }): Promise<NodeRecord>;
@@ -346,6 +354,8 @@ export interface Store {
   /** Closes the open epoch: snapshots every node's cumulative state as the epoch's leaves, opens the next. */
   closeEpoch(now: number): Promise<EpochRecord>;
   epochLeaves(epoch: number): Promise<LeafRecord[]>;
+  /** Up to `limit` leaves from leaf index `fromIndex` on, in leaf order: an epoch file streamed a page at a time. */
+  epochLeavesPage(epoch: number, fromIndex: number, limit: number): Promise<LeafRecord[]>;
   epochLeaf(epoch: number, account: Address): Promise<LeafRecord | undefined>;
   /**
    * Stores an epoch's emission as capped for the vault (`settlement/emission-cap.ts`) in one transaction, if the

@@ -35,6 +35,33 @@ const TASK = {
   epoch: "int?",
 } as const satisfies Columns;
 
+/** A served request's task: a whole row, with the columns only served tasks set. */
+export const SERVED_TASK = {
+  ...TASK,
+  open_assignments: "int",
+  stage_size: "int",
+  temperature: "real",
+  prefix_ids: "text?",
+} as const satisfies Columns;
+
+/** A served request's one assignment: its generator, already answered. */
+export const SERVED_ASSIGNMENT = {
+  task_id: "text",
+  node: "text",
+  status: "text",
+  output_hash: "text",
+  tokens_generated: "int",
+  queue_ms: "real?",
+  inference_ms: "real?",
+  assigned_at: "bigint",
+  submitted_at: "bigint",
+  reward_wei: "text",
+  role: "text",
+  token_ids: "text?",
+  trap: "int",
+  deadline: "bigint",
+} as const satisfies Columns;
+
 const LEDGER = {
   epoch: "int",
   account: "text",
@@ -60,6 +87,12 @@ export function batchWrites(dialect: Dialect, db: Db) {
   return {
     /** Tasks, whole rows (bulk submission). */
     insertTasks: batch(TASK, (r) => r.insert(db.insertInto("tasks"), all(TASK, r.col))),
+
+    /** Served requests' parts (Store.recordServed), a gateway burst at a time. */
+    insertServedTasks: batch(SERVED_TASK, (r) => r.insert(db.insertInto("tasks"), all(SERVED_TASK, r.col))),
+    insertServedAssignments: batch(SERVED_ASSIGNMENT, (r) =>
+      r.insert(db.insertInto("assignments"), all(SERVED_ASSIGNMENT, r.col)),
+    ),
 
     /** A queued task gets its generator (the caller checked and, on PostgreSQL, locked it). */
     assignTasks: batch({ id: "text", now: "bigint", deadline: "bigint" }, (r) =>

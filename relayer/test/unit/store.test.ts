@@ -9,7 +9,7 @@ import type { Address, Hex } from "viem";
 import { generatePrivateKey, privateKeyToAddress } from "viem/accounts";
 import { queuedTask } from "../../src/scheduler/scheduler.ts";
 import { openStore } from "../../src/store/index.ts";
-import type { Store, StoredReport, TaskRecord, TaskSnapshot, WorkWrite } from "../../src/store/types.ts";
+import type { ServedWork, Store, StoredReport, TaskRecord, TaskSnapshot, WorkWrite } from "../../src/store/types.ts";
 
 const task = (id: string): TaskRecord =>
   queuedTask({ model: "m", input: "x", maxTokens: 4, seed: 0 }, { id, kind: "job", createdAt: 1 });
@@ -219,6 +219,49 @@ for (const driver of ["sqlite", "postgres"] as const) {
       const updated = await store.updateEpoch(closed.epoch, { status: "proposing", rawTx: "0x01", txHash: "0x02" });
       assert.equal(updated.rawTx, "0x01");
       assert.equal((await store.latestEpochWith(["proposing"]))?.epoch, closed.epoch);
+    });
+
+    it("records a burst of served parts in one call: in order, each node paid on its previous part's balance, an unknown node refused", async () => {
+      const [a, b] = await twoNodes(store);
+      const before = (await store.getNode(a))?.confirmedWei ?? 0n;
+      const served = (id: string, node: Address, sampled: boolean, tokens: number): ServedWork => ({
+        id,
+        node,
+        model: "m",
+        input: `prompt ${id}`,
+        prefix: [],
+        tokenIds: Array.from({ length: tokens }, (_, i) => i + 3),
+        maxTokens: tokens,
+        temperature: 0,
+        seed: 1,
+        queueMs: 1,
+        inferenceMs: 2,
+        sampled,
+        // Paid by the node's balance so far, so that the test sees each part read the one before it.
+        reward: (record, n) => ({ node: BigInt(n) + record.confirmedWei - before, network: 1n, bonus: 0n }),
+        now: 10,
+      });
+      const outcomes = await store.recordServed([
+        served("s1", a, false, 5),
+        served("s2", b, true, 4),
+        served("s3", a, false, 2),
+      ]);
+      assert.deepEqual(outcomes, [
+        { status: "validated", rewardWei: 5n },
+        { status: "assigned", rewardWei: 0n },
+        { status: "validated", rewardWei: 7n },
+      ]);
+      assert.equal((await store.getNode(a))?.confirmedWei, before + 12n);
+      const claim = await store.getTask("s2");
+      assert.equal(claim?.status, "assigned");
+      assert.equal(claim?.input, "prompt s2", "a sampled answer keeps its prompt for its verifiers");
+      assert.equal((await store.getTask("s1"))?.outputHash, outputHash([3, 4, 5, 6, 7]));
+      const stranger = privateKeyToAddress(generatePrivateKey());
+      await assert.rejects(
+        store.recordServed([served("s4", a, false, 1), served("s5", stranger, false, 1)]),
+        /No node/,
+      );
+      assert.equal(await store.getTask("s4"), undefined, "nothing of a refused burst is written");
     });
 
     it("consumes a sign-in nonce once", async () => {

@@ -18,6 +18,7 @@ abstract contract Fixture is Test {
     uint256 internal constant CAP = 1_000_000e18;
     uint256 internal constant POOL = 400_000_000e18;
     uint256 internal constant AIRDROP_POOL = 100_000_000e18;
+    uint256 internal constant BOND = 0.1 ether;
 
     GitBlockToken internal token;
     RewardsVault internal vault;
@@ -50,7 +51,9 @@ abstract contract Fixture is Test {
             predictedToken,
             address(
                 uint160(
-                    uint256(keccak256(abi.encodePacked(bytes1(0xd6), bytes1(0x94), address(this), bytes1(uint8(nonce + 3)))))
+                    uint256(
+                        keccak256(abi.encodePacked(bytes1(0xd6), bytes1(0x94), address(this), bytes1(uint8(nonce + 3))))
+                    )
                 )
             ),
             "CREATE prediction"
@@ -60,8 +63,10 @@ abstract contract Fixture is Test {
         relayers[0] = relayer;
         address[] memory guardians = new address[](1);
         guardians[0] = guardian;
-        vault = new RewardsVault(IGitBlockToken(predictedToken), admin, relayers, guardians, treasury, window, cap);
-        airdrop = new GitBlockAirdrop(IGitBlockToken(predictedToken), Merkle.root(airdropLeaves), airdropDeadline, treasury);
+        vault =
+            new RewardsVault(IGitBlockToken(predictedToken), admin, relayers, guardians, treasury, window, cap, BOND);
+        airdrop =
+            new GitBlockAirdrop(IGitBlockToken(predictedToken), Merkle.root(airdropLeaves), airdropDeadline, treasury);
         vesting = new TeamVesting(team, uint64(block.timestamp), 4 * 365 days, 365 days);
         token = new GitBlockToken(address(vault), treasury, address(vesting), address(airdrop));
 

@@ -11,7 +11,9 @@ library Merkle {
         return keccak256(
             bytes.concat(
                 keccak256(
-                    abi.encode(s.account, s.cumulativeAmount, s.reputationBps, s.tasksValidated, s.tasksFailed, s.strikes)
+                    abi.encode(
+                        s.account, s.cumulativeAmount, s.reputationBps, s.tasksValidated, s.tasksFailed, s.strikes
+                    )
                 )
             )
         );

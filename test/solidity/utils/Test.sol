@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {Vm, vm} from "./Vm.sol";
+import {vm} from "./Vm.sol";
 
 /// @notice Minimal Foundry-compatible test base: assertions revert (which is what fails a test in EDR),
 /// `bound` for fuzz inputs and the invariant target selection that the runner reads.
@@ -135,9 +135,13 @@ abstract contract Test {
     function _u(uint256 v) private pure returns (string memory) {
         if (v == 0) return "0";
         uint256 len;
-        for (uint256 t = v; t != 0; t /= 10) ++len;
+        for (uint256 t = v; t != 0; t /= 10) {
+            ++len;
+        }
         bytes memory out = new bytes(len);
-        for (; v != 0; v /= 10) out[--len] = bytes1(uint8(48 + (v % 10)));
+        for (; v != 0; v /= 10) {
+            out[--len] = bytes1(uint8(48 + (v % 10)));
+        }
         return string(out);
     }
 }

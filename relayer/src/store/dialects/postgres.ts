@@ -40,10 +40,17 @@ export function postgresDialect(url: string): Dialect {
     kind: "postgres",
     db,
     rowLocks: true,
-    transaction: async (work) => {
+    transaction: async (work, options) => {
+      const run =
+        options?.durable === false
+          ? async (trx: Db) => {
+              await sql`SET LOCAL synchronous_commit = off`.execute(trx);
+              return work(trx);
+            }
+          : work;
       for (let attempt = 1; ; attempt++) {
         try {
-          return await db.transaction().execute(work);
+          return await db.transaction().execute(run);
         } catch (error) {
           const code = (error as { code?: unknown }).code;
           if (attempt >= ATTEMPTS || typeof code !== "string" || !RETRYABLE.has(code)) throw error;

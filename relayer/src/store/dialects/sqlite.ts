@@ -60,7 +60,18 @@ export function sqliteDialect(path: string, synchronous: "FULL" | "NORMAL" = "FU
     kind: "sqlite",
     db,
     rowLocks: false,
-    transaction: (work) => db.transaction().execute(work),
+    transaction: (work, options) =>
+      options?.durable === false && synchronous === "FULL"
+        ? // On the one connection, held for the whole exchange, so no other commit runs with NORMAL in between.
+          db.connection().execute(async (connection) => {
+            await sql`PRAGMA synchronous = NORMAL`.execute(connection);
+            try {
+              return await connection.transaction().execute(work);
+            } finally {
+              await sql`PRAGMA synchronous = FULL`.execute(connection);
+            }
+          })
+        : db.transaction().execute(work),
     exclusive: async () => {},
     inList: (column, values) =>
       sql<boolean>`${sql.ref(column)} IN (SELECT value FROM json_each(${JSON.stringify(values)}))`,
