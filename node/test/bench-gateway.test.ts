@@ -15,8 +15,15 @@ describe("npm run bench:gateway", () => {
     assert.match(figure("requests/s through the gateway"), /[\d,]+\/s/);
     assert.match(figure("tokens/s through the gateway"), /[\d,]+\/s/);
     assert.match(figure("TTFT at saturation"), /p50 [\d.]+ ms, p99 [\d.]+ ms/);
-    // The simulation's section and the embedded llama.cpp engine's: through the gateway, directly, the difference.
-    for (const label of ["TTFT through the gateway", "TTFT of the engine called directly", "added by the gateway"]) {
+    // The simulation's section and the embedded llama.cpp engine's: through the gateway, from the engine's own HTTP
+    // endpoint, in-process, and the differences.
+    for (const label of [
+      "TTFT through the gateway",
+      "TTFT from the engine's own HTTP endpoint",
+      "TTFT of the engine called in-process",
+      "added by the gateway (vs the engine's endpoint)",
+      "gateway and client together (vs in-process)",
+    ]) {
       const lines = figures(label);
       assert.equal(lines.length, 2, `"${label}" for the simulation and for llama.cpp`);
       for (const line of lines) assert.match(line, /p50 -?[\d.]+ ms, p99 -?[\d.]+ ms/);
