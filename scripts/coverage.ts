@@ -53,18 +53,31 @@ type Instrument = (
 
 const toPosix = (p: string) => p.split(path.sep).join("/");
 
+/** What a failed run printed about its failures, repeated after the report (CI logs often show only their end). */
+let failureSummary = "";
+
+/** The reporter's failure list (from the first "  N) title:" on), at most `limit` lines. */
+function failureLines(output: string, limit = 80): string {
+  const lines = output.split("\n");
+  const first = lines.findIndex((line) => /^ {2}\d+\) /.test(line));
+  return first < 0 ? "" : lines.slice(first, first + limit).join("\n");
+}
+
 function runTests(): number {
   // Hardhat clears only the runs it starts; stale data of another runner would mix into the branch analysis.
   rmSync(path.join(coverageDir, "data"), { recursive: true, force: true });
   const npx = process.platform === "win32" ? "npx.cmd" : "npx";
   const result = spawnSync(npx, ["hardhat", "test", "--coverage"], {
     cwd: root,
-    stdio: ["ignore", "pipe", "inherit"],
+    stdio: ["ignore", "pipe", "pipe"],
     maxBuffer: 256 * 1024 * 1024,
   });
   if (result.error) throw result.error;
   const output = result.stdout.toString();
+  const errors = result.stderr.toString();
   process.stdout.write(output);
+  process.stderr.write(errors);
+  failureSummary = [failureLines(output), errors.trim().split("\n").slice(-40).join("\n")].filter(Boolean).join("\n\n");
   // The run leaves instrumented bytecode in artifacts/ (past EIP-170's size limit); everything after it (the relayer's
   // and nodes' tests, `npm start`) deploys from artifacts/, so build them plain again.
   const rebuild = spawnSync(npx, ["hardhat", "build"], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
@@ -345,7 +358,10 @@ async function main(): Promise<number> {
     console.log("\nBranches: unavailable (no BRDA records and EDR's instrumenter could not be loaded).");
     ok = false;
   }
-  if (testStatus !== 0) console.log(`\nThe test run failed (exit code ${testStatus}).`);
+  if (testStatus !== 0) {
+    console.log(`\nThe test run failed (exit code ${testStatus}).`);
+    if (failureSummary) console.log(`What it printed about the failures (repeated from above):\n\n${failureSummary}`);
+  }
   console.log(ok ? "\nOK: 100% lines and branches." : "\nFAIL: coverage below 100% or failing tests.");
   return ok ? 0 : 1;
 }

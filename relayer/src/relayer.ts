@@ -245,7 +245,13 @@ export class Relayer {
       log: this.log,
       profile: (address) =>
         nodeProfile(
-          { store: this.store, registry: this.registry, clock: this.clock, claimedWei: claimed.claimedWei },
+          {
+            store: this.store,
+            registry: this.registry,
+            clock: this.clock,
+            claimedWei: claimed.claimedWei,
+            config: this.config,
+          },
           address,
         ),
     });

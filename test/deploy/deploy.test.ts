@@ -7,7 +7,7 @@ import { after, before, describe, it } from "node:test";
 import { deploy } from "@gitblock/deploy/task";
 import { gitBlockTreasuryAbi, rewardsVaultAbi } from "@gitblock/sdk";
 import type { Deployment } from "@gitblock/sdk/deployments";
-import { runToEnd, spawnHardhat, stop, waitForRpc } from "@gitblock/testkit";
+import { freePort, runToEnd, spawnHardhat, stop, waitForRpc } from "@gitblock/testkit";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { network } from "hardhat";
 import { type Address, createPublicClient, createWalletClient, http, keccak256, parseEther, toHex } from "viem";
@@ -32,11 +32,16 @@ function answering(
     },
   );
   let output = "";
+  // Where the next prompt is looked for: after the previous one, so an answered prompt never matches twice, and a
+  // chunk that holds two prompts answers both.
+  let searchFrom = 0;
   const pending = [...prompts];
   const onData = (chunk: Buffer) => {
     output += chunk;
-    const next = pending[0];
-    if (next && output.includes(next[0])) {
+    for (let next = pending[0]; next; next = pending[0]) {
+      const at = output.indexOf(next[0], searchFrom);
+      if (at < 0) break;
+      searchFrom = at + next[0].length;
       pending.shift();
       child.stdin.write(`${next[1]}\n`);
       if (pending.length === 0) child.stdin.end();
@@ -99,11 +104,12 @@ describe("npm run deploy", () => {
 });
 
 describe("npm run deploy -- --network localhost (hardhat node)", () => {
-  const port = 18545 + Math.floor(Math.random() * 1000);
-  const url = `http://127.0.0.1:${port}`;
+  let url = "";
   let node: ChildProcess;
 
   before(async () => {
+    const port = await freePort();
+    url = `http://127.0.0.1:${port}`;
     node = spawnHardhat(["node", "--port", String(port)]);
     // Drain its pipes (a full pipe would block it) and wait for the RPC endpoint itself.
     node.stdout?.resume();

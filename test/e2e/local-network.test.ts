@@ -41,7 +41,7 @@ async function getJson(url: string): Promise<unknown> {
   return response.json();
 }
 
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
+async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 300_000): Promise<T> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
     const value = await probe();

@@ -42,7 +42,7 @@ export class CliProcess {
     return this.child.exitCode !== null || this.child.signalCode !== null;
   }
 
-  async line(match: (line: string) => boolean, timeoutMs = 15_000): Promise<string> {
+  async line(match: (line: string) => boolean, timeoutMs = 60_000): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     let seen = 0;
     for (;;) {
@@ -65,7 +65,7 @@ export class CliProcess {
 
   /** JSON lines (`--json`) with `event` equal to `event`, parsed. */
   // biome-ignore lint/suspicious/noExplicitAny: JSON lines are checked field by field by the tests
-  async event(event: string, where: (e: any) => boolean = () => true, timeoutMs = 15_000): Promise<any> {
+  async event(event: string, where: (e: any) => boolean = () => true, timeoutMs = 60_000): Promise<any> {
     const line = await this.line((l) => {
       if (!l.startsWith("{")) return false;
       const parsed = JSON.parse(l);
@@ -78,7 +78,7 @@ export class CliProcess {
     return `${this.lines.join("\n")}\n--- stderr ---\n${this.stderr}`;
   }
 
-  async exit(timeoutMs = 15_000): Promise<number | null> {
+  async exit(timeoutMs = 60_000): Promise<number | null> {
     if (!this.exited) {
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`process did not exit:\n${this.output()}`)), timeoutMs);

@@ -16,7 +16,7 @@ export function waitFor<K extends keyof NodeClientEvents>(
   client: NodeClient,
   event: K,
   where: (...args: NodeClientEvents[K]) => boolean = () => true,
-  timeoutMs = 8_000,
+  timeoutMs = 60_000,
 ): Promise<NodeClientEvents[K]> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {

@@ -91,7 +91,7 @@ export async function play(t: TestRelayer, nodes: TestNode[], taskId: string, ro
   return { generator, verifiers };
 }
 
-export async function verdicts(nodes: TestNode[], taskId: string, timeoutMs = 5_000) {
+export async function verdicts(nodes: TestNode[], taskId: string, timeoutMs = 60_000) {
   const all = await Promise.all(
     nodes.map((node) => node.next("verdict", { where: (m) => m.taskId === taskId, timeoutMs })),
   );

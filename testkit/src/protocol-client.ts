@@ -175,7 +175,7 @@ export class TestNode {
   /** Waits for the next not-yet-consumed message of `type` (consumes it). */
   async next<T extends RelayerMessage["type"]>(
     type: T,
-    { timeoutMs = 5_000, where = () => true }: { timeoutMs?: number; where?: (message: Of<T>) => boolean } = {},
+    { timeoutMs = 60_000, where = () => true }: { timeoutMs?: number; where?: (message: Of<T>) => boolean } = {},
   ): Promise<Of<T>> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -201,7 +201,7 @@ export class TestNode {
   /** Waits for a message of `type` matching `where` without consuming it (so `take`, `next` or `play` still see it). */
   async peek<T extends RelayerMessage["type"]>(
     type: T,
-    { timeoutMs = 5_000, where = () => true }: { timeoutMs?: number; where?: (message: Of<T>) => boolean } = {},
+    { timeoutMs = 60_000, where = () => true }: { timeoutMs?: number; where?: (message: Of<T>) => boolean } = {},
   ): Promise<Of<T>> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -215,7 +215,7 @@ export class TestNode {
     }
   }
 
-  async closed(timeoutMs = 5_000): Promise<{ code: number; reason: string }> {
+  async closed(timeoutMs = 60_000): Promise<{ code: number; reason: string }> {
     const deadline = Date.now() + timeoutMs;
     while (!this.closeInfo) {
       if (Date.now() > deadline) throw new Error("socket did not close");

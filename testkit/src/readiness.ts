@@ -16,7 +16,7 @@ export interface UntilOptions {
 export async function until<T>(
   what: string,
   probe: () => T | undefined | Promise<T | undefined>,
-  { timeoutMs = 10_000, intervalMs = 10, child }: UntilOptions = {},
+  { timeoutMs = 60_000, intervalMs = 10, child }: UntilOptions = {},
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;

@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // gitblock-node: the headless node. `start` runs tasks from a relayer on an inference server (or the simulation) and
 // serves users' requests from its `/v1` gateway,
-// `status` asks the relayer about a node, `calibrate` measures the agreement rule's δ for a GGUF model, `keys` manages
-// the encrypted keystore.
-import { existsSync, readFileSync } from "node:fs";
+// `status` asks the relayer about a node, `claim` claims its final GBT from the vault, `earnings` lists what it earned
+// per epoch from the relayer's epoch files, `calibrate` measures the agreement rule's δ for a GGUF model, `keys`
+// manages the encrypted keystore. Every failure is written by ./explain-error.ts (a service that does not answer is
+// named with its URL and the flag that points at it).
+import { readFileSync } from "node:fs";
 import { RelayerApi, toJson } from "@gitblock/sdk";
 import { NodeClient } from "@gitblock/sdk/client";
 import {
@@ -15,8 +17,8 @@ import {
   writeKeystore,
 } from "@gitblock/sdk/keys";
 import { Command, Option } from "commander";
-import { type Address, formatEther, getAddress, isAddress, parseEther } from "viem";
-import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { getAddress, parseEther } from "viem";
+import { generatePrivateKey } from "viem/accounts";
 import {
   calibrationConfig,
   DEFAULT_CALIBRATION_PROMPTS,
@@ -27,14 +29,14 @@ import {
 } from "../calibration/index.ts";
 import { embeddedEngine, engineFromSpec } from "../engines.ts";
 import { DEFAULT_KEYSTORE, KEY_ENV, keystorePassword, loadNodeAccount } from "../keys.ts";
+import { accountAddress } from "./account-address.ts";
+import { registerClaimCommand } from "./claim-command.ts";
+import { registerEarningsCommand } from "./earnings-command.ts";
+import { explainError } from "./explain-error.ts";
+import { gbt, pct } from "./format.ts";
 
 const DEFAULT_RELAYER = process.env.GITBLOCK_RELAYER_URL ?? "http://127.0.0.1:8080";
 
-export const gbt = (wei: bigint | string | number | null | undefined) => {
-  if (wei === null || wei === undefined) return "–";
-  const value = Number(formatEther(BigInt(wei)));
-  return `${value.toFixed(value !== 0 && value < 0.01 ? 6 : 4)} GBT`;
-};
 /** `--price-floor 0.002` → wei; GBT has 18 decimals. */
 function priceFloorWei(value: string): bigint {
   if (!/^\d+(\.\d{1,18})?$/.test(value.trim())) {
@@ -42,9 +44,6 @@ function priceFloorWei(value: string): bigint {
   }
   return parseEther(value.trim());
 }
-
-const pct = (bps: number | null | undefined) =>
-  bps === null || bps === undefined ? "–" : `${(bps / 100).toFixed(0)}%`;
 
 const program = new Command()
   .name("gitblock-node")
@@ -201,11 +200,19 @@ program
       show();
     });
     client.on("banned", ({ message }) => (json ? line("banned", { message }) : say(`banned: ${message}`)));
-    client.on("disconnected", ({ reason, retryInMs }) =>
-      json
-        ? line("disconnected", { reason, retryInMs })
-        : say(`disconnected (${reason}); retrying in ${retryInMs / 1000} s`),
-    );
+    // The client's reason for a relayer that does not answer is fetch's ("fetch failed"): a probe of the relayer's
+    // liveness route tells the operator which URL and what to check instead.
+    const relayerApi = new RelayerApi(String(opts.relayer));
+    client.on("disconnected", ({ reason, retryInMs }) => {
+      relayerApi
+        .health()
+        .then(() => null)
+        .catch((error: unknown) => explainError(error))
+        .then((unreachable) => {
+          if (json) line("disconnected", { reason, retryInMs, ...(unreachable ? { unreachable } : {}) });
+          else say(`disconnected (${unreachable ?? reason}); retrying in ${retryInMs / 1000} s`);
+        });
+    });
     client.on("error", (error) => {
       const message = error instanceof Error ? error.message : `${error.code}: ${error.message}`;
       if (json) line("error", { message });
@@ -249,7 +256,7 @@ program
   .option("--address <address>", "look up this address instead")
   .option("--json", "print JSON")
   .action(async (opts) => {
-    const address = statusAddress(opts);
+    const address = accountAddress(opts);
     const api = new RelayerApi(String(opts.relayer));
     const p = await api.profile(address);
     if (!p) {
@@ -275,7 +282,7 @@ program
       [
         "claimable",
         claim
-          ? `${gbt(claim.state.cumulativeAmount - (p.claimedWei ?? 0n))} (final epoch ${claim.epoch}; claim in the dApp)`
+          ? `${gbt(claim.state.cumulativeAmount - (p.claimedWei ?? 0n))} (final epoch ${claim.epoch}: run gitblock-node claim)`
           : "– (no final epoch holds this node yet)",
       ],
       ["GPU seconds today", String(p.gpuSecondsToday)],
@@ -283,17 +290,8 @@ program
     for (const [k, v] of rows) console.log(`${k.padEnd(26)}${v}`);
   });
 
-function statusAddress(opts: { address?: string; keystore?: string }): Address {
-  if (opts.address) {
-    if (!isAddress(opts.address, { strict: false })) throw new KeyError(`"${opts.address}" is not an address`);
-    return getAddress(opts.address);
-  }
-  const raw = process.env[KEY_ENV];
-  if (raw && !opts.keystore) return privateKeyToAccount(parsePrivateKey(raw, KEY_ENV)).address;
-  const file = opts.keystore ?? DEFAULT_KEYSTORE;
-  if (!existsSync(file)) throw new KeyError(`no keystore at ${file}; pass --address or --keystore`);
-  return getAddress(keystoreAddress(readKeystore(file)));
-}
+registerClaimCommand(program, DEFAULT_RELAYER);
+registerEarningsCommand(program, DEFAULT_RELAYER);
 
 program
   .command("calibrate")
@@ -407,6 +405,6 @@ program.parseAsync().catch((error: unknown) => {
     console.error(`error: ${error.message}`);
     process.exit(2);
   }
-  console.error(error instanceof Error ? `error: ${error.message}` : error);
+  console.error(`error: ${explainError(error)}`);
   process.exit(1);
 });

@@ -2,7 +2,9 @@ import type { NodeProfile } from "@gitblock/sdk";
 import { rewardsVaultAbi } from "@gitblock/sdk";
 import type { Address } from "viem";
 import type { Clock } from "../clock.ts";
+import type { RelayerConfig } from "../config/schema.ts";
 import { isBanned } from "../economics/reputation.ts";
+import { nextPassiveAt } from "../ledger/passive.ts";
 import type { NodeRegistry } from "../presence/registry.ts";
 import type { ChainClients } from "../settlement/chain.ts";
 import type { Store } from "../store/types.ts";
@@ -25,7 +27,7 @@ export function claimedOnChain(chain: ChainClients | null): ClaimedWeiOf {
  * verdict showed anyone who watched an honest node's profile its token count and when it answered.
  */
 export async function nodeProfile(
-  deps: { store: Store; registry: NodeRegistry; clock: Clock; claimedWei: ClaimedWeiOf },
+  deps: { store: Store; registry: NodeRegistry; clock: Clock; claimedWei: ClaimedWeiOf; config: RelayerConfig },
   address: Address,
 ): Promise<NodeProfile | undefined> {
   const node = await deps.store.getNode(address);
@@ -33,9 +35,11 @@ export async function nodeProfile(
   const now = deps.clock.now();
   const activity = await deps.store.nodeActivity(address, now);
   const claimedWei = await deps.claimedWei(address);
+  const presence = deps.registry.get(address);
+  const intervalMs = deps.config.rewards.passiveIntervalMs;
   return {
     address,
-    connected: deps.registry.get(address) !== undefined,
+    connected: presence !== undefined,
     confirmedWei: node.confirmedWei,
     claimedWei,
     reputationBps: node.reputationBps,
@@ -48,5 +52,11 @@ export async function nodeProfile(
     gpuSecondsToday: Math.round(activity.gpuMsToday / 10) / 100,
     tasksLastHour: activity.tasksLastHour,
     country: node.country,
+    passive: {
+      intervalSeconds: intervalMs / 1_000,
+      nextAt: nextPassiveAt(presence?.connectedSince ?? null, now, intervalMs),
+      lastAt: activity.lastPassiveAt,
+    },
+    challenges: activity.challenges,
   };
 }

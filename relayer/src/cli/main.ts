@@ -331,7 +331,10 @@ nodes
       const value = { ...node, ...activity };
       output(value, Boolean(opts.json), () =>
         Object.entries(value)
-          .map(([k, v]) => `${k.padEnd(16)} ${typeof v === "bigint" ? `${gbt(v)} GBT` : (v ?? "-")}`)
+          .map(
+            ([k, v]) =>
+              `${k.padEnd(16)} ${typeof v === "bigint" ? `${gbt(v)} GBT` : typeof v === "object" && v !== null ? JSON.stringify(v) : (v ?? "-")}`,
+          )
           .join("\n"),
       );
     });

@@ -33,6 +33,18 @@ export function eligibleForPassive(
   );
 }
 
+/**
+ * When a connected node's next passive reward falls due: the end of the first whole aligned window it has been
+ * connected for (a node that connected mid-window cannot earn that window). `tick` credits it on its first round
+ * after that, so it lands within one more interval. Null for a node that is not connected.
+ */
+export function nextPassiveAt(connectedSince: number | null, now: number, intervalMs: number): number | null {
+  if (connectedSince === null) return null;
+  const currentEnd = now - (now % intervalMs) + intervalMs;
+  const firstWholeStart = Math.ceil(connectedSince / intervalMs) * intervalMs;
+  return Math.max(currentEnd, firstWholeStart + intervalMs);
+}
+
 export class PassiveRewards {
   private readonly store: Store;
   private readonly registry: NodeRegistry;

@@ -251,7 +251,38 @@ export class SqlStore implements Store {
       .where("a.submitted_at", ">=", now - 3_600_000)
       .where("t.status", "in", FINAL_TASK_STATUSES)
       .executeTakeFirst();
-    return { gpuMsToday: num(gpu?.ms ?? 0), tasksLastHour: num(hour?.n ?? 0) };
+    const passive = await this.db
+      .selectFrom("ledger")
+      .select((eb) => eb.fn.max("created_at").as("at"))
+      .where("account", "=", address)
+      .where("kind", "=", "passive")
+      .executeTakeFirst();
+    const closed = await this.db
+      .selectFrom("epochs")
+      .select((eb) => eb.fn.max("closed_at").as("at"))
+      .where("closed_at", "is not", null)
+      .executeTakeFirst();
+    const challenges = { passed: 0, failed: 0 };
+    if (closed?.at !== null && closed?.at !== undefined) {
+      const rows = await this.db
+        .selectFrom("assignments as a")
+        .innerJoin("tasks as t", "t.id", "a.task_id")
+        .select((eb) => ["a.status as status", eb.fn.countAll().as("n")])
+        .where("a.node", "=", address)
+        .where("a.role", "=", "generate")
+        .where("t.kind", "=", "challenge")
+        .where("a.status", "in", ["correct", "wrong"])
+        .where("t.judged_at", "<=", num(closed.at))
+        .groupBy("a.status")
+        .execute();
+      for (const row of rows) challenges[row.status === "correct" ? "passed" : "failed"] = num(row.n);
+    }
+    return {
+      gpuMsToday: num(gpu?.ms ?? 0),
+      tasksLastHour: num(hour?.n ?? 0),
+      lastPassiveAt: passive?.at === null || passive?.at === undefined ? null : num(passive.at),
+      challenges,
+    };
   }
 
   // --- auth ---

@@ -203,6 +203,13 @@ export interface PaidTask {
 export interface NodeActivity {
   gpuMsToday: number;
   tasksLastHour: number;
+  /** When the node was last credited a passive reward (ms), null when never. */
+  lastPassiveAt: number | null;
+  /**
+   * Known-answer challenges the node generated, judged before the latest epoch closed: counted a whole epoch at a
+   * time, so a count that moves never names the task that was a challenge (./api/PRIVACY.md).
+   */
+  challenges: { passed: number; failed: number };
 }
 
 /** The stored part of `GET /api/stats` (the live counts come from the node registry). */

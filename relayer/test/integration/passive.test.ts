@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { afterEach, describe, it } from "node:test";
+import type { NodeProfile } from "@gitblock/sdk";
 import {
   closeAll,
   honest,
@@ -7,6 +8,7 @@ import {
   startTestRelayer,
   TestNode,
   type TestRelayer,
+  until,
   verdicts,
   waitForReadyNodes,
 } from "@gitblock/testkit";
@@ -91,11 +93,24 @@ describe("passive rewards: a correct verdict in the window, and a probe for idle
         [worker.address, `passive:${windowStart}`, PASSIVE],
       ].sort(),
     );
+    // The read API shows when each node was last paid and when its next window ends.
+    const now = t.clock.now();
+    const profileOf = async (n: TestNode) =>
+      ((await (await fetch(`${t.url}/api/nodes/${n.address}`)).json()) as NodeProfile).passive;
+    const nextEnd = now - (now % INTERVAL) + INTERVAL;
+    for (const n of [worker, helper]) {
+      const lastAt = passive.find((e) => e.account === n.address)?.createdAt;
+      assert.deepEqual(await profileOf(n), { intervalSeconds: INTERVAL / 1_000, nextAt: nextEnd, lastAt });
+    }
+    assert.deepEqual(await profileOf(idle), { intervalSeconds: INTERVAL / 1_000, nextAt: nextEnd, lastAt: null });
     // The same window is never credited twice.
     t.clock.advance(1_000);
     assert.deepEqual(
       (await t.relayer.passive.tick()).filter((a) => a === worker.address || a === helper.address),
       [],
     );
+    // A disconnected node has no next window.
+    idle.close();
+    await until("the idle node to be gone", async () => ((await profileOf(idle)).nextAt === null ? true : undefined));
   });
 });

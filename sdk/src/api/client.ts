@@ -4,9 +4,9 @@
  * bigints. Browser-safe.
  */
 import type { Address } from "viem";
-import { ApiError } from "../errors.ts";
+import { ApiError, networkFailureReason, UnreachableError } from "../errors.ts";
 import { type JsonObject, readApiParsers, toJson } from "./json.ts";
-import { type ApiRoute, apiPath } from "./routes.ts";
+import { type ApiRoute, apiPath, SERVICE_ROUTES } from "./routes.ts";
 import type {
   ClaimProof,
   EpochRow,
@@ -22,7 +22,7 @@ import type {
   TaskSubmitted,
 } from "./types.ts";
 
-export { ApiError };
+export { ApiError, networkFailureReason, UnreachableError };
 
 /** Null for a 404 (the relayer does not know the thing); other errors pass. */
 async function orNull<T>(answer: Promise<T>): Promise<T | null> {
@@ -53,7 +53,7 @@ export class RelayerApi {
 
   /** Sends a request and answers its JSON body; throws `ApiError` on a non-2xx status. */
   private async request(method: string, path: string, init: RequestInit = {}): Promise<JsonObject> {
-    const response = await this.fetcher(`${this.base}${path}`, {
+    const response = await this.send(path, {
       ...init,
       method,
       headers: { accept: "application/json", ...(init.headers as Record<string, string> | undefined) },
@@ -64,6 +64,17 @@ export class RelayerApi {
       throw new ApiError(response.status, message, `${method} ${path}`);
     }
     return body;
+  }
+
+  /** Fetches `path`; no answer at all (refused, unknown host…) throws `UnreachableError`, which names the URL. */
+  private async send(path: string, init: RequestInit): Promise<Response> {
+    try {
+      return await this.fetcher(`${this.base}${path}`, init);
+    } catch (error) {
+      // fetch rejects with a TypeError when there is no HTTP answer; an abort is the caller's and passes.
+      if (!(error instanceof TypeError)) throw error;
+      throw new UnreachableError("the relayer", this.base || "this page's origin", error);
+    }
   }
 
   /** GETs `path` (an instance of `route`, with its query) and parses the body as that route's response. */
@@ -112,6 +123,32 @@ export class RelayerApi {
   /** The newest final state of `address` and its proof (`RewardsVault.claim`'s arguments), or null when none yet. */
   async claim(address: Address): Promise<ClaimProof | null> {
     return orNull(this.read("/api/claims/:address", apiPath("/api/claims/:address", { address })));
+  }
+
+  /**
+   * Whether the relayer answers at all: its liveness route's HTTP status (200 when healthy, 503 while it cannot
+   * serve); throws `UnreachableError` when nothing answers. For a caller that only has a vaguer failure to go on.
+   */
+  async health(): Promise<number> {
+    const response = await this.send(SERVICE_ROUTES.health, { method: "GET" });
+    await response.body?.cancel();
+    return response.status;
+  }
+
+  /**
+   * An epoch's published file (`GET /api/epochs/:epoch/leaves`, NDJSON; its keccak256 is the epoch's `contentHash`),
+   * as the exact bytes served, or null when the relayer has none for that epoch (404).
+   */
+  async epochFile(epoch: number): Promise<Uint8Array | null> {
+    const path = `${apiPath("/api/epochs/:epoch", { epoch })}/leaves`;
+    const response = await this.send(path, { method: "GET" });
+    if (response.status === 404) return null;
+    if (!response.ok) {
+      const body = (await response.json().catch(() => ({}))) as JsonObject;
+      const message = typeof body.error === "string" ? body.error : `HTTP ${response.status}`;
+      throw new ApiError(response.status, message, `GET ${path}`);
+    }
+    return new Uint8Array(await response.arrayBuffer());
   }
 
   /** Schedules a task (admin: the relayer's `api.adminToken`). */

@@ -102,6 +102,13 @@ export interface NodeProfile {
   /** Final tasks the node answered in the last hour. */
   tasksLastHour: number;
   country: string | null;
+  /**
+   * The passive reward for staying connected and active: one per aligned window of `intervalSeconds`. `nextAt`: when
+   * the current window this node can earn ends (null while it is not connected); `lastAt`: its last passive credit.
+   */
+  passive: { intervalSeconds: number; nextAt: number | null; lastAt: number | null };
+  /** Known-answer challenges it generated, counted up to the latest closed epoch (never task by task). */
+  challenges: { passed: number; failed: number };
 }
 
 /**
