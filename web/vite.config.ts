@@ -14,11 +14,13 @@ import { defineConfig } from "vitest/config";
  *
  * Environment: GITBLOCK_RELAYER_URL (default http://127.0.0.1:8080), GITBLOCK_DEPLOYMENTS_DIR (default
  * ../deployments), GITBLOCK_LOCAL_RPC_URL (default http://127.0.0.1:8545, the chain of localhost/default),
- * GITBLOCK_RPC_URL_<NETWORK> (a remote network's public RPC URL).
+ * GITBLOCK_RPC_URL_<NETWORK> (a remote network's public RPC URL), GITBLOCK_FAUCET_URL (the local network's faucet,
+ * testkit's startFaucet: advertised as `faucetUrl` on local deployments and proxied as /faucet).
  */
 const root = import.meta.dirname;
 const relayerUrl = process.env.GITBLOCK_RELAYER_URL ?? "http://127.0.0.1:8080";
 const localRpcUrl = process.env.GITBLOCK_LOCAL_RPC_URL ?? "http://127.0.0.1:8545";
+const faucetUrl = process.env.GITBLOCK_FAUCET_URL;
 const LOCAL_NETWORKS = new Set(["localhost", "default", "hardhat"]);
 
 function deploymentsDir(): string {
@@ -26,7 +28,7 @@ function deploymentsDir(): string {
 }
 
 /** Every `deployments/<network>.json` (not the airdrop books), with the RPC URL the browser should use. */
-export function runtimeConfig(): { relayer: string; deployments: unknown[] } {
+export function runtimeConfig(): { relayer: string; deployments: unknown[]; wasmModels?: unknown[] } {
   const dir = deploymentsDir();
   let files: string[] = [];
   try {
@@ -43,12 +45,15 @@ export function runtimeConfig(): { relayer: string; deployments: unknown[] } {
       const local = LOCAL_NETWORKS.has(network);
       const envUrl = process.env[`GITBLOCK_RPC_URL_${network.toUpperCase().replace(/\W/g, "_")}`];
       const rpcUrl = local ? `/rpc/${network}` : envUrl;
-      return rpcUrl ? [{ ...deployment, rpcUrl, local }] : [];
+      const faucet = local && faucetUrl ? { faucetUrl: "/faucet" } : {};
+      return rpcUrl ? [{ ...deployment, rpcUrl, local, ...faucet }] : [];
     } catch {
       return [];
     }
   });
-  return { relayer: process.env.GITBLOCK_PUBLIC_RELAYER_URL ?? "", deployments };
+  // GITBLOCK_WASM_MODELS: a JSON list of {id, label, url, bytes}, the WASM engine's models (web/src/mining/models.ts).
+  const wasmModels = process.env.GITBLOCK_WASM_MODELS ? JSON.parse(process.env.GITBLOCK_WASM_MODELS) : undefined;
+  return { relayer: process.env.GITBLOCK_PUBLIC_RELAYER_URL ?? "", deployments, ...(wasmModels ? { wasmModels } : {}) };
 }
 
 function configPlugin(): Plugin {
@@ -83,6 +88,7 @@ const proxy: Record<string, ProxyOptions> = {
     changeOrigin: true,
     rewrite: (p) => p.replace(/^\/rpc\/[\w-]+/, "/"),
   },
+  ...(faucetUrl ? { "/faucet": { target: faucetUrl, changeOrigin: true } } : {}),
 };
 
 export default defineConfig({

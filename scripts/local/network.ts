@@ -12,6 +12,7 @@ import {
   runToEnd,
   spawnHardhat,
   spawnNode,
+  startFaucet,
   stop,
   waitForHttp,
   waitForOutput,
@@ -35,6 +36,8 @@ export interface LocalNetworkOptions {
   relayerPort: number;
   /** Port of the dApp's dev server; 0 leaves the dApp out. */
   webPort: number;
+  /** Port of the gas faucet for wallets created in the browser (testkit's startFaucet); 0 picks a free one. */
+  faucetPort?: number;
   epochIntervalMs: number;
   /** `gitblock-sim --mix` of the simulated fleet (e.g. "honest=4,liar=1,flaky=1"); empty leaves the fleet out. */
   fleet: string;
@@ -49,6 +52,8 @@ export interface LocalNetwork {
   rpcUrl: string;
   relayerUrl: string;
   webUrl: string | null;
+  /** The faucet's origin (POST /faucet {address}); the dApp reaches it as /faucet. */
+  faucetUrl: string;
   deployment: Deployment;
   adminToken: string;
   stop(): Promise<void>;
@@ -82,8 +87,10 @@ export async function startLocalNetwork(options: LocalNetworkOptions): Promise<L
 
   const children = new Map<string, ChildProcess>();
   let stopping = false;
+  let faucet: Awaited<ReturnType<typeof startFaucet>> | undefined;
   const stopAll = async () => {
     stopping = true;
+    await faucet?.stop();
     // Reverse start order: the dApp and relayer go before the chain they talk to.
     for (const child of [...children.values()].reverse()) await stop(child);
   };
@@ -121,6 +128,10 @@ export async function startLocalNetwork(options: LocalNetworkOptions): Promise<L
     if (deploy.code !== 0) throw new Error(`deployment failed:\n${deploy.output}`);
     const deployment = JSON.parse(await readFile(path.join(dataDir, "localhost.json"), "utf8")) as Deployment;
 
+    // Gas for wallets created in the browser, from development account #9 (the dApp itself funds nothing).
+    faucet = await startFaucet({ rpcUrl, fundingKey: developmentKey(9).privateKey, port: options.faucetPort ?? 0 });
+    step(`faucet for browser-created wallets on ${faucet.url} (development account #9, local chain only)`);
+
     const relayerUrl = `http://127.0.0.1:${relayerPort}`;
     const adminToken = randomBytes(16).toString("hex");
     step(`starting the relayer on ${relayerUrl} (SQLite at ${path.relative(root, dataDir)}/relayer.db)`);
@@ -153,6 +164,7 @@ export async function startLocalNetwork(options: LocalNetworkOptions): Promise<L
           GITBLOCK_RELAYER_URL: relayerUrl,
           GITBLOCK_LOCAL_RPC_URL: rpcUrl,
           GITBLOCK_DEPLOYMENTS_DIR: dataDir,
+          GITBLOCK_FAUCET_URL: faucet.url,
         },
         path.join(root, "web"),
       );
@@ -184,7 +196,7 @@ export async function startLocalNetwork(options: LocalNetworkOptions): Promise<L
       await waitForOutput(track("fleet", sim), "nodes signed in", { stream: "stdout" });
     }
 
-    return { rpcUrl, relayerUrl, webUrl, deployment, adminToken, stop: stopAll, exited };
+    return { rpcUrl, relayerUrl, webUrl, faucetUrl: faucet.url, deployment, adminToken, stop: stopAll, exited };
   } catch (error) {
     await stopAll();
     throw error;

@@ -62,6 +62,7 @@ try {
 GitBlock local network is up
   dApp          ${network.webUrl}
   relayer       ${network.relayerUrl}   (admin token ${network.adminToken})
+  faucet        ${network.faucetUrl}/faucet   (gas for wallets created in the dApp; the dApp calls it as /faucet)
   AI gateway    ${network.relayerUrl}/v1   (OpenAI-compatible; API key ${apiKey}, the test wallet's)
   chain RPC     ${network.rpcUrl}  (chain id 31337)
   watcher       guardian key, checks every epoch; log .gitblock/local/watcher.log

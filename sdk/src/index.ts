@@ -3,6 +3,7 @@
 export * from "./abi.ts";
 export * from "./api/index.ts";
 export * from "./engines/engine.ts";
+export * from "./engines/one-at-a-time.ts";
 export * from "./leaf.ts";
 export * from "./permit.ts";
 export * from "./protocol/index.ts";

@@ -5,6 +5,7 @@ export * from "./cli-process.ts";
 export * from "./client-nodes.ts";
 export * from "./credits.ts";
 export * from "./dev-keys.ts";
+export * from "./faucet.ts";
 export * from "./fleet.ts";
 export * from "./http.ts";
 export * from "./ports.ts";

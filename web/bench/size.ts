@@ -9,6 +9,25 @@ export interface BundleSize {
   /** The web-llm chunk(s), fetched only when mining or chat starts. */
   webllmGzip: number;
   webllmFiles: string[];
+  /** The WASM engine's chunks (wllama, its loader) and its wasm file, fetched only when a CPU engine starts. */
+  wasmEngineGzip: number;
+  wasmEngineFiles: string[];
+  /** WASM engine files that index.html loads up front (must be none). */
+  wasmEngineInitial: string[];
+}
+
+/** A chunk of the WASM engine: wllama's own code, the SDK engine or the dApp's loader (web/src/mining/wllama-engine.ts). */
+const isWasmEngineFile = (name: string, text: string) =>
+  name.endsWith(".wasm") || text.includes("WllamaEngine") || text.includes("wllamaStart");
+
+/** The dApp's built loader of the WASM engine (`createWasmEngine`, `loadWasmEngine`), as a URL path of the build. */
+export function wasmEngineChunk(dist: string): string {
+  const chunk = readdirSync(path.join(dist, "assets"))
+    .filter((f) => /^wllama-engine-[\w-]+\.js$/.test(f))
+    .sort()
+    .find((f) => readFileSync(path.join(dist, "assets", f), "utf8").includes("createWasmEngine"));
+  if (!chunk) throw new Error("no wllama-engine chunk in dist/assets: is the engine's loader still imported lazily?");
+  return `/assets/${chunk}`;
 }
 
 const gz = (file: string) => gzipSync(readFileSync(file), { level: 9 }).length;
@@ -31,11 +50,18 @@ export function measureBundle(dist: string): BundleSize {
     const text = readFileSync(path.join(assets, f), "utf8");
     return text.includes("WebWorkerMLCEngineHandler") || text.includes("MLCEngine");
   });
+  const wasmEngineFiles = readdirSync(assets).filter(
+    (f) =>
+      (f.endsWith(".js") || f.endsWith(".wasm")) && isWasmEngineFile(f, readFileSync(path.join(assets, f), "latin1")),
+  );
   return {
     initial,
     initialGzip: initial.reduce((sum, f) => sum + f.gzip, 0),
     webllmFiles,
     webllmGzip: webllmFiles.reduce((sum, f) => sum + gz(path.join(assets, f)), 0),
+    wasmEngineFiles,
+    wasmEngineGzip: wasmEngineFiles.reduce((sum, f) => sum + gz(path.join(assets, f)), 0),
+    wasmEngineInitial: initial.filter((f) => wasmEngineFiles.some((w) => f.file.endsWith(`/${w}`))).map((f) => f.file),
   };
 }
 
@@ -44,5 +70,8 @@ if (import.meta.main) {
   for (const f of size.initial) console.log(`${f.file.padEnd(48)} ${(f.gzip / 1024).toFixed(1).padStart(8)} KB gzip`);
   console.log(
     `initial total ${(size.initialGzip / 1024).toFixed(1)} KB gzip; web-llm ${(size.webllmGzip / 1024).toFixed(1)} KB gzip (${size.webllmFiles.join(", ")})`,
+  );
+  console.log(
+    `WASM engine ${(size.wasmEngineGzip / 1024).toFixed(1)} KB gzip (${size.wasmEngineFiles.join(", ")}); in the initial load: ${size.wasmEngineInitial.join(", ") || "none"}`,
   );
 }

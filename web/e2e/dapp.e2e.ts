@@ -179,6 +179,7 @@ describe("GitBlock dApp in headless Chromium", { timeout: 180_000 }, () => {
     await h.page.getByLabel("Mining consent").getByRole("checkbox").nth(0).check();
     await h.page.getByLabel("Mining consent").getByRole("checkbox").nth(1).check();
     await h.page.getByRole("button", { name: "I agree" }).click();
+    await h.page.getByTestId("engine-simulation").check();
     await h.page.getByTestId("start-simulation").click();
     await h.page.getByTestId("mining-state").filter({ hasText: "running" }).waitFor({ timeout: 15_000 });
     await h.page.getByTestId("simulation-label").waitFor();

@@ -8,15 +8,17 @@
  * usable from here); one of them signs with the test wallet's key, so the wallet's node does real, validated work.
  * One more node serves the gateway's `/v1` requests (./gateway.ts).
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { NodeClient } from "@gitblock/sdk/client";
 import {
+  developmentKey,
   honest,
   honestVerifier,
   liar,
   play,
+  startFaucet,
   startTestChain,
   startTestRelayer,
   type TestChain,
@@ -27,6 +29,8 @@ import {
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import type { Address } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
+import type { Plugin } from "vite";
+import { ONBOARDING_KEY } from "../src/onboarding/onboarding-key.ts";
 import { GATEWAY_CATALOGUE, startServingNode } from "./gateway.ts";
 import { testWalletScript } from "./wallet.ts";
 
@@ -38,7 +42,7 @@ export const WALLET_KEY = "0x8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348
 export const WALLET = privateKeyToAccount(WALLET_KEY).address;
 
 export const CHROMIUM = process.env.GITBLOCK_CHROMIUM ?? "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
+export const CHROMIUM_ARGS = [
   "--headless",
   "--no-sandbox",
   "--disable-gpu",
@@ -65,6 +69,8 @@ export interface Harness {
   consoleErrors: string[];
   /** When the relayer emitted each verdict for the wallet's node (ms), by task id. */
   verdictAt: Map<string, number>;
+  /** The local gas faucet's origin when `faucet` was asked for (the dApp reaches it as /faucet). */
+  faucetUrl: string | null;
   stop(): Promise<void>;
 }
 
@@ -74,7 +80,42 @@ async function buildIfMissing(): Promise<void> {
   await build({ configFile: path.join(webRoot, "vite.config.ts"), logLevel: "error" });
 }
 
-export async function startHarness(options: { countries?: string[] } = {}): Promise<Harness> {
+export interface HarnessOptions {
+  countries?: string[];
+  /** Extra files the dApp's server serves (URL path → file on disk), with Content-Length, e.g. a test model. */
+  staticFiles?: Record<string, string>;
+  /** The WASM engine's models in /gitblock-config.json (`wasmModels`), replacing the built-in list. */
+  wasmModels?: Array<{ id: string; label: string; url: string; bytes: number }>;
+  /** The test wallet remembers that the dApp was connected, as a real wallet does: a reload reconnects it. */
+  walletRemembersSite?: boolean;
+  /**
+   * Marks onboarding done before any page script runs (default true), so pages open without the first-visit
+   * onboarding dialog; web/e2e/onboarding.e2e.ts passes false to walk it.
+   */
+  onboardingDone?: boolean;
+  /** Start the local gas faucet (testkit's startFaucet, as `npm start` does) and advertise it in the config. */
+  faucet?: boolean;
+}
+
+/** Serves `files` (URL path → file) before the built dApp, answering HEAD with the size as a CDN would. */
+function staticFilesPlugin(files: Record<string, string>): Plugin {
+  return {
+    name: "gitblock-e2e-static-files",
+    configurePreviewServer(server) {
+      server.middlewares.use((req, res, next) => {
+        const file = files[req.url?.split("?")[0] ?? ""];
+        if (!file) return next();
+        res.setHeader("content-type", "application/octet-stream");
+        res.setHeader("content-length", statSync(file).size);
+        res.setHeader("cache-control", "no-store");
+        if (req.method === "HEAD") return res.end();
+        createReadStream(file).pipe(res);
+      });
+    },
+  };
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   if (!existsSync(CHROMIUM)) {
     throw new Error(
       `no Chromium at ${CHROMIUM}: install Debian's (apt-get install -y chromium) or set GITBLOCK_CHROMIUM`,
@@ -129,6 +170,16 @@ export async function startHarness(options: { countries?: string[] } = {}): Prom
     process.env.GITBLOCK_RELAYER_URL = relayer.url;
     process.env.GITBLOCK_LOCAL_RPC_URL = chain.rpcUrl;
     process.env.GITBLOCK_DEPLOYMENTS_DIR = deployments;
+    if (options.wasmModels) process.env.GITBLOCK_WASM_MODELS = JSON.stringify(options.wasmModels);
+    else delete process.env.GITBLOCK_WASM_MODELS;
+    let faucetUrl: string | null = null;
+    delete process.env.GITBLOCK_FAUCET_URL;
+    if (options.faucet) {
+      const faucet = await startFaucet({ rpcUrl: chain.rpcUrl, fundingKey: developmentKey(9).privateKey });
+      cleanups.push(() => faucet.stop());
+      faucetUrl = faucet.url;
+      process.env.GITBLOCK_FAUCET_URL = faucet.url;
+    }
     const { preview } = await import("vite");
     const { freePort } = await import("@gitblock/testkit");
     const port = await freePort();
@@ -136,6 +187,7 @@ export async function startHarness(options: { countries?: string[] } = {}): Prom
       configFile: path.join(webRoot, "vite.config.ts"),
       logLevel: "silent",
       preview: { port, strictPort: true, host: "127.0.0.1", open: false },
+      plugins: options.staticFiles ? [staticFilesPlugin(options.staticFiles)] : [],
     });
     cleanups.push(() => new Promise<void>((resolve) => server.httpServer.close(() => resolve())));
     const webUrl = `http://127.0.0.1:${port}`;
@@ -176,8 +228,14 @@ export async function startHarness(options: { countries?: string[] } = {}): Prom
         account: WALLET,
         rpcPath: "/rpc/localhost",
         chainIdHex: `0x${chain.chainId.toString(16)}`,
+        rememberSite: options.walletRemembersSite === true,
       }),
     });
+    if (options.onboardingDone !== false) {
+      await context.addInitScript({
+        content: `try { localStorage.setItem(${JSON.stringify(ONBOARDING_KEY)}, "done"); } catch {}`,
+      });
+    }
     const page = context.pages()[0] ?? (await context.newPage());
     const consoleErrors: string[] = [];
     const watch = (p: Page) => {
@@ -204,6 +262,7 @@ export async function startHarness(options: { countries?: string[] } = {}): Prom
       server: servingNode,
       consoleErrors,
       verdictAt,
+      faucetUrl,
       stop,
     };
   } catch (error) {

@@ -4,14 +4,25 @@
  * (eth_sendTransaction, eth_signTypedData_v4, reads) is forwarded to the local Hardhat node, which signs for its
  * unlocked default accounts — so the transactions really reach the chain.
  */
-export function testWalletScript(options: { account: string; rpcPath: string; chainIdHex: string }): string {
+export function testWalletScript(options: {
+  account: string;
+  rpcPath: string;
+  chainIdHex: string;
+  /** Remember the connection across reloads (in the page's storage), as a real wallet remembers a site. */
+  rememberSite?: boolean;
+}): string {
   return `(() => {
   const account = ${JSON.stringify(options.account)};
   const rpcPath = ${JSON.stringify(options.rpcPath)};
   const listeners = new Map();
   let id = 0;
-  // Like a real wallet: no account is exposed until the page asks to connect.
-  let connected = false;
+  // Like a real wallet: no account is exposed until the page asks to connect (or, remembering the site, asked before).
+  const rememberKey = ${JSON.stringify(options.rememberSite ? "gitblock.testWallet.connected" : "")};
+  let connected = Boolean(rememberKey) && localStorage.getItem(rememberKey) === "1";
+  const remember = (value) => {
+    connected = value;
+    if (rememberKey) value ? localStorage.setItem(rememberKey, "1") : localStorage.removeItem(rememberKey);
+  };
   async function rpc(method, params) {
     const response = await fetch(rpcPath, {
       method: "POST",
@@ -33,7 +44,7 @@ export function testWalletScript(options: { account: string; rpcPath: string; ch
       switch (method) {
         case "eth_requestAccounts":
         case "wallet_requestPermissions":
-          connected = true;
+          remember(true);
           return method === "eth_requestAccounts" ? [account] : [{ parentCapability: "eth_accounts" }];
         case "eth_accounts":
           return connected ? [account] : [];
@@ -46,7 +57,7 @@ export function testWalletScript(options: { account: string; rpcPath: string; ch
         case "wallet_getPermissions":
           return connected ? [{ parentCapability: "eth_accounts" }] : [];
         case "wallet_revokePermissions":
-          connected = false;
+          remember(false);
           return null;
         default:
           return rpc(method, params);

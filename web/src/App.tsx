@@ -1,28 +1,26 @@
 import { ConnectButton } from "@rainbow-me/rainbowkit";
-import { useEffect } from "react";
+import { lazy, Suspense, useEffect } from "react";
 import { LivePill } from "./components/ui.tsx";
 import { useApp } from "./context.tsx";
 import { useLive } from "./live.tsx";
-import { ChatPage } from "./pages/Chat.tsx";
+import { NodeStatusPill } from "./node-runtime/NodeStatusPill.tsx";
 import { DashboardPage } from "./pages/Dashboard.tsx";
-import { GuidePage } from "./pages/Guide.tsx";
-import { MiningPage } from "./pages/Mining.tsx";
-import { NetworkPage } from "./pages/Network.tsx";
-import { ReputationPage } from "./pages/Reputation.tsx";
-import { TasksPage } from "./pages/Tasks.tsx";
-import { WalletPage } from "./pages/Wallet.tsx";
 import { ROUTES, type RoutePath, useRoute } from "./router.ts";
+import { BrowserWalletMenu } from "./wallet-genesis/BrowserWalletMenu.tsx";
 
-const PAGES: Record<RoutePath, () => React.JSX.Element> = {
+// The dashboard is in the first bundle; every other page, and the onboarding most visits never show, is a chunk of
+// its own, fetched when first opened (the initial-JS budget of `npm run bench:web`).
+const PAGES: Record<RoutePath, React.ComponentType> = {
   "/": DashboardPage,
-  "/mine": MiningPage,
-  "/wallet": WalletPage,
-  "/reputation": ReputationPage,
-  "/tasks": TasksPage,
-  "/network": NetworkPage,
-  "/chat": ChatPage,
-  "/guide": GuidePage,
+  "/mine": lazy(() => import("./pages/Mining.tsx").then((m) => ({ default: m.MiningPage }))),
+  "/wallet": lazy(() => import("./pages/Wallet.tsx").then((m) => ({ default: m.WalletPage }))),
+  "/reputation": lazy(() => import("./pages/Reputation.tsx").then((m) => ({ default: m.ReputationPage }))),
+  "/tasks": lazy(() => import("./pages/Tasks.tsx").then((m) => ({ default: m.TasksPage }))),
+  "/network": lazy(() => import("./pages/Network.tsx").then((m) => ({ default: m.NetworkPage }))),
+  "/chat": lazy(() => import("./pages/Chat.tsx").then((m) => ({ default: m.ChatPage }))),
+  "/guide": lazy(() => import("./pages/Guide.tsx").then((m) => ({ default: m.GuidePage }))),
 };
+const Onboarding = lazy(() => import("./onboarding/Onboarding.tsx").then((m) => ({ default: m.Onboarding })));
 
 export function App() {
   const route = useRoute();
@@ -62,7 +60,9 @@ export function App() {
         <header className="topbar">
           <h1>{title}</h1>
           <div className="topbar-right">
+            <NodeStatusPill />
             <LivePill status={status} latencyMs={latencyMs} />
+            <BrowserWalletMenu />
             <ConnectButton
               accountStatus={{ smallScreen: "avatar", largeScreen: "full" }}
               chainStatus="icon"
@@ -77,8 +77,13 @@ export function App() {
           </div>
         )}
         <main id="content">
-          <Page />
+          <Suspense fallback={<p className="muted">Loading…</p>}>
+            <Page />
+          </Suspense>
         </main>
+        <Suspense fallback={null}>
+          <Onboarding />
+        </Suspense>
       </div>
     </div>
   );

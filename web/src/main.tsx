@@ -10,6 +10,7 @@ import { AppProvider } from "./context.tsx";
 import { loadRuntimeConfig } from "./lib/config.ts";
 import { RelayerApi } from "./lib/sdk.ts";
 import { LiveProvider } from "./live.tsx";
+import { BrowserNodeProvider } from "./node-runtime/BrowserNodeProvider.tsx";
 import { makeWagmiConfig } from "./wagmi.ts";
 
 const runtime = await loadRuntimeConfig();
@@ -44,7 +45,10 @@ createRoot(root).render(
         >
           <AppProvider value={{ runtime, api }}>
             <LiveProvider>
-              <App />
+              {/* The browser node lives here, above the routes: it keeps running whichever page is shown. */}
+              <BrowserNodeProvider>
+                <App />
+              </BrowserNodeProvider>
             </LiveProvider>
           </AppProvider>
         </RainbowKitProvider>

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { pollInterval, queryKeys } from "../src/hooks/data.ts";
-import { bucketize, tasksPerHour, trim, utilization } from "../src/lib/activity.ts";
+import { activityRate, bucketize, mergeActivity, trim, utilization } from "../src/lib/activity.ts";
+import { FIRST_PAGE, rowsToFetch, visiblePage } from "../src/lib/paging.ts";
 import type { NodeProfile } from "../src/lib/sdk.ts";
 import { applyVerdict } from "../src/live.tsx";
 
@@ -18,12 +19,36 @@ describe("activity series", () => {
     expect(buckets.map((b) => b.tasks)).toEqual([0, 1, 2]);
     expect(buckets[2]).toMatchObject({ weight: 3, failed: 1 });
   });
-  it("tasks per hour over at least a minute", () => {
-    expect(tasksPerHour([], 0)).toBe(0);
+  it("measures a rate as a count and the span it covers (at least a minute)", () => {
+    expect(activityRate([], 0)).toEqual({ count: 0, spanMs: 0 });
     const now = 3_600_000;
     const points = Array.from({ length: 10 }, (_, i) => ({ at: now - i * 6_000, weight: 1, ok: true }));
-    expect(tasksPerHour(points, now)).toBe(600);
-    expect(tasksPerHour([{ at: now, weight: 1, ok: true }], now)).toBe(60);
+    expect(activityRate(points, now)).toEqual({ count: 10, spanMs: 60_000 });
+    expect(activityRate([{ at: now - 1_200_000, weight: 1, ok: true }], now)).toEqual({ count: 1, spanMs: 1_200_000 });
+    expect(activityRate([{ at: now - 7_200_000, weight: 1, ok: true }], now)).toEqual({ count: 0, spanMs: 0 });
+  });
+  it("merges the relayer's final tasks with pushed verdicts, one point per task, oldest first", () => {
+    const history = [
+      { id: "a", status: "validated", judgedAt: 1_000 },
+      { id: "b", status: "rejected", judgedAt: 2_000 },
+      { id: "c", status: "validated", judgedAt: null },
+    ];
+    const verdicts = [
+      { taskId: "b", outcome: "correct", receivedAt: 2_100 },
+      { taskId: "d", outcome: "wrong", receivedAt: 500 },
+    ];
+    expect(mergeActivity(history, verdicts)).toEqual([
+      { at: 500, weight: 1, ok: false },
+      { at: 1_000, weight: 1, ok: true },
+      { at: 2_100, weight: 1, ok: true },
+    ]);
+  });
+  it("pages a growing list: one row more than shown tells whether more exist", () => {
+    expect(rowsToFetch(FIRST_PAGE)).toBe(FIRST_PAGE + 1);
+    const rows = [1, 2, 3, 4, 5, 6];
+    expect(visiblePage(rows, 5)).toEqual({ rows: [1, 2, 3, 4, 5], more: true });
+    expect(visiblePage(rows, 15)).toEqual({ rows, more: false });
+    expect(visiblePage(undefined, 5)).toEqual({ rows: [], more: false });
   });
   it("utilization of the daily limit, clamped", () => {
     expect(utilization(1_800, 3_600)).toBe(0.5);
@@ -52,6 +77,8 @@ describe("live profile updates", () => {
     gpuSecondsToday: 1,
     tasksLastHour: 4,
     country: "DE",
+    passive: { intervalSeconds: 300, nextAt: null, lastAt: null },
+    challenges: { passed: 0, failed: 0 },
   };
   const verdict = {
     type: "verdict" as const,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { countryLabel, countryName } from "../src/lib/countries.ts";
 import {
   formatAgo,
   formatBps,
@@ -6,10 +7,16 @@ import {
   formatCount,
   formatCountdown,
   formatGbt,
+  formatGbtAmount,
+  formatMs,
+  formatRate,
   formatSeconds,
+  formatShare,
+  formatTasks,
   greeting,
   rewardSplit,
   shortAddress,
+  shortTaskId,
   toWei,
 } from "../src/lib/format.ts";
 
@@ -74,6 +81,41 @@ describe("other formatters", () => {
     expect(greeting(9)).toBe("Good morning");
     expect(greeting(14)).toBe("Good afternoon");
     expect(greeting(20)).toBe("Good evening");
+  });
+});
+
+describe("units, one helper per kind", () => {
+  it("task ids show their random tail, not the shared timestamp prefix", () => {
+    // Two ids made in the same second (relayer newTaskId: 12 hex digits of time, then 12 random).
+    const a = "0190a2306f3c9b1e44d07a21";
+    const b = "0190a2306f3c5f08aa9c13e7";
+    expect(shortTaskId(a)).toBe("44d07a21");
+    expect(shortTaskId(b)).toBe("aa9c13e7");
+    expect(shortTaskId(a)).not.toBe(shortTaskId(b));
+    expect(shortTaskId("t1")).toBe("t1");
+    expect(shortTaskId(undefined)).toBe("");
+  });
+  it("writes the unit with the value", () => {
+    expect(formatGbtAmount(15n * 10n ** 17n)).toBe("1.5 GBT");
+    expect(formatTasks(1)).toBe("1 task");
+    expect(formatTasks(1320)).toBe("1,320 tasks");
+    expect(formatMs(41.6)).toBe("42 ms");
+    expect(formatShare(0)).toBe("0%");
+    expect(formatShare(0.0001)).toBe("< 1%");
+    expect(formatShare(0.37)).toBe("37%");
+    expect(formatShare(2)).toBe("100%");
+  });
+  it("shows an hourly rate only over ten minutes or more, else the count and its window", () => {
+    expect(formatRate({ count: 0, spanMs: 0 })).toBe("0 tasks/h");
+    expect(formatRate({ count: 22, spanMs: 60_000 })).toBe("22 tasks in the last 1 min");
+    expect(formatRate({ count: 22, spanMs: 150_000 })).toBe("22 tasks in the last 3 min");
+    expect(formatRate({ count: 50, spanMs: 1_800_000 })).toBe("100 tasks/h");
+  });
+  it("names the no-country bucket unknown", () => {
+    expect(countryName("XX")).toBe("unknown");
+    expect(countryLabel("XX")).toBe("unknown");
+    expect(countryLabel("DE")).toBe("Germany (DE)");
+    expect(countryLabel("ZZ")).toBe("ZZ");
   });
 });
 

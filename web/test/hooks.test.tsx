@@ -239,7 +239,7 @@ describe("the task pages", () => {
       [...row.querySelectorAll("td")].map((cell) => cell.textContent),
     );
     expect(rows.map((cells) => cells.slice(1, 4))).toEqual([
-      ["generated", "correct", "6"],
+      ["generated", "correct", "6 tokens"],
       ["verified", "correct", "—"],
       ["verified", "wrong", "—"],
     ]);

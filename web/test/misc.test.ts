@@ -132,7 +132,7 @@ describe("mining helpers", () => {
     };
     expect(readConsent(storage)).toBeNull();
     expect(dailyLimit(null)).toBe(3_600);
-    writeConsent({ gpu: true, storage: true, dailyGpuSeconds: 600, acceptedAt: 1 }, storage);
+    writeConsent({ gpu: true, cpu: false, storage: true, dailyGpuSeconds: 600, cpuThreads: 1, acceptedAt: 1 }, storage);
     expect(dailyLimit(readConsent(storage))).toBe(600);
     writeConsent(null, storage);
     expect(readConsent(storage)).toBeNull();

@@ -24,16 +24,18 @@
 //   seed (one sampler per call, so a seed repeats its output). Text is detokenized incrementally
 //   (./incremental-text.ts); trailing bytes that never complete a character are dropped at an end token.
 import { basename } from "node:path";
-import type {
-  Engine,
-  GenerateRequest,
-  GenerateResult,
-  ScoreRequest,
-  StreamChunk,
-  StreamRequest,
-  StreamResult,
-  TokenScore,
-  TokenScores,
+import {
+  checkServes,
+  type Engine,
+  type GenerateRequest,
+  type GenerateResult,
+  OneAtATime,
+  type ScoreRequest,
+  type StreamChunk,
+  type StreamRequest,
+  type StreamResult,
+  type TokenScore,
+  type TokenScores,
 } from "@gitblock/sdk";
 import type {
   ControlledEvaluateInputItem,
@@ -110,7 +112,7 @@ export class LlamaCppEngine implements Engine {
   readonly modelId: string;
   private readonly options: LlamaCppEngineOptions;
   private loading: Promise<Loaded> | null = null;
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly calls = new OneAtATime(() => this.load());
   private disposed = false;
 
   constructor(options: LlamaCppEngineOptions) {
@@ -166,21 +168,6 @@ export class LlamaCppEngine implements Engine {
     return [...prefix, ...model.tokenize(input, false)];
   }
 
-  /** Runs `work` after every earlier call (one sequence), measuring the wait. */
-  private serially<T>(work: (loaded: Loaded, queueMs: number) => Promise<T>): Promise<T> {
-    const queued = performance.now();
-    const run = this.queue.then(async () => {
-      const loaded = await this.load();
-      return work(loaded, performance.now() - queued);
-    });
-    this.queue = run.catch(() => {});
-    return run;
-  }
-
-  private checkModel(model: string) {
-    if (model !== this.modelId) throw new Error(`this engine serves "${this.modelId}", not "${model}"`);
-  }
-
   private checkFits(context: LlamaContext, tokens: number) {
     if (tokens > context.contextSize) {
       throw new Error(`input + output (${tokens} tokens) exceed the context of ${context.contextSize} tokens`);
@@ -188,8 +175,8 @@ export class LlamaCppEngine implements Engine {
   }
 
   async generate(request: GenerateRequest, signal?: AbortSignal): Promise<GenerateResult> {
-    this.checkModel(request.model);
-    return this.serially(async ({ model, context, sequence }, queueMs) => {
+    checkServes(this.modelId, request.model);
+    return this.calls.run(async ({ model, context, sequence }, queueMs) => {
       if (signal?.aborted) throw abortError(signal);
       const started = performance.now();
       const prompt = this.tokenize(model, request.input);
@@ -220,8 +207,8 @@ export class LlamaCppEngine implements Engine {
    * stopped early should have stopped there.
    */
   async score(request: ScoreRequest, signal?: AbortSignal): Promise<TokenScores> {
-    this.checkModel(request.model);
-    return this.serially(async ({ model, context, sequence }, queueMs) => {
+    checkServes(this.modelId, request.model);
+    return this.calls.run(async ({ model, context, sequence }, queueMs) => {
       if (signal?.aborted) throw abortError(signal);
       const started = performance.now();
       const before = [...this.tokenize(model, request.input), ...((request.prefix ?? []) as Token[])];
@@ -280,7 +267,7 @@ export class LlamaCppEngine implements Engine {
   }
 
   async contextLength(model: string): Promise<number> {
-    this.checkModel(model);
+    checkServes(this.modelId, model);
     return (await this.load()).context.contextSize;
   }
 
@@ -293,8 +280,8 @@ export class LlamaCppEngine implements Engine {
     onChunk: (chunk: StreamChunk) => void,
     signal?: AbortSignal,
   ): Promise<StreamResult> {
-    this.checkModel(request.model);
-    return this.serially(async ({ model, context, sequence }, queueMs) => {
+    checkServes(this.modelId, request.model);
+    return this.calls.run(async ({ model, context, sequence }, queueMs) => {
       if (signal?.aborted) throw abortError(signal);
       const started = performance.now();
       const fed = [...this.tokenize(model, request.input), ...((request.prefix ?? []) as Token[])];
@@ -327,7 +314,7 @@ export class LlamaCppEngine implements Engine {
     const loading = this.loading;
     this.loading = null;
     if (!loading) return;
-    await this.queue;
+    await this.calls.idle();
     const loaded = await loading.catch(() => null);
     if (!loaded) return;
     await loaded.context.dispose();

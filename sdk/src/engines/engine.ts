@@ -1,10 +1,10 @@
 /**
- * What a node runs tasks on. Four kinds implement it: web-llm in a browser Web Worker (WebGPU), an
- * OpenAI-compatible HTTP server on a GPU box (llama.cpp, vLLM, Ollama), llama.cpp embedded in the headless node
+ * What a node runs tasks on. Five kinds implement it: web-llm in a browser Web Worker (WebGPU), llama.cpp compiled to
+ * WebAssembly in the browser (wllama, CPU, for browsers without WebGPU), an OpenAI-compatible HTTP server on a GPU box (llama.cpp, vLLM, Ollama), llama.cpp embedded in the headless node
  * through node-llama-cpp (a GGUF file; CPU, CUDA, Vulkan or Metal), and a deterministic simulation for local networks,
  * tests and benchmarks, named as a simulation wherever it shows.
  */
-export type EngineKind = "webllm" | "openai-http" | "llama-cpp" | "simulation";
+export type EngineKind = "webllm" | "wllama" | "openai-http" | "llama-cpp" | "simulation";
 
 /** A task as the engine sees it: fixed by model id, input, max tokens and seed, decoded greedily. */
 export interface GenerateRequest {

@@ -1,6 +1,7 @@
 import { useTask } from "../hooks/data.ts";
-import { formatCount, formatGbt, shortAddress } from "../lib/format.ts";
+import { formatCount, formatGbtAmount, shortTaskId } from "../lib/format.ts";
 import { assignmentStatusLabel, roleLabel } from "../lib/task-labels.ts";
+import { Address } from "./ui.tsx";
 
 /** Who generated a final task and who verified it, with each one's verdict and reward. */
 export function TaskAssignments({ taskId }: { taskId: string }) {
@@ -8,7 +9,11 @@ export function TaskAssignments({ taskId }: { taskId: string }) {
   if (task.isLoading) return <p className="muted small">Loading…</p>;
   if (!task.data) return <p className="muted small">This task is not available.</p>;
   return (
-    <table className="table" aria-label={`Nodes on task ${taskId.slice(0, 10)}`} data-testid="task-assignments">
+    <table
+      className="table as-cards"
+      aria-label={`Nodes on task ${shortTaskId(taskId)}`}
+      data-testid="task-assignments"
+    >
       <thead>
         <tr>
           <th>Node</th>
@@ -21,15 +26,15 @@ export function TaskAssignments({ taskId }: { taskId: string }) {
       <tbody>
         {task.data.assignments.map((a) => (
           <tr key={`${a.node}-${a.role}-${a.assignedAt}`}>
-            <td>
-              <code title={a.node}>{shortAddress(a.node)}</code>
+            <td data-label="Node">
+              <Address value={a.node} />
             </td>
-            <td>{roleLabel(a.role)}</td>
-            <td>
+            <td data-label="Role">{roleLabel(a.role)}</td>
+            <td data-label="Verdict">
               <span className={`tag tag-${a.status}`}>{assignmentStatusLabel(a.status)}</span>
             </td>
-            <td>{a.tokensGenerated !== null ? formatCount(a.tokensGenerated) : "—"}</td>
-            <td>{a.rewardWei > 0n ? `${formatGbt(a.rewardWei)} GBT` : "—"}</td>
+            <td data-label="Tokens">{a.tokensGenerated !== null ? `${formatCount(a.tokensGenerated)} tokens` : "—"}</td>
+            <td data-label="Reward">{a.rewardWei > 0n ? formatGbtAmount(a.rewardWei) : "—"}</td>
           </tr>
         ))}
       </tbody>

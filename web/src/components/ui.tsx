@@ -1,7 +1,7 @@
 import { ConnectButton } from "@rainbow-me/rainbowkit";
-import type { ReactNode } from "react";
+import { type ReactNode, useState } from "react";
 import type { FeedStatus } from "../lib/feed.ts";
-import { formatBps } from "../lib/format.ts";
+import { formatBps, shortAddress } from "../lib/format.ts";
 
 export function Card({
   title,
@@ -207,5 +207,30 @@ export function TxStatus({
         </>
       )}
     </output>
+  );
+}
+
+/**
+ * An address as 0x1234…abcd (it never wraps over lines on a phone), the whole of it in the title, with a button that
+ * copies it.
+ */
+export function Address({ value }: { value: string }) {
+  const [copied, setCopied] = useState(false);
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(value);
+      setCopied(true);
+      setTimeout(() => setCopied(false), 1_500);
+    } catch {
+      // No clipboard access (an insecure origin, a denied permission): the title still shows the whole address.
+    }
+  };
+  return (
+    <span className="address">
+      <code title={value}>{shortAddress(value)}</code>
+      <button type="button" className="copy" onClick={copy} aria-label={`Copy address ${value}`}>
+        {copied ? "copied" : "copy"}
+      </button>
+    </span>
   );
 }

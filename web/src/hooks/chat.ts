@@ -1,6 +1,6 @@
 /**
- * One conversation, answered turn by turn by the model picked for that turn: the local model (web-llm in a worker,
- * needs WebGPU, nothing leaves the device) or a network model (streamed from the relayer's gateway, works in any
+ * One conversation, answered turn by turn by the model picked for that turn: the local model (nothing leaves the
+ * device: web-llm in a worker where WebGPU works, else llama.cpp in WebAssembly on the CPU) or a network model (streamed from the relayer's gateway, works in any
  * browser). Stop ends the answer where it is: the local engine is interrupted, the network request is aborted
  * (the relayer then cancels the node's generation).
  */
@@ -8,10 +8,9 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import type { GatewayModel } from "../lib/catalogue.ts";
 import { type ChatTurn, streamChatCompletion } from "../lib/chat-completions.ts";
 import { GatewayError } from "../lib/gateway-errors.ts";
-import type { BrowserModel } from "../mining/models.ts";
-import type { LocalChat } from "../mining/webllm-engine.ts";
+import { type LocalChat, type LocalModel, loadLocalChat } from "../mining/local-chat.ts";
 
-export type ChatTarget = { kind: "local"; model: BrowserModel } | { kind: "network"; model: GatewayModel };
+export type ChatTarget = { kind: "local"; local: LocalModel } | { kind: "network"; model: GatewayModel };
 
 export interface ChatMessage {
   role: "user" | "assistant";
@@ -41,7 +40,8 @@ export function useChat(options: {
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<ChatProblem | null>(null);
   const [loading, setLoading] = useState<{ value: number; text: string } | null>(null);
-  const engineRef = useRef<LocalChat | null>(null);
+  /** The loaded local engine and the model it runs (a different local model loads another). */
+  const engineRef = useRef<{ chat: LocalChat; local: LocalModel } | null>(null);
   const stopRef = useRef<(() => void) | null>(null);
   const optionsRef = useRef(options);
   optionsRef.current = options;
@@ -49,7 +49,7 @@ export function useChat(options: {
   useEffect(
     () => () => {
       stopRef.current?.();
-      void engineRef.current?.dispose();
+      void engineRef.current?.chat.dispose();
       engineRef.current = null;
     },
     [],
@@ -61,7 +61,7 @@ export function useChat(options: {
       if (!prompt || busy) return;
       setProblem(null);
       setBusy(true);
-      const label = target.model.label;
+      const label = target.kind === "local" ? target.local.model.label : target.model.label;
       // Earlier answers that failed empty are not context for the next one.
       const history: ChatMessage[] = [...messages.filter((m) => m.content), { role: "user", content: prompt }];
       const turns: ChatTurn[] = history.map(({ role, content }) => ({ role, content }));
@@ -73,14 +73,16 @@ export function useChat(options: {
       let anonymous = false;
       try {
         if (target.kind === "local") {
-          if (!engineRef.current) {
-            const { LocalChat } = await import("../mining/webllm-engine.ts");
-            engineRef.current = await LocalChat.load(target.model.id, (p) =>
-              setLoading({ value: p.progress, text: p.text }),
-            );
+          const { local } = target;
+          const loaded = engineRef.current;
+          if (loaded?.local.engine !== local.engine || loaded.local.model.id !== local.model.id) {
+            engineRef.current = null;
+            await loaded?.chat.dispose();
+            const chat = await loadLocalChat(local, (p) => setLoading({ value: p.progress, text: p.text }));
+            engineRef.current = { chat, local };
             setLoading(null);
           }
-          const engine = engineRef.current;
+          const engine = (engineRef.current as { chat: LocalChat }).chat;
           stopRef.current = () => {
             stopped = true;
             engine.interrupt();

@@ -16,7 +16,7 @@ export const queryKeys = {
   stats: ["stats"] as const,
   tasks: (node?: Address, status?: FinalTaskStatus) => ["tasks", node ?? null, status ?? null] as const,
   task: (id: string | null) => ["task", id] as const,
-  epochs: ["epochs"] as const,
+  epochs: (limit: number) => ["epochs", limit] as const,
   claim: (address: Address | undefined) => ["claim", address] as const,
   nodes: ["nodes"] as const,
 };
@@ -73,9 +73,10 @@ export function useTask(id: string | null) {
   });
 }
 
-export function useEpochs() {
+/** The newest `limit` epochs, newest first. */
+export function useEpochs(limit = 20) {
   const { api } = useApp();
-  return useQuery({ queryKey: queryKeys.epochs, queryFn: () => api.epochs(20), refetchInterval: 30_000 });
+  return useQuery({ queryKey: queryKeys.epochs(limit), queryFn: () => api.epochs(limit), refetchInterval: 30_000 });
 }
 
 export function useNodes() {

@@ -31,13 +31,36 @@ export function bucketize(points: readonly ActivityPoint[], now: number, bucketM
   return buckets;
 }
 
-/** Tasks per hour over the window covered by `points` (at most `windowMs` back from `now`). */
-export function tasksPerHour(points: readonly ActivityPoint[], now: number, windowMs = 3_600_000): number {
+/**
+ * Tasks within the last `windowMs` and the span they were measured over (from the oldest of them to `now`, at least
+ * a minute): what `formatRate` needs to show an hourly rate only over a meaningful window.
+ */
+export function activityRate(
+  points: readonly ActivityPoint[],
+  now: number,
+  windowMs = 3_600_000,
+): { count: number; spanMs: number } {
   const inWindow = points.filter((p) => p.at > now - windowMs && p.at <= now);
-  if (inWindow.length === 0) return 0;
+  if (inWindow.length === 0) return { count: 0, spanMs: 0 };
   const oldest = Math.min(...inWindow.map((p) => p.at));
-  const span = Math.max(60_000, now - oldest);
-  return Math.round((inWindow.length * 3_600_000) / span);
+  return { count: inWindow.length, spanMs: Math.max(60_000, now - oldest) };
+}
+
+/**
+ * The chart's points: the relayer's final tasks (what happened before this page opened, so the chart is full on
+ * load and on connecting a wallet) merged with the verdicts pushed since, one point per task (a pushed verdict
+ * wins: it carries the node's own outcome).
+ */
+export function mergeActivity(
+  history: ReadonlyArray<{ id: string; status: string; judgedAt: number | null }>,
+  verdicts: ReadonlyArray<{ taskId: string; outcome: string; receivedAt: number }>,
+): ActivityPoint[] {
+  const byTask = new Map<string, ActivityPoint>();
+  for (const task of history) {
+    if (task.judgedAt !== null) byTask.set(task.id, { at: task.judgedAt, weight: 1, ok: task.status === "validated" });
+  }
+  for (const v of verdicts) byTask.set(v.taskId, { at: v.receivedAt, weight: 1, ok: v.outcome === "correct" });
+  return [...byTask.values()].sort((a, b) => a.at - b.at);
 }
 
 /** Share of the daily GPU-seconds allowance used (0..1). */

@@ -22,12 +22,16 @@ export interface WebDeployment {
   rpcUrl: string;
   local?: boolean;
   explorerUrl?: string;
+  /** Local networks only: the faucet that gives a wallet created in the browser gas (POST {address}). */
+  faucetUrl?: string;
 }
 
 export interface RuntimeConfig {
   /** Relayer base URL; empty = same origin. */
   relayer: string;
   deployments: WebDeployment[];
+  /** Models for the WASM (CPU) engine, replacing the built-in list (web/src/mining/models.ts). */
+  wasmModels?: Array<{ id: string; label: string; url: string; bytes: number }>;
 }
 
 export async function loadRuntimeConfig(fetcher: typeof fetch = fetch): Promise<RuntimeConfig> {
@@ -35,7 +39,14 @@ export async function loadRuntimeConfig(fetcher: typeof fetch = fetch): Promise<
     const response = await fetcher("/gitblock-config.json", { cache: "no-store" });
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
     const config = (await response.json()) as Partial<RuntimeConfig>;
-    return { relayer: config.relayer ?? "", deployments: config.deployments ?? [] };
+    const wasmModels = (config.wasmModels ?? []).filter(
+      (m) => typeof m?.id === "string" && typeof m.url === "string" && Number.isFinite(m.bytes),
+    );
+    return {
+      relayer: config.relayer ?? "",
+      deployments: config.deployments ?? [],
+      ...(wasmModels.length > 0 ? { wasmModels } : {}),
+    };
   } catch {
     return { relayer: "", deployments: [] };
   }

@@ -9,8 +9,21 @@ export const COUNTRIES: ReadonlyMap<string, { numeric: string; name: string }> =
   TABLE.split("|").map((entry) => [entry.slice(0, 2), { numeric: entry.slice(2, 5), name: entry.slice(5) }]),
 );
 
+/**
+ * The relayer counts nodes that declared no country under "XX" (`/api/stats` nodesPerCountry: ISO 3166's code for
+ * an unknown state), so "XX" is a bucket, not a country.
+ */
+export const UNKNOWN_COUNTRY = "XX";
+
 export function countryName(alpha2: string): string {
+  if (alpha2 === UNKNOWN_COUNTRY) return "unknown";
   return COUNTRIES.get(alpha2)?.name ?? alpha2;
+}
+
+/** "Germany (DE)"; "unknown" alone for the no-country bucket; a code not in the table as itself. */
+export function countryLabel(alpha2: string): string {
+  const name = countryName(alpha2);
+  return name === alpha2 || alpha2 === UNKNOWN_COUNTRY ? name : `${name} (${alpha2})`;
 }
 
 /** Node counts keyed by world-atlas numeric id. */

@@ -1,4 +1,8 @@
-/** Display formatting: GBT amounts (18 decimals), percentages from basis points, durations, addresses. */
+/**
+ * Display formatting, one helper per kind of value so every page writes the same unit the same way: GBT amounts
+ * (`formatGbtAmount`, "1.5 GBT"), percentages (`formatBps`, `formatShare`), counts of tasks (`formatTasks`), rates
+ * (`formatRate`, "/h"), milliseconds (`formatMs`), seconds (`formatSeconds`), task ids and addresses.
+ */
 
 const WEI = 10n ** 18n;
 
@@ -39,6 +43,42 @@ export function formatGbt(value: bigint | string | number | null | undefined, de
 export function formatBps(bps: number, digits = 1): string {
   const pct = bps / 100;
   return `${Number.isInteger(pct) ? pct.toFixed(0) : pct.toFixed(digits)}%`;
+}
+
+/** A GBT amount with its unit: "1,234.5678 GBT". */
+export function formatGbtAmount(value: bigint | string | number | null | undefined, decimals = 4): string {
+  return `${formatGbt(value, decimals)} GBT`;
+}
+
+/**
+ * A share (0..1) as a whole percentage; a share above 0 that rounds to 0 reads "< 1%", so work done never shows as
+ * none (a simulated or short task is a small part of a daily allowance).
+ */
+export function formatShare(share: number): string {
+  if (!Number.isFinite(share) || share <= 0) return "0%";
+  if (share < 0.005) return "< 1%";
+  return `${Math.round(Math.min(1, share) * 100)}%`;
+}
+
+/** "1 task", "1,320 tasks". */
+export function formatTasks(count: number): string {
+  return `${formatCount(count)} ${count === 1 ? "task" : "tasks"}`;
+}
+
+/** Milliseconds: "42 ms". */
+export function formatMs(ms: number): string {
+  return Number.isFinite(ms) ? `${Math.round(ms)} ms` : "—";
+}
+
+/**
+ * A rate of tasks, honest about how long it was measured: an hourly rate only once `minSpanMs` (10 min) of activity
+ * backs it; before that the plain count and its window ("22 tasks in the last 2 min"), never 22 tasks of one
+ * minute extrapolated to "1,320/h".
+ */
+export function formatRate(rate: { count: number; spanMs: number }, minSpanMs = 600_000): string {
+  if (rate.count === 0) return "0 tasks/h";
+  if (rate.spanMs >= minSpanMs) return `${formatCount((rate.count * 3_600_000) / rate.spanMs)} tasks/h`;
+  return `${formatTasks(rate.count)} in the last ${Math.max(1, Math.ceil(rate.spanMs / 60_000))} min`;
 }
 
 /** Whole numbers with separators: 12345 → "12,345". */
@@ -86,6 +126,16 @@ export function formatAgo(thenMs: number, nowMs: number): string {
 export function shortAddress(address: string | null | undefined): string {
   if (!address) return "";
   return address.length > 12 ? `${address.slice(0, 6)}…${address.slice(-4)}` : address;
+}
+
+/**
+ * A task id short enough for a table cell. The relayer's ids are 12 hex digits of creation time then 12 random
+ * ones (relayer/src/scheduler/scheduler.ts newTaskId), so a prefix is the same for every task made in the same
+ * minutes; the last 8 random digits tell them apart. Ids of another shape keep their last 8 characters too.
+ */
+export function shortTaskId(id: string | null | undefined): string {
+  if (!id) return "";
+  return id.length > 8 ? id.slice(-8) : id;
 }
 
 /** Bytes as "1.2 GB", "350 MB". */

@@ -2,14 +2,16 @@
  * web-llm in the browser, loaded only when mining or chat starts (a separate chunk, with web-llm itself).
  *
  * Mining uses the SDK's engine (sdk/src/engines/webllm.ts: the `Engine` the NodeClient drives, web-llm in a Web
- * Worker, canonical ids = UTF-8 bytes of the greedy output), with the SDK's worker entry. Chat streams replies from
- * its own web-llm instance in the same kind of worker.
+ * Worker, canonical ids = UTF-8 bytes of the greedy output), with the SDK's worker entry. The local chat on WebGPU
+ * (`WebLlmLocalChat`, one of the two `LocalChat`s of ./local-chat.ts) streams replies from its own web-llm instance in
+ * the same kind of worker.
  */
 
 import type { Engine, LoadProgress } from "@gitblock/sdk";
 // Vite bundles the sdk's worker entry as a module worker of its own (`?worker`), resolved through the package name.
 import WebLlmWorker from "@gitblock/sdk/engines/webllm-worker?worker";
 import type { MLCEngineInterface } from "@mlc-ai/web-llm";
+import type { ChatMessage, LocalChat } from "./local-chat.ts";
 
 /** A module worker running web-llm's handler (the sdk's `engines/webllm-worker`). */
 export function createWebLlmWorker(): Worker {
@@ -30,10 +32,8 @@ export async function loadMiningEngine(model: string, onProgress: (progress: Loa
   return engine;
 }
 
-export type ChatMessage = { role: "user" | "assistant" | "system"; content: string };
-
-/** Free chat with a local model: nothing leaves the device. */
-export class LocalChat {
+/** Free chat with a local model on WebGPU: nothing leaves the device. */
+export class WebLlmLocalChat implements LocalChat {
   private readonly engine: MLCEngineInterface;
   private readonly worker: Worker;
 
@@ -42,16 +42,18 @@ export class LocalChat {
     this.worker = worker;
   }
 
-  static async load(model: string, onProgress: (progress: LoadProgress) => void): Promise<LocalChat> {
+  static async load(
+    model: string,
+    onProgress: (progress: { progress: number; text: string }) => void,
+  ): Promise<WebLlmLocalChat> {
     const webllm = await import("@mlc-ai/web-llm");
     const worker = createWebLlmWorker();
     const engine = await webllm.CreateWebWorkerMLCEngine(worker, model, {
-      initProgressCallback: (report) => onProgress({ model, progress: report.progress, text: report.text }),
+      initProgressCallback: (report) => onProgress({ progress: report.progress, text: report.text }),
     });
-    return new LocalChat(engine, worker);
+    return new WebLlmLocalChat(engine, worker);
   }
 
-  /** Streams a reply; `onDelta` gets the text so far. Returns the full reply. */
   async reply(messages: ChatMessage[], onDelta: (text: string) => void): Promise<string> {
     const stream = await this.engine.chat.completions.create({ messages, stream: true, temperature: 0.7 });
     let text = "";
@@ -62,7 +64,6 @@ export class LocalChat {
     return text;
   }
 
-  /** Stops the reply being generated; `reply` resolves with the text so far. */
   interrupt(): void {
     this.engine.interruptGenerate();
   }

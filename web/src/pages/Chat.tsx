@@ -8,7 +8,6 @@ import { type ModelChoice, ModelPicker } from "../components/chat/ModelPicker.ts
 import { ProblemBanner } from "../components/chat/ProblemBanner.tsx";
 import { UsageToday } from "../components/chat/UsageToday.tsx";
 import { Card, ProgressBar } from "../components/ui.tsx";
-import { WebGpuMissing } from "../components/WebGpuMissing.tsx";
 import { useApp } from "../context.tsx";
 import { useChat } from "../hooks/chat.ts";
 import { useCatalogue, useUsage } from "../hooks/gateway.ts";
@@ -19,13 +18,15 @@ import { type GatewayModel, lockedTiers, openModels } from "../lib/catalogue.ts"
 import { GATEWAY_BASE_PATH } from "../lib/chat-completions.ts";
 import { formatBytes } from "../lib/format.ts";
 import { GatewayError } from "../lib/gateway-errors.ts";
-import { DEFAULT_MODEL } from "../mining/models.ts";
+import { type LocalModel, localDownloadBytes } from "../mining/local-chat.ts";
+import { DEFAULT_MODEL, type WasmModel, wasmModelsOf } from "../mining/models.ts";
 
 /**
- * Chat with the free local model (web-llm, needs WebGPU) or with the network's models (any browser), streamed as it
- * is generated. A connected wallet signs in once for network models, so its free tier and credit apply; without a
- * wallet, free network models answer anonymously (a small allowance per address). The API keys panel lives here too:
- * it is the same gateway, the same wallet session.
+ * Chat with the free local model or with the network's models (any browser), streamed as it is generated. The local
+ * model runs on WebGPU (web-llm) where the browser has it, else on the CPU (llama.cpp in WebAssembly, a smaller
+ * model): every browser can chat for free without anything leaving the device. A connected wallet signs in once
+ * for network models, so its free tier and credit apply; without a wallet, free network models answer anonymously
+ * (a small allowance per address). The API keys panel lives here too: it is the same gateway, the same wallet session.
  */
 export function ChatPage() {
   const { runtime } = useApp();
@@ -39,7 +40,13 @@ export function ChatPage() {
 
   const open = catalogue.data ? openModels(catalogue.data) : [];
   const serving = open.find((m) => m.nodes > 0);
-  // Until the user picks: the local model where WebGPU runs it, else the network model with the most nodes.
+  const local: LocalModel | null =
+    gpu === null
+      ? null
+      : gpu.ok
+        ? { engine: "webgpu", model: DEFAULT_MODEL }
+        : { engine: "wasm", model: wasmModelsOf(runtime)[0] as WasmModel };
+  // Until the user picks: the local model where WebGPU runs it, else a serving network model (faster than the CPU).
   const choice: ModelChoice = picked ?? (gpu?.ok || !serving ? "local" : serving.id);
   const networkModel = choice === "local" ? null : (open.find((m) => m.id === choice) ?? null);
 
@@ -57,12 +64,11 @@ export function ChatPage() {
   };
   const chat = useChat({ base: runtime.relayer, token, onUnauthorized: wallet.expire });
 
-  const localReady = gpu?.ok === true;
-  const canSend = choice === "local" ? localReady : Boolean(networkModel);
-  const label = choice === "local" ? DEFAULT_MODEL.label : (networkModel?.label ?? choice);
+  const canSend = choice === "local" ? local !== null : Boolean(networkModel);
+  const label = choice === "local" ? (local?.model.label ?? "Local model") : (networkModel?.label ?? choice);
   const placeholder =
-    choice === "local" && gpu && !gpu.ok
-      ? "The local model needs WebGPU: pick a network model"
+    choice === "local" && !local
+      ? "Checking what this browser can run…"
       : !canSend && choice !== "local"
         ? "This model is not offered now: pick another"
         : `Message ${label}`;
@@ -74,17 +80,16 @@ export function ChatPage() {
       <div className="grid two wide-left">
         <Card title="Chat" actions={<span className="tag">{label}</span>}>
           <ModelPicker
-            local={DEFAULT_MODEL}
+            local={local}
             network={open}
             value={choice}
             onChange={setPicked}
             disabled={chat.busy}
             catalogueState={catalogue.data ? "ready" : catalogue.isError ? "error" : "loading"}
           />
-          {choice === "local" && gpu && !gpu.ok && <WebGpuMissing status={gpu} />}
           <p className="muted small" data-testid="chat-privacy">
             {choice === "local"
-              ? `Private: your messages never leave this device. The first message downloads the model (${formatBytes(DEFAULT_MODEL.downloadBytes)}, cached afterwards).`
+              ? `Private: your messages never leave this device. The first message downloads the model (${local ? formatBytes(localDownloadBytes(local)) : "…"}, cached afterwards)${local?.engine === "wasm" ? "; without WebGPU it runs on your CPU, more slowly." : "."}`
               : "Answered by a node of the network. Prompts and answers are not stored after verification: the network keeps only hashes, token counts and timings."}
             {choice !== "local" &&
               address &&
@@ -97,7 +102,7 @@ export function ChatPage() {
             canSend={canSend}
             placeholder={placeholder}
             onSend={(text) => {
-              if (choice === "local") void chat.send(text, { kind: "local", model: DEFAULT_MODEL });
+              if (choice === "local" && local) void chat.send(text, { kind: "local", local });
               else if (networkModel) void chat.send(text, { kind: "network", model: networkModel });
             }}
             onStop={chat.stop}

@@ -1,11 +1,24 @@
 import { useEffect, useState } from "react";
 import { useAccount } from "wagmi";
-import { ActivityChart, Card, ConnectPrompt, Gauge, Stat } from "../components/ui.tsx";
-import { useClaimProof, useOnChain, useProfile, useStats } from "../hooks/data.ts";
-import { bucketize, tasksPerHour, utilization } from "../lib/activity.ts";
+import { ActivityChart, Address, Card, ConnectPrompt, Gauge, Stat } from "../components/ui.tsx";
+import { useClaimProof, useOnChain, useProfile, useStats, useTasks } from "../hooks/data.ts";
+import { activityRate, bucketize, mergeActivity, utilization } from "../lib/activity.ts";
 import { dailyLimit, readConsent } from "../lib/consent.ts";
-import { formatBps, formatCount, formatGbt, formatSeconds, greeting, shortAddress } from "../lib/format.ts";
+import { countryLabel } from "../lib/countries.ts";
+import {
+  formatBps,
+  formatCount,
+  formatGbtAmount,
+  formatMs,
+  formatRate,
+  formatSeconds,
+  formatShare,
+  formatTasks,
+  greeting,
+  shortAddress,
+} from "../lib/format.ts";
 import { useLive } from "../live.tsx";
+import { BrowserNodeSummary } from "../node-runtime/BrowserNodeSummary.tsx";
 
 export function useNow(intervalMs = 1_000): number {
   const [now, setNow] = useState(() => Date.now());
@@ -26,14 +39,23 @@ export function DashboardPage() {
   const claim = useClaimProof(address);
   const live = useLive();
   const clock = useNow(2_000);
+  // The chart starts from the relayer's final tasks (the wallet's node once connected, the network before), then
+  // adds the verdicts pushed since: it is full on load and on connect, not only after new verdicts arrive.
+  const mineHistory = useTasks({ limit: 100, ...(address ? { node: address } : {}) });
+  const networkHistory = useTasks({ limit: 100 });
+  const ownActivity = mergeActivity(mineHistory.data ?? [], live.verdicts);
   // Verdicts arrive between ticks: the chart's "now" is never older than the newest one.
-  const now = Math.max(clock, live.activity.at(-1)?.at ?? 0);
+  const now = Math.max(clock, ownActivity.at(-1)?.at ?? 0);
+  // A wallet whose node did nothing lately sees the network's activity instead of an empty chart, and is told so.
+  const ownInWindow = ownActivity.some((point) => point.at > now - BUCKET_MS * 30);
+  const showNetwork = !address || !ownInWindow;
+  const activity = showNetwork ? mergeActivity(networkHistory.data ?? [], address ? [] : live.verdicts) : ownActivity;
 
   const p = profile.data ?? null;
   const claimable = claim.data && chain.claimed !== undefined ? claim.data.state.cumulativeAmount - chain.claimed : 0n;
   const limit = dailyLimit(readConsent());
-  const buckets = bucketize(live.activity, now, BUCKET_MS, 30);
-  const perHour = live.activity.length > 0 ? tasksPerHour(live.activity, now) : (p?.tasksLastHour ?? 0);
+  const buckets = bucketize(activity, now, BUCKET_MS, 30);
+  const rate = activityRate(ownActivity, now);
   const nodeStatus = !p ? "not seen yet" : p.banned ? "banned" : p.connected ? "online" : "offline";
 
   return (
@@ -57,6 +79,7 @@ export function DashboardPage() {
             Node {nodeStatus}
           </span>
         )}
+        {address && <BrowserNodeSummary />}
       </section>
 
       {!address && <ConnectPrompt what="see your balance, earnings and node" />}
@@ -66,27 +89,27 @@ export function DashboardPage() {
           <Stat
             label="GBT balance (on-chain)"
             testId="gbt-balance"
-            value={chain.balance !== undefined ? formatGbt(chain.balance) : "…"}
+            value={chain.balance !== undefined ? formatGbtAmount(chain.balance) : "…"}
             hint="in your wallet"
           />
           <Stat
             label="Confirmed"
             testId="earnings-confirmed"
-            value={formatGbt(p?.confirmedWei ?? 0n)}
+            value={formatGbtAmount(p?.confirmedWei ?? 0n)}
             hint="validated, all time · new rewards appear once verified"
             tone="good"
           />
           <Stat
             label="Claimable"
             testId="earnings-claimable"
-            value={formatGbt(claimable > 0n ? claimable : 0n)}
+            value={formatGbtAmount(claimable > 0n ? claimable : 0n)}
             hint={<a href="#/wallet">claim on Wallet →</a>}
           />
           <Stat
             label="Tasks completed"
             testId="tasks-completed"
             value={formatCount(p?.tasksValidated ?? 0)}
-            hint={`${formatCount(p?.tasksFailed ?? 0)} failed`}
+            hint={`${formatTasks(p?.tasksFailed ?? 0)} failed`}
           />
           <Stat
             label="GPU seconds today"
@@ -96,25 +119,37 @@ export function DashboardPage() {
           />
           <Stat
             label="Utilization"
-            value={`${Math.round(utilization(p?.gpuSecondsToday ?? 0, limit) * 100)}%`}
+            testId="utilization"
+            value={formatShare(utilization(p?.gpuSecondsToday ?? 0, limit))}
             hint="of your daily GPU limit"
           />
-          <Stat label="Tasks / hour" testId="tasks-per-hour" value={formatCount(perHour)} />
+          <Stat
+            label="Task rate"
+            testId="tasks-per-hour"
+            value={formatRate(rate)}
+            hint={`${formatTasks(p?.tasksLastHour ?? 0)} in the last hour (relayer)`}
+          />
           <Stat
             label="WebSocket latency"
-            value={live.status === "live" && live.latencyMs !== null ? `${live.latencyMs} ms` : "—"}
+            value={live.status === "live" && live.latencyMs !== null ? formatMs(live.latencyMs) : "—"}
             hint={live.status === "live" ? "live channel" : "polling every 5 s"}
           />
         </div>
       )}
 
       <div className="grid two">
-        <Card title="GPU activity" actions={<span className="muted small">last 5 min · 10 s bars</span>}>
+        <Card
+          title={showNetwork ? "Network activity" : "GPU activity"}
+          actions={<span className="muted small">last 5 min · 10 s bars</span>}
+        >
           <ActivityChart buckets={buckets} bucketSeconds={BUCKET_MS / 1000} />
-          <p className="muted small">
-            {live.activity.length === 0
-              ? "Bars appear as the relayer hands out verdicts for your node."
-              : `${live.activity.length} verdicts since this page opened.`}
+          <p className="muted small" data-testid="activity-caption">
+            {`${formatTasks(buckets.reduce((sum, b) => sum + b.tasks, 0))} in the last 5 min`}
+            {showNetwork
+              ? address
+                ? " across the network: your node has no final task in that time."
+                : " across the network."
+              : " by your node."}
           </p>
         </Card>
         <Card title="Network">
@@ -128,14 +163,14 @@ export function DashboardPage() {
             <Stat
               label="Tasks completed"
               testId="net-tasks"
-              value={formatCount(stats.data?.tasksCompleted ?? 0)}
-              hint={`${formatCount(stats.data?.tasksQueued ?? 0)} queued`}
+              value={formatTasks(stats.data?.tasksCompleted ?? 0)}
+              hint={`${formatTasks(stats.data?.tasksQueued ?? 0)} queued`}
             />
             <Stat
               label="Fraud blocked"
               testId="net-fraud"
               value={formatCount(stats.data?.fraudBlocked ?? 0)}
-              hint="wrong results caught"
+              hint="wrong results caught by verification"
               tone="warn"
             />
           </div>
@@ -148,14 +183,14 @@ export function DashboardPage() {
             <dl className="kv">
               <dt>Wallet</dt>
               <dd>
-                <code>{address}</code>
+                <Address value={address} />
               </dd>
               <dt>Status</dt>
               <dd>{nodeStatus}</dd>
               <dt>Country</dt>
-              <dd>{p?.country ?? "not declared"}</dd>
+              <dd>{p?.country ? countryLabel(p.country) : "not declared"}</dd>
               <dt>Claimed so far</dt>
-              <dd>{formatGbt(chain.claimed ?? 0n)} GBT</dd>
+              <dd>{formatGbtAmount(chain.claimed ?? 0n)}</dd>
               <dt>Last final epoch</dt>
               <dd>{chain.latestFinalEpoch !== undefined ? String(chain.latestFinalEpoch) : "—"}</dd>
             </dl>
@@ -167,9 +202,9 @@ export function DashboardPage() {
                 <dt>Score</dt>
                 <dd data-testid="rep-score">{formatBps(p?.reputationBps ?? 10_000)}</dd>
                 <dt>Validated</dt>
-                <dd>{formatCount(p?.tasksValidated ?? 0)}</dd>
+                <dd>{formatTasks(p?.tasksValidated ?? 0)}</dd>
                 <dt>Failed</dt>
-                <dd>{formatCount(p?.tasksFailed ?? 0)}</dd>
+                <dd>{formatTasks(p?.tasksFailed ?? 0)}</dd>
                 <dt>Strikes</dt>
                 <dd>
                   {p?.activeStrikes ?? 0} active / 3 · {p?.strikes ?? 0} ever

@@ -1,6 +1,7 @@
 import { Card } from "../components/ui.tsx";
 import { useApp } from "../context.tsx";
 import { GATEWAY_BASE_PATH } from "../lib/chat-completions.ts";
+import { openOnboarding } from "../onboarding/onboarding-state.ts";
 
 /** Plain-words guide; the numbers match what the relayer enforces (relayer/src/economics, config defaults). */
 const FAQ: Array<{ q: string; a: string[] }> = [
@@ -107,6 +108,9 @@ export function GuidePage() {
             <strong>Claim</strong> (Wallet) once an epoch is final. The GBT lands in your wallet.
           </li>
         </ol>
+        <button type="button" className="link" onClick={openOnboarding}>
+          Walk through the onboarding again
+        </button>
       </Card>
       <NetworkAiSection />
       <Card title="Questions">

@@ -1,8 +1,8 @@
 import { lazy, Suspense } from "react";
-import { Card, Empty, Stat } from "../components/ui.tsx";
+import { Address, Card, Empty, Stat } from "../components/ui.tsx";
 import { useNodes, useStats } from "../hooks/data.ts";
-import { countryName } from "../lib/countries.ts";
-import { formatBps, formatCount, formatGbt, shortAddress } from "../lib/format.ts";
+import { countryLabel } from "../lib/countries.ts";
+import { formatBps, formatCount, formatGbtAmount, formatTasks } from "../lib/format.ts";
 
 const WorldMap = lazy(() => import("../components/WorldMap.tsx"));
 
@@ -25,9 +25,14 @@ export function NetworkPage() {
           value={formatCount(stats.data?.nodes ?? 0)}
           hint={`${formatCount(stats.data?.bannedNodes ?? 0)} banned`}
         />
-        <Stat label="Tasks completed" value={formatCount(stats.data?.tasksCompleted ?? 0)} />
-        <Stat label="Tasks queued" value={formatCount(stats.data?.tasksQueued ?? 0)} />
-        <Stat label="Fraud blocked" value={formatCount(stats.data?.fraudBlocked ?? 0)} tone="warn" />
+        <Stat label="Tasks completed" value={formatTasks(stats.data?.tasksCompleted ?? 0)} />
+        <Stat label="Tasks queued" value={formatTasks(stats.data?.tasksQueued ?? 0)} />
+        <Stat
+          label="Fraud blocked"
+          value={formatCount(stats.data?.fraudBlocked ?? 0)}
+          hint="wrong results caught by verification"
+          tone="warn"
+        />
       </div>
       <Card title="Nodes around the world" actions={<span className="muted small">refreshed every 30 s</span>}>
         <Suspense fallback={<div className="map-placeholder">Loading map…</div>}>
@@ -38,7 +43,7 @@ export function NetworkPage() {
         <Card title="Per country">
           {countries.length > 0 ? (
             <div className="table-wrap">
-              <table className="table" aria-label="Nodes per country" data-testid="country-table">
+              <table className="table as-cards" aria-label="Nodes per country" data-testid="country-table">
                 <thead>
                   <tr>
                     <th>Country</th>
@@ -48,10 +53,8 @@ export function NetworkPage() {
                 <tbody>
                   {countries.map(([code, count]) => (
                     <tr key={code}>
-                      <td>
-                        {countryName(code)} <span className="muted">({code})</span>
-                      </td>
-                      <td>{count}</td>
+                      <td data-label="Country">{countryLabel(code)}</td>
+                      <td data-label="Nodes">{formatCount(count)}</td>
                     </tr>
                   ))}
                 </tbody>
@@ -64,7 +67,7 @@ export function NetworkPage() {
         <Card title="Top nodes">
           {nodes.data && nodes.data.length > 0 ? (
             <div className="table-wrap">
-              <table className="table" aria-label="Nodes">
+              <table className="table as-cards" aria-label="Nodes">
                 <thead>
                   <tr>
                     <th>Node</th>
@@ -80,14 +83,14 @@ export function NetworkPage() {
                     .slice(0, 10)
                     .map((n) => (
                       <tr key={n.address}>
-                        <td>
-                          <code>{shortAddress(n.address)}</code>{" "}
-                          {n.country && <span className="muted">{n.country}</span>}
+                        <td data-label="Node">
+                          <Address value={n.address} />{" "}
+                          <span className="muted">{n.country ? countryLabel(n.country) : "unknown"}</span>
                         </td>
-                        <td>{formatBps(n.reputationBps)}</td>
-                        <td>{formatCount(n.tasksValidated)}</td>
-                        <td>{formatGbt(n.confirmedWei, 2)}</td>
-                        <td>
+                        <td data-label="Reputation">{formatBps(n.reputationBps)}</td>
+                        <td data-label="Validated">{formatTasks(n.tasksValidated)}</td>
+                        <td data-label="Earned">{formatGbtAmount(n.confirmedWei, 2)}</td>
+                        <td data-label="Status">
                           {n.connected ? (
                             <span className="tag tag-validated">online</span>
                           ) : (

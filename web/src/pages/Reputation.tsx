@@ -5,7 +5,7 @@ import { useClaimProof, useOnChain, useProfile, useTasks } from "../hooks/data.t
 import { useVaultHistory } from "../hooks/history.ts";
 import { useContractTx } from "../hooks/tx.ts";
 import { txLink } from "../lib/config.ts";
-import { formatAgo, formatBps, formatCountdown } from "../lib/format.ts";
+import { formatAgo, formatBps, formatCountdown, formatSeconds, formatTasks, shortTaskId } from "../lib/format.ts";
 import { rewardsVaultAbi } from "../lib/sdk.ts";
 import { taskStatusLabel } from "../lib/task-labels.ts";
 import { useLive } from "../live.tsx";
@@ -67,10 +67,30 @@ export function ReputationPage() {
                 hint={`${p?.strikes ?? 0} ever · 3 active strikes ban for 24 h`}
                 tone={(p?.activeStrikes ?? 0) > 0 ? "warn" : undefined}
               />
-              <Stat label="Validated" value={String(p?.tasksValidated ?? 0)} />
-              <Stat label="Failed" value={String(p?.tasksFailed ?? 0)} />
+              <Stat label="Validated" value={formatTasks(p?.tasksValidated ?? 0)} />
+              <Stat label="Failed" value={formatTasks(p?.tasksFailed ?? 0)} />
+              <Stat
+                label="Challenges passed"
+                testId="challenges-passed"
+                value={String(p?.challenges.passed ?? 0)}
+                hint="known-answer checks, counted per closed epoch"
+                tone="good"
+              />
+              <Stat
+                label="Challenges failed"
+                testId="challenges-failed"
+                value={String(p?.challenges.failed ?? 0)}
+                hint="each costs 15 points and a strike"
+                tone={(p?.challenges.failed ?? 0) > 0 ? "bad" : undefined}
+              />
             </div>
           </div>
+          <p className="muted small" data-testid="passive-countdown">
+            {p?.passive.nextAt
+              ? `Passive reward: next window ends in ${formatCountdown(p.passive.nextAt, now)} (one every ${formatSeconds(p.passive.intervalSeconds)} while your node stays connected and answers its tasks)`
+              : `Passive reward: one every ${formatSeconds(p?.passive.intervalSeconds ?? 300)} while your node stays connected and answers its tasks; it is not connected now`}
+            {p?.passive.lastAt ? ` · last paid ${formatAgo(p.passive.lastAt, now)}.` : "."}
+          </p>
           {p?.banned && p.bannedUntil ? (
             <p className="banner bad" role="alert" data-testid="ban-timer">
               Banned: the relayer sends this node no work for another{" "}
@@ -85,7 +105,7 @@ export function ReputationPage() {
 
         <Card title="Relayer's view vs on-chain record">
           <div className="table-wrap">
-            <table className="table compare" aria-label="Reputation comparison">
+            <table className="table compare as-cards" aria-label="Reputation comparison">
               <thead>
                 <tr>
                   <th />
@@ -97,35 +117,35 @@ export function ReputationPage() {
               <tbody>
                 <tr>
                   <th scope="row">Reputation</th>
-                  <td>{formatBps(p?.reputationBps ?? 10_000)}</td>
-                  <td>{proven ? formatBps(proven.reputationBps) : "—"}</td>
-                  <td data-testid="onchain-reputation">
+                  <td data-label="Relayer (now)">{formatBps(p?.reputationBps ?? 10_000)}</td>
+                  <td data-label="Proven">{proven ? formatBps(proven.reputationBps) : "—"}</td>
+                  <td data-label="On-chain" data-testid="onchain-reputation">
                     {onChain && recordedEpoch > 0 ? formatBps(onChain.reputationBps) : "not recorded"}
                   </td>
                 </tr>
                 <tr>
                   <th scope="row">Validated</th>
-                  <td>{p?.tasksValidated ?? 0}</td>
-                  <td>{proven ? String(proven.tasksValidated) : "—"}</td>
-                  <td>{onChain && recordedEpoch > 0 ? String(onChain.tasksValidated) : "—"}</td>
+                  <td data-label="Relayer (now)">{p?.tasksValidated ?? 0}</td>
+                  <td data-label="Proven">{proven ? String(proven.tasksValidated) : "—"}</td>
+                  <td data-label="On-chain">{onChain && recordedEpoch > 0 ? String(onChain.tasksValidated) : "—"}</td>
                 </tr>
                 <tr>
                   <th scope="row">Failed</th>
-                  <td>{p?.tasksFailed ?? 0}</td>
-                  <td>{proven ? String(proven.tasksFailed) : "—"}</td>
-                  <td>{onChain && recordedEpoch > 0 ? String(onChain.tasksFailed) : "—"}</td>
+                  <td data-label="Relayer (now)">{p?.tasksFailed ?? 0}</td>
+                  <td data-label="Proven">{proven ? String(proven.tasksFailed) : "—"}</td>
+                  <td data-label="On-chain">{onChain && recordedEpoch > 0 ? String(onChain.tasksFailed) : "—"}</td>
                 </tr>
                 <tr>
                   <th scope="row">Strikes</th>
-                  <td>{p?.strikes ?? 0}</td>
-                  <td>{proven ? proven.strikes : "—"}</td>
-                  <td>{onChain && recordedEpoch > 0 ? onChain.strikes : "—"}</td>
+                  <td data-label="Relayer (now)">{p?.strikes ?? 0}</td>
+                  <td data-label="Proven">{proven ? proven.strikes : "—"}</td>
+                  <td data-label="On-chain">{onChain && recordedEpoch > 0 ? onChain.strikes : "—"}</td>
                 </tr>
                 <tr>
                   <th scope="row">Epoch</th>
-                  <td>live</td>
-                  <td>{claim.data?.epoch ?? "—"}</td>
-                  <td>{recordedEpoch > 0 ? recordedEpoch : "—"}</td>
+                  <td data-label="Relayer (now)">live</td>
+                  <td data-label="Proven">{claim.data?.epoch ?? "—"}</td>
+                  <td data-label="On-chain">{recordedEpoch > 0 ? recordedEpoch : "—"}</td>
                 </tr>
               </tbody>
             </table>
@@ -159,8 +179,9 @@ export function ReputationPage() {
             <ul className="timeline">
               {mine.map((v) => (
                 <li key={`${v.taskId}-${v.receivedAt}`} className={`verdict-${v.outcome}`}>
-                  <span className={`tag tag-${v.outcome}`}>{v.outcome}</span> task <code>{v.taskId.slice(0, 8)}</code> →{" "}
-                  {formatBps(v.reputationBps)} · {formatAgo(v.receivedAt, now)}
+                  <span className={`tag tag-${v.outcome}`}>{v.outcome}</span> task{" "}
+                  <code title={v.taskId}>{shortTaskId(v.taskId)}</code> → {formatBps(v.reputationBps)} ·{" "}
+                  {formatAgo(v.receivedAt, now)}
                 </li>
               ))}
             </ul>
@@ -169,7 +190,8 @@ export function ReputationPage() {
               {tasks.data.slice(0, 12).map((t) => (
                 <li key={t.id}>
                   <span className={`tag tag-${t.status}`}>{taskStatusLabel(t.status)}</span> task{" "}
-                  <code>{t.id.slice(0, 8)}</code> · {t.model} · {formatAgo(t.judgedAt ?? t.createdAt, now)}
+                  <code title={t.id}>{shortTaskId(t.id)}</code> · {t.model} ·{" "}
+                  {formatAgo(t.judgedAt ?? t.createdAt, now)}
                 </li>
               ))}
             </ul>

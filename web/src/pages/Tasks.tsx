@@ -3,7 +3,7 @@ import { useAccount } from "wagmi";
 import { TaskAssignments } from "../components/TaskAssignments.tsx";
 import { Card, Empty } from "../components/ui.tsx";
 import { useTasks } from "../hooks/data.ts";
-import { formatAgo, formatCount } from "../lib/format.ts";
+import { formatAgo, formatCount, shortTaskId } from "../lib/format.ts";
 import type { FinalTaskStatus } from "../lib/sdk.ts";
 import { TASK_FILTERS, taskStatusLabel } from "../lib/task-labels.ts";
 import { useLive } from "../live.tsx";
@@ -52,7 +52,7 @@ export function TasksPage() {
         </p>
         {tasks.data && tasks.data.length > 0 ? (
           <div className="table-wrap">
-            <table className="table" aria-label="Tasks" data-testid="task-table">
+            <table className="table as-cards" aria-label="Tasks" data-testid="task-table">
               <thead>
                 <tr>
                   <th>Task</th>
@@ -68,17 +68,19 @@ export function TasksPage() {
                 {tasks.data.map((t) => (
                   <Fragment key={t.id}>
                     <tr>
-                      <td>
-                        <code>{t.id.slice(0, 10)}</code>
+                      <td data-label="Task">
+                        <code title={t.id}>{shortTaskId(t.id)}</code>
                       </td>
-                      <td>{t.model}</td>
-                      <td>
+                      <td data-label="Model">{t.model}</td>
+                      <td data-label="Status">
                         <span className={`tag tag-${t.status}`}>{taskStatusLabel(t.status)}</span>
                       </td>
-                      <td>{t.tokensGenerated !== null ? formatCount(t.tokensGenerated) : "—"}</td>
-                      <td>{t.epoch ?? "—"}</td>
-                      <td>{formatAgo(t.judgedAt ?? t.createdAt, now)}</td>
-                      <td>
+                      <td data-label="Tokens">
+                        {t.tokensGenerated !== null ? `${formatCount(t.tokensGenerated)} tokens` : "—"}
+                      </td>
+                      <td data-label="Epoch">{t.epoch !== null ? `#${t.epoch}` : "—"}</td>
+                      <td data-label="When">{formatAgo(t.judgedAt ?? t.createdAt, now)}</td>
+                      <td data-label="Nodes">
                         <button
                           type="button"
                           className="link"
@@ -90,7 +92,7 @@ export function TasksPage() {
                       </td>
                     </tr>
                     {open === t.id && (
-                      <tr>
+                      <tr className="detail-row">
                         <td colSpan={7}>
                           <TaskAssignments taskId={t.id} />
                         </td>

@@ -1,3 +1,4 @@
+import { useState } from "react";
 import { useAccount } from "wagmi";
 import { Card, ConnectPrompt, Empty, Stat, TxStatus } from "../components/ui.tsx";
 import { useDeployment } from "../context.tsx";
@@ -5,8 +6,10 @@ import { useClaimProof, useEpochs, useOnChain, useProfile } from "../hooks/data.
 import { useVaultHistory } from "../hooks/history.ts";
 import { useContractTx } from "../hooks/tx.ts";
 import { txLink } from "../lib/config.ts";
-import { formatAgo, formatGbt, rewardSplit } from "../lib/format.ts";
+import { formatAgo, formatGbt, formatGbtAmount, rewardSplit, shortAddress } from "../lib/format.ts";
+import { FIRST_PAGE, PAGE_STEP, rowsToFetch, visiblePage } from "../lib/paging.ts";
 import { rewardsVaultAbi } from "../lib/sdk.ts";
+import { CreatedWalletGas } from "../wallet-genesis/CreatedWalletGas.tsx";
 import { useNow } from "./Dashboard.tsx";
 
 export function WalletPage() {
@@ -15,7 +18,9 @@ export function WalletPage() {
   const profile = useProfile(address);
   const claim = useClaimProof(address);
   const chain = useOnChain(address);
-  const epochs = useEpochs();
+  const [epochsShown, setEpochsShown] = useState(FIRST_PAGE);
+  const epochs = useEpochs(rowsToFetch(epochsShown));
+  const epochPage = visiblePage(epochs.data, epochsShown);
   const history = useVaultHistory(address);
   const tx = useContractTx();
   const now = useNow(5_000);
@@ -74,10 +79,13 @@ export function WalletPage() {
         Rewards for a task appear here once it is verified; work still being checked is not shown anywhere.
       </p>
 
+      <CreatedWalletGas />
+
       <Card title="Claim">
         {claimable > 0n ? (
           <p>
-            The vault pays <strong>{formatGbt(claimable)} GBT</strong> to <code>{address}</code>: your cumulative{" "}
+            The vault pays <strong>{formatGbt(claimable)} GBT</strong> to{" "}
+            <code title={address}>{shortAddress(address)}</code>: your cumulative{" "}
             {formatGbt(proof?.state.cumulativeAmount ?? 0n)} GBT proven in epoch {proof?.epoch} minus the{" "}
             {formatGbt(claimed ?? 0n)} GBT already claimed.
           </p>
@@ -131,7 +139,7 @@ export function WalletPage() {
         <Card title="Your claims">
           {history.data && history.data.claims.length > 0 ? (
             <div className="table-wrap">
-              <table className="table" aria-label="Claim history">
+              <table className="table as-cards" aria-label="Claim history">
                 <thead>
                   <tr>
                     <th>Amount</th>
@@ -143,10 +151,10 @@ export function WalletPage() {
                 <tbody>
                   {history.data.claims.map((c) => (
                     <tr key={c.txHash}>
-                      <td>{formatGbt(c.amount)} GBT</td>
-                      <td>{formatGbt(c.cumulativeAmount)}</td>
-                      <td>{String(c.blockNumber)}</td>
-                      <td>
+                      <td data-label="Amount">{formatGbtAmount(c.amount)}</td>
+                      <td data-label="Cumulative">{formatGbtAmount(c.cumulativeAmount)}</td>
+                      <td data-label="Block">{String(c.blockNumber)}</td>
+                      <td data-label="Transaction">
                         <code title={c.txHash}>{c.txHash.slice(0, 10)}…</code>
                       </td>
                     </tr>
@@ -160,10 +168,13 @@ export function WalletPage() {
         </Card>
       </div>
 
-      <Card title="Epochs">
-        {epochs.data && epochs.data.length > 0 ? (
+      <Card
+        title="Epochs"
+        actions={<span className="muted small">latest {Math.min(epochsShown, epochPage.rows.length)}</span>}
+      >
+        {epochPage.rows.length > 0 ? (
           <div className="table-wrap">
-            <table className="table" aria-label="Epochs">
+            <table className="table as-cards" aria-label="Epochs" data-testid="epoch-table">
               <thead>
                 <tr>
                   <th>Epoch</th>
@@ -175,16 +186,20 @@ export function WalletPage() {
                 </tr>
               </thead>
               <tbody>
-                {epochs.data.map((e) => (
+                {epochPage.rows.map((e) => (
                   <tr key={e.epoch}>
-                    <td>#{e.epoch}</td>
-                    <td>
+                    <td data-label="Epoch">#{e.epoch}</td>
+                    <td data-label="Status">
                       <span className={`tag tag-${e.status}`}>{e.status}</span>
                     </td>
-                    <td>{e.leafCount ?? "—"}</td>
-                    <td>{e.cumulativeTotal !== null ? `${formatGbt(e.cumulativeTotal)} GBT` : "—"}</td>
-                    <td>{e.networkShare !== null ? `${formatGbt(e.networkShare)} GBT` : "—"}</td>
-                    <td>
+                    <td data-label="Nodes">{e.leafCount ?? "—"}</td>
+                    <td data-label="Cumulative total">
+                      {e.cumulativeTotal !== null ? formatGbtAmount(e.cumulativeTotal) : "—"}
+                    </td>
+                    <td data-label="Network share">
+                      {e.networkShare !== null ? formatGbtAmount(e.networkShare) : "—"}
+                    </td>
+                    <td data-label="Final">
                       {e.finalAt
                         ? formatAgo(e.finalAt, now)
                         : e.status === "open"
@@ -195,9 +210,19 @@ export function WalletPage() {
                 ))}
               </tbody>
             </table>
+            {epochPage.more && (
+              <button
+                type="button"
+                className="link show-more"
+                data-testid="epochs-more"
+                onClick={() => setEpochsShown(epochsShown + PAGE_STEP)}
+              >
+                Show {PAGE_STEP} more
+              </button>
+            )}
           </div>
         ) : (
-          <Empty>No epochs yet.</Empty>
+          <Empty>{epochs.isLoading ? "Loading…" : "No epochs yet."}</Empty>
         )}
       </Card>
     </div>

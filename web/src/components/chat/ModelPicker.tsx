@@ -1,6 +1,6 @@
 import { formatPrice, type GatewayModel } from "../../lib/catalogue.ts";
 import { formatBytes, formatCount } from "../../lib/format.ts";
-import type { BrowserModel } from "../../mining/models.ts";
+import { type LocalModel, localDownloadBytes } from "../../mining/local-chat.ts";
 
 /** `local` or a network model's id. */
 export type ModelChoice = "local" | string;
@@ -17,7 +17,8 @@ export function ModelPicker({
   disabled,
   catalogueState,
 }: {
-  local: BrowserModel;
+  /** The local model this browser runs (null while WebGPU is being probed). */
+  local: LocalModel | null;
   network: GatewayModel[];
   value: ModelChoice;
   onChange(choice: ModelChoice): void;
@@ -30,10 +31,11 @@ export function ModelPicker({
       <legend className="sr-only">Model</legend>
       <label className={`model-option ${value === "local" ? "chosen" : ""}`}>
         <input type="radio" name="chat-model" checked={value === "local"} onChange={() => onChange("local")} />
-        <span className="model-name">{local.label}</span>
-        <span className="model-meta">
-          <span className="tag tag-validated">free</span> runs in your browser · needs WebGPU ·{" "}
-          {formatBytes(local.downloadBytes)} download
+        <span className="model-name">{local?.model.label ?? "Local model"}</span>
+        <span className="model-meta" data-testid="local-model-meta">
+          <span className="tag tag-validated">free</span> runs in your browser
+          {local &&
+            ` · ${local.engine === "webgpu" ? "on WebGPU" : "on your CPU (WebAssembly)"} · ${formatBytes(localDownloadBytes(local))} download`}
         </span>
       </label>
       {network.map((m) => (
