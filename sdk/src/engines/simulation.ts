@@ -391,14 +391,20 @@ export function simulatedTokens(
   return decode(request, { vocabSize, override: lieAt(salt, request, vocabSize) });
 }
 
-/** Where and how the wrong answer of `salt` departs from greedy (see `simulatedTokens`); null: greedy here. */
+/**
+ * Where and how the wrong answer of `salt` departs from greedy (see `simulatedTokens`); null: greedy here. It departs
+ * first at one of the answer's first 8 positions, and never later than `start`: a lie continued after a failover's
+ * prefix of `start` tokens departs at its first token when its own first departure fell inside the prefix (else a
+ * short continuation could come out honest by chance, a liar that did not lie).
+ */
 function lieAt(
   salt: string,
   request: Pick<GenerateRequest, "model" | "input">,
   vocabSize: number,
+  start = 0,
 ): (here: Position, position: number) => number | null {
   const lie = hashString(`lie\n${salt}\n${request.model}\n${request.input}`);
-  const first = (lie >>> 0) % 8;
+  const first = Math.max(start, (lie >>> 0) % 8);
   const span = vocabSize - FIRST_ID;
   return (here, position) => {
     if (position < first || (position > first && (derive(lie, position) & 15) !== 0)) return null;
@@ -439,7 +445,7 @@ function groupContinuation(
   group: string,
   prefix: readonly number[],
 ): number[] {
-  return decode(request, { prefix, override: lieAt(groupSalt(group), request, SIMULATED_VOCAB) });
+  return decode(request, { prefix, override: lieAt(groupSalt(group), request, SIMULATED_VOCAB, prefix.length) });
 }
 
 /** What honest hardware of `hardware`'s class generates for a task. */
@@ -717,7 +723,7 @@ export class SimulationEngine implements Engine {
       seed: request.seed,
     };
     const lie = this.lie(task);
-    const departs = lie ? lieAt(lie.salt, task, lie.vocabSize) : null;
+    const departs = lie ? lieAt(lie.salt, task, lie.vocabSize, prefix.length) : null;
     const { temperature, seed } = request;
     const tokenIds = decode(task, {
       // A lie is told on exact hardware, as on tasks (group members must agree).
