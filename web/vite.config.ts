@@ -77,6 +77,52 @@ function configPlugin(): Plugin {
   };
 }
 
+/**
+ * `Content-Security-Policy: frame-ancestors` for the widget's page (/embed.html?placement=<id>): the browser itself
+ * refuses to show it framed anywhere but the placement's verified domain (and its subdomains, any port), as asked of
+ * the relayer's public `GET /api/placements/:id` on every load. Unknown, inactive or unreachable: 'self' only (fails
+ * closed). The iframe checks its embedding origin in script too (src/embed/origin-check.ts), for hosts that serve
+ * dist/ as plain static files: a production host should set this same header on /embed.html (see the README's
+ * "Publishers").
+ */
+export function frameAncestors(domain: string | null): string {
+  if (!domain || !/^[a-z0-9.-]+$/i.test(domain)) return "frame-ancestors 'self'";
+  const hosts = [domain, `*.${domain}`].flatMap((h) => [
+    `http://${h}:*`,
+    `https://${h}:*`,
+    `http://${h}`,
+    `https://${h}`,
+  ]);
+  return `frame-ancestors 'self' ${hosts.join(" ")}`;
+}
+
+function frameAncestorsPlugin(): Plugin {
+  const serve = (req: IncomingMessage, res: ServerResponse, next: () => void) => {
+    const url = new URL(req.url ?? "/", "http://dapp.invalid");
+    if (url.pathname !== "/embed.html" && url.pathname !== "/embed") return next();
+    const placement = url.searchParams.get("placement") ?? "";
+    const lookup = /^[\w.-]{1,128}$/.test(placement)
+      ? fetch(`${relayerUrl}/api/placements/${encodeURIComponent(placement)}`, { signal: AbortSignal.timeout(5_000) })
+          .then((r) => (r.ok ? (r.json() as Promise<{ domain?: string; active?: boolean }>) : null))
+          .catch(() => null)
+      : Promise.resolve(null);
+    lookup.then((found) => {
+      res.setHeader("content-security-policy", frameAncestors(found?.active ? (found.domain ?? null) : null));
+      res.setHeader("cache-control", "no-store");
+      next();
+    });
+  };
+  return {
+    name: "gitblock-frame-ancestors",
+    configureServer(server) {
+      server.middlewares.use(serve);
+    },
+    configurePreviewServer(server) {
+      server.middlewares.use(serve);
+    },
+  };
+}
+
 const proxy: Record<string, ProxyOptions> = {
   "/api": { target: relayerUrl, changeOrigin: true },
   "/healthz": { target: relayerUrl, changeOrigin: true },
@@ -94,13 +140,15 @@ const proxy: Record<string, ProxyOptions> = {
 export default defineConfig({
   root,
   esbuild: { jsx: "automatic" },
-  plugins: [configPlugin()],
+  plugins: [configPlugin(), frameAncestorsPlugin()],
   server: { host: "127.0.0.1", port: 5173, proxy },
   preview: { host: "127.0.0.1", port: 4173, proxy },
   build: {
     target: "es2022",
     chunkSizeWarningLimit: 8_000,
     reportCompressedSize: false,
+    // Two pages: the dApp, and the widget's iframe (src/embed, framed by public/widget.js).
+    rollupOptions: { input: { main: path.join(root, "index.html"), embed: path.join(root, "embed.html") } },
   },
   worker: { format: "es" },
   test: {

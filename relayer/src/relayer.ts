@@ -31,6 +31,9 @@ import { PassiveRewards } from "./ledger/passive.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
 import { NodeRegistry } from "./presence/registry.ts";
+import { PublisherBook } from "./publishers/publisher-book.ts";
+import { publishersRouter } from "./publishers/routes.ts";
+import { TxtCheck } from "./publishers/txt-check.ts";
 import type { ChallengeInputs } from "./scheduler/challenge-inputs.ts";
 import { Scheduler } from "./scheduler/scheduler.ts";
 import { type ChainClients, connectChain } from "./settlement/chain.ts";
@@ -104,6 +107,8 @@ export class Relayer {
   readonly bonds: BondBook | null;
   /** Prepaid GBT credit for premium `/v1` models (InferenceCredits; without one nothing is available). */
   readonly credits: CreditBook;
+  /** Publishers' domains (DNS TXT verified) and placements; their share is paid in the ledger (store). */
+  readonly publishers: PublisherBook;
   private server: Server | null = null;
   private timers: NodeJS.Timeout[] = [];
   private pollingSweep: () => void = () => {};
@@ -213,6 +218,12 @@ export class Relayer {
       cacheTtlMs: config.credits.cacheTtlMs,
       maxAccountsPerSettlement: config.credits.maxAccountsPerSettlement,
       confirmations: config.chain?.confirmations ?? 1,
+    });
+    this.publishers = new PublisherBook({
+      dialect: this.store.dialect,
+      txt: new TxtCheck({ servers: config.publishers.dnsServers, timeoutMs: config.publishers.dnsTimeoutMs }),
+      clock: this.clock,
+      log: this.log,
     });
     this.apiKeys = new ApiKeys({ dialect: this.store.dialect, clock: this.clock });
     this.usageQuota = new UsageQuota(this.store.dialect);
@@ -326,6 +337,7 @@ export class Relayer {
       }),
     );
     app.use(API_BASE, creditsRouter({ credits: this.credits }));
+    app.use(API_BASE, publishersRouter({ book: this.publishers, auth: this.auth, registry: this.registry }));
     // Unknown routes answer JSON like every other route, not Express's HTML page.
     app.use((_req: Request, res: Response) => sendJson(res, { error: "not found" }, 404));
     app.use((error: Error & { status?: number; type?: string }, _req: Request, res: Response, _next: NextFunction) => {
@@ -436,6 +448,15 @@ export class Relayer {
       vaultResumed = this.settler
         .advance()
         .catch((error: unknown) => this.log.error({ err: error }, "resuming settlement failed"));
+    }
+    const { recheckIntervalMs } = this.config.publishers;
+    if (recheckIntervalMs > 0) {
+      // Ticks more often than the interval, so each domain is checked about once per interval, not up to twice it.
+      this.every(
+        Math.min(recheckIntervalMs, 60_000),
+        () => this.publishers.recheck(recheckIntervalMs),
+        "publisher domain re-check",
+      );
     }
     if (this.config.credits.settleIntervalMs > 0) {
       this.every(this.config.credits.settleIntervalMs, () => this.credits.settle(), "credit settlement");

@@ -2,22 +2,38 @@
 import type { ChildProcess } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import path from "node:path";
-import { developmentKey, spawnNode, stop } from "@gitblock/testkit";
+import {
+  developmentKey,
+  type PublisherPage,
+  setUpDemoPublisher,
+  spawnNode,
+  startPublisherPage,
+  stop,
+  TxtDnsServer,
+} from "@gitblock/testkit";
 import { privateKeyToAccount } from "viem/accounts";
 import { createApiKey } from "./api-key.ts";
 import { startLocalNetwork } from "./network.ts";
 
 const root = path.resolve(import.meta.dirname, "../..");
+/** The local DNS server's UDP port: fixed, as relayer.config.json names it. */
+const DEMO_DNS_PORT = 8553;
+/** The demo publisher's domain: `*.localhost` is loopback in browsers, and another origin than the dApp's. */
+const DEMO_DOMAIN = "demo.localhost";
 const port = (variable: string, fallback: number) => Number(process.env[variable] ?? fallback);
 
 let network: Awaited<ReturnType<typeof startLocalNetwork>> | undefined;
 let watcher: ChildProcess | undefined;
+let dns: TxtDnsServer | undefined;
+let demoPage: PublisherPage | undefined;
 let stopping = false;
 
 async function shutdown(code: number): Promise<never> {
   stopping = true;
   if (watcher) await stop(watcher);
+  await demoPage?.stop();
   await network?.stop();
+  await dns?.stop();
   process.exit(code);
 }
 
@@ -29,6 +45,8 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 }
 
 try {
+  // The DNS server the relayer reads publishers' TXT records from (relayer.config.json `publishers.dnsServers`).
+  dns = await TxtDnsServer.start(DEMO_DNS_PORT);
   network = await startLocalNetwork({
     chainPort: port("GITBLOCK_CHAIN_PORT", 8545),
     relayerPort: port("GITBLOCK_RELAYER_PORT", 8080),
@@ -58,12 +76,30 @@ try {
   );
   const wallet = developmentKey(5);
   const apiKey = await createApiKey(network.relayerUrl, privateKeyToAccount(wallet.privateKey), "npm start");
+  // A demo publisher (development account #6) with a verified domain and a placement, and its page on its own
+  // origin with the widget embedded.
+  const localDns = dns;
+  let demoLine = "";
+  if (network.webUrl) {
+    const publisher = await setUpDemoPublisher({
+      relayerUrl: network.relayerUrl,
+      wallet: privateKeyToAccount(developmentKey(6).privateKey),
+      domain: DEMO_DOMAIN,
+      publishTxt: (name, value) => localDns.setTxt(name, [value]),
+    });
+    demoPage = await startPublisherPage({
+      dappOrigin: network.webUrl,
+      placementId: publisher.placement.id,
+      port: port("GITBLOCK_DEMO_PUBLISHER_PORT", 5174),
+    });
+    demoLine = `\n  publisher     http://${DEMO_DOMAIN}:${demoPage.port}/   (a demo site with the widget, placement ${publisher.placement.id})`;
+  }
   console.log(`
 GitBlock local network is up
   dApp          ${network.webUrl}
   relayer       ${network.relayerUrl}   (admin token ${network.adminToken})
   faucet        ${network.faucetUrl}/faucet   (gas for wallets created in the dApp; the dApp calls it as /faucet)
-  AI gateway    ${network.relayerUrl}/v1   (OpenAI-compatible; API key ${apiKey}, the test wallet's)
+  AI gateway    ${network.relayerUrl}/v1   (OpenAI-compatible; API key ${apiKey}, the test wallet's)${demoLine}
   chain RPC     ${network.rpcUrl}  (chain id 31337)
   watcher       guardian key, checks every epoch; log .gitblock/local/watcher.log
   deployment    .gitblock/local/localhost.json

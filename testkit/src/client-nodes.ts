@@ -32,19 +32,20 @@ export function waitFor<K extends keyof NodeClientEvents>(
   });
 }
 
-/** Signed-in clients on fresh wallets, one per behaviour, running the simulation engine. */
+/** Signed-in clients on fresh wallets, one per behaviour, running the simulation engine (on `MODEL` unless told). */
 export async function simNodes(
   t: TestRelayer,
   behaviours: SimulationBehaviour[],
   options: Partial<NodeClientOptions> = {},
-  engineOptions: Omit<SimulationEngineOptions, "behaviour" | "models"> = {},
+  engineOptions: Omit<SimulationEngineOptions, "behaviour"> = {},
 ): Promise<NodeClient[]> {
+  const models = engineOptions.models ?? [MODEL];
   const clients = behaviours.map(
     (behaviour) =>
       new NodeClient({
         relayer: t.url,
         signer: privateKeyToAccount(generatePrivateKey()),
-        engine: new SimulationEngine({ ...engineOptions, models: [MODEL], behaviour }),
+        engine: new SimulationEngine({ ...engineOptions, models, behaviour }),
         capacity: 4,
         reconnect: { initialMs: 100, maxMs: 1_000 },
         ...options,
@@ -52,7 +53,7 @@ export async function simNodes(
   );
   await Promise.all(clients.map((c) => c.start()));
   // The relayer has processed every ready frame: tasks submitted next can reach these nodes.
-  await clientsReady(t, clients);
+  await clientsReady(t, clients, models[0]);
   return clients;
 }
 

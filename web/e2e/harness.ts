@@ -95,6 +95,8 @@ export interface HarnessOptions {
   onboardingDone?: boolean;
   /** Start the local gas faucet (testkit's startFaucet, as `npm start` does) and advertise it in the config. */
   faucet?: boolean;
+  /** The relayer's `publishers` config: the DNS servers domain TXT records are read from (a test's own). */
+  publishers?: { dnsServers: string[]; recheckIntervalMs?: number };
 }
 
 /** Serves `files` (URL path → file) before the built dApp, answering HEAD with the size as a CDN would. */
@@ -135,6 +137,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       credits: true,
       verification: { taskTimeoutMs: 120_000, referenceVerifiers: [reference.address] },
       inference: { catalogue: GATEWAY_CATALOGUE },
+      ...(options.publishers ? { publishers: options.publishers } : {}),
     });
     cleanups.push(() => relayer.stop());
     const verdictAt = new Map<string, number>();

@@ -18,6 +18,7 @@ const PAGES: Record<RoutePath, React.ComponentType> = {
   "/tasks": lazy(() => import("./pages/Tasks.tsx").then((m) => ({ default: m.TasksPage }))),
   "/network": lazy(() => import("./pages/Network.tsx").then((m) => ({ default: m.NetworkPage }))),
   "/chat": lazy(() => import("./pages/Chat.tsx").then((m) => ({ default: m.ChatPage }))),
+  "/publisher": lazy(() => import("./pages/Publisher.tsx").then((m) => ({ default: m.PublisherPage }))),
   "/guide": lazy(() => import("./pages/Guide.tsx").then((m) => ({ default: m.GuidePage }))),
 };
 const Onboarding = lazy(() => import("./onboarding/Onboarding.tsx").then((m) => ({ default: m.Onboarding })));

@@ -9,6 +9,7 @@ export const ROUTES = [
   { path: "/tasks", label: "Task feed", icon: "≡" },
   { path: "/network", label: "Network", icon: "◍" },
   { path: "/chat", label: "Chat", icon: "✉" },
+  { path: "/publisher", label: "Publishers", icon: "▤" },
   { path: "/guide", label: "Guide & FAQ", icon: "?" },
 ] as const;
 

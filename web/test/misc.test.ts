@@ -150,6 +150,6 @@ describe("routes", () => {
     expect(routeFromHash("#/wallet")).toBe("/wallet");
     expect(routeFromHash("")).toBe("/");
     expect(routeFromHash("#/nope")).toBe("/");
-    expect(ROUTES).toHaveLength(8);
+    expect(ROUTES).toHaveLength(9);
   });
 });

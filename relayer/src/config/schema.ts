@@ -357,6 +357,24 @@ export const configSchema = z.strictObject({
       maxAccountsPerSettlement: z.number().int().min(1).max(1_000).default(200),
     })
     .default({ cacheTtlMs: 2_000, settleIntervalMs: 0, maxAccountsPerSettlement: 200 }),
+  /** Publishers (publishers/): how their domains' TXT records are checked. */
+  publishers: z
+    .strictObject({
+      /**
+       * DNS servers the TXT records are read from, as `ip` or `ip:port` (empty: the system's resolvers). Tests point
+       * it at a DNS server on loopback.
+       */
+      dnsServers: z.array(z.string().min(1)).max(8).default([]),
+      /** How long one DNS query may take before the check fails as "resolver unreachable". */
+      dnsTimeoutMs: z.number().int().positive().max(60_000).default(5_000),
+      /** How often verified domains are checked again (0: never on a timer; a check can still be asked for). */
+      recheckIntervalMs: z
+        .number()
+        .int()
+        .nonnegative()
+        .default(6 * 3_600_000),
+    })
+    .default({ dnsServers: [], dnsTimeoutMs: 5_000, recheckIntervalMs: 6 * 3_600_000 }),
   api: z
     .strictObject({
       /** Bearer token for task submission and admin routes; unset disables them over HTTP. */

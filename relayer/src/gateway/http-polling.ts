@@ -212,7 +212,7 @@ export function httpPollingRouter(options: {
   });
 
   /**
-   * `?models=a,b&capacity=1[&verify=1][&country=DE][&wait=ms]`: doubles as `ready` and heartbeat; returns queued
+   * `?models=a,b&capacity=1[&verify=1][&country=DE][&placement=pl_…][&wait=ms]`: doubles as `ready` and heartbeat; returns queued
    * messages.
    */
   router.get(routerPath(NODE_HTTP_ROUTES.job), async (req, res) => {
@@ -228,9 +228,17 @@ export function httpPollingRouter(options: {
       capacity: Number(req.query.capacity ?? 1),
       verify: req.query.verify === "1",
       ...(req.query.country ? { country: String(req.query.country) } : {}),
+      ...(req.query.placement ? { placement: String(req.query.placement) } : {}),
     });
     if (!ready.success) {
-      fail(res, errorFrame("bad_frame", "query needs models=<id,...> and capacity=<1..64>"));
+      const detail = ready.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+      fail(
+        res,
+        errorFrame(
+          "bad_frame",
+          `query needs models=<id,...> and capacity=<1..64> (optional verify=1, country=XX, placement=pl_…): ${detail}`,
+        ),
+      );
       return;
     }
     const now = clock.now();

@@ -94,6 +94,13 @@ export class NodeProtocol {
       ];
     }
     presence.ready = { models: new Set(message.models), capacity: message.capacity, verify: message.verify ?? false };
+    // The placement (an embedded widget's) its claims pay a publisher's share through, from now on. Written when it
+    // changes, not on every `ready` (an HTTP poll is one).
+    const placement = message.placement ?? null;
+    if (presence.placement !== placement) {
+      await this.store.setSessionPlacement(account, placement, now);
+      presence.placement = placement;
+    }
     presence.serves = new Map(
       (message.serves ?? []).map((s) => [
         s.model,

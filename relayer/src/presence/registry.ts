@@ -28,6 +28,8 @@ export interface Presence {
   /** Smoothed heartbeat round trip reported by the node, ms. */
   latencyMs: number;
   lastTimeoutAt: number | null;
+  /** The placement this process last recorded for the node (`Store.setSessionPlacement`); undefined: none yet. */
+  placement?: string | null;
 }
 
 /** Work a node holds now: tasks and verifications sent and not answered, and served requests streaming. */

@@ -304,4 +304,49 @@ CREATE TABLE credit_settlements (
 CREATE INDEX credit_settlements_open ON credit_settlements (created_at) WHERE status IN ('prepared', 'signed');
 `,
   },
+  {
+    version: 9,
+    name: "publishers",
+    // Publishers (publishers/): a domain belongs to one publisher (its primary key) and carries the token its TXT
+    // record must hold and the last check's outcome; placements live on a domain; a node's session announces the
+    // placement it runs in (one row per node: its latest `ready`), read when its claims are paid; and each task
+    // whose generator paid a publisher keeps the placement it was paid through, for the earnings per placement.
+    sql: `
+CREATE TABLE publisher_domains (
+  domain TEXT PRIMARY KEY,
+  publisher TEXT NOT NULL,
+  token TEXT NOT NULL,
+  status TEXT NOT NULL,
+  reason TEXT,
+  created_at BIGINT NOT NULL,
+  checked_at BIGINT,
+  verified_at BIGINT
+);
+CREATE INDEX publisher_domains_publisher ON publisher_domains (publisher);
+CREATE INDEX publisher_domains_verified ON publisher_domains (checked_at) WHERE status = 'verified';
+CREATE TABLE placements (
+  id TEXT PRIMARY KEY,
+  publisher TEXT NOT NULL,
+  page_id TEXT NOT NULL,
+  placement_id TEXT NOT NULL,
+  domain TEXT NOT NULL,
+  path_prefix TEXT NOT NULL,
+  limits TEXT NOT NULL,
+  publisher_share_bps INTEGER NOT NULL,
+  created_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX placements_publisher_ids ON placements (publisher, page_id, placement_id);
+CREATE TABLE node_placements (
+  node TEXT PRIMARY KEY,
+  placement TEXT NOT NULL,
+  since BIGINT NOT NULL
+);
+CREATE TABLE placement_tasks (
+  task_id TEXT PRIMARY KEY,
+  placement TEXT NOT NULL,
+  publisher TEXT NOT NULL
+);
+CREATE INDEX placement_tasks_publisher ON placement_tasks (publisher);
+`,
+  },
 ];

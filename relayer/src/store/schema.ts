@@ -196,6 +196,41 @@ export interface MetaTable {
   value: string;
 }
 
+export interface PublisherDomainsTable {
+  domain: string;
+  publisher: string;
+  token: string;
+  status: string;
+  reason: string | null;
+  created_at: Int8;
+  checked_at: OptInt8;
+  verified_at: OptInt8;
+}
+
+export interface PlacementsTable {
+  id: string;
+  publisher: string;
+  page_id: string;
+  placement_id: string;
+  domain: string;
+  path_prefix: string;
+  limits: string;
+  publisher_share_bps: number;
+  created_at: Int8;
+}
+
+export interface NodePlacementsTable {
+  node: string;
+  placement: string;
+  since: Int8;
+}
+
+export interface PlacementTasksTable {
+  task_id: string;
+  placement: string;
+  publisher: string;
+}
+
 export interface SchemaMigrationsTable {
   version: number;
   name: string | null;
@@ -218,6 +253,10 @@ export interface Database {
   credit_accounts: CreditAccountsTable;
   credit_debits: CreditDebitsTable;
   credit_settlements: CreditSettlementsTable;
+  publisher_domains: PublisherDomainsTable;
+  placements: PlacementsTable;
+  node_placements: NodePlacementsTable;
+  placement_tasks: PlacementTasksTable;
   schema_migrations: SchemaMigrationsTable;
 }
 

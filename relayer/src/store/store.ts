@@ -2,6 +2,7 @@ import { FINAL_TASK_STATUSES, outputHash } from "@gitblock/sdk";
 import { sql } from "kysely";
 import type { Address, Hex } from "viem";
 import { NotFoundError, RelayerError } from "../errors.ts";
+import { type PublisherCredit, splitPublisherShares } from "../ledger/publisher-share.ts";
 import type { Dialect, RowOf } from "./dialect.ts";
 import {
   DAY_MS,
@@ -228,6 +229,92 @@ export class SqlStore implements Store {
       await this.writeNodes(trx, [next]);
       return next;
     });
+  }
+
+  async setSessionPlacement(node: Address, placement: string | null, now: number): Promise<void> {
+    if (placement === null) {
+      await this.db.deleteFrom("node_placements").where("node", "=", node).execute();
+      return;
+    }
+    await this.db
+      .insertInto("node_placements")
+      .values({ node, placement, since: now })
+      .onConflict((oc) =>
+        oc
+          .column("node")
+          .doUpdateSet((eb) => ({ placement: eb.ref("excluded.placement"), since: eb.ref("excluded.since") })),
+      )
+      .execute();
+  }
+
+  /**
+   * The publisher shares of a batch's generator credits (ledger/publisher-share.ts): each generator's announced
+   * placement, if its domain is verified now, splits its task credit; the node's balance and its assignment's pay go
+   * down by the share, the publisher's go up. A publisher is paid through the same leaf as a node (the epoch's tree is
+   * built from `nodes`), so a publisher with no row gets one. Returns the batch's ledger entries and the shares paid.
+   */
+  private async payPublishers(
+    trx: Db,
+    ledger: LedgerEntry[],
+    current: Map<string, NodeRecord>,
+    changed: Set<string>,
+    assignmentWrites: Array<{ task_id: string; node: string; reward_wei: string }>,
+    now: number,
+  ): Promise<{ ledger: LedgerEntry[]; credits: PublisherCredit[] }> {
+    const unshared: { ledger: LedgerEntry[]; credits: PublisherCredit[] } = { ledger, credits: [] };
+    const generators = [...new Set(ledger.filter((e) => e.kind === "task").map((e) => e.account))];
+    if (generators.length === 0) return unshared;
+    const rows = await trx
+      .selectFrom("node_placements as np")
+      .innerJoin("placements as p", "p.id", "np.placement")
+      .innerJoin("publisher_domains as d", (join) =>
+        join.onRef("d.domain", "=", "p.domain").onRef("d.publisher", "=", "p.publisher"),
+      )
+      .select(["np.node", "p.id", "p.publisher", "p.publisher_share_bps"])
+      .where(this.dialect.inList("np.node", generators))
+      .where("d.status", "=", "verified")
+      .execute();
+    if (rows.length === 0) return unshared;
+    const active = new Map(
+      rows.map((row) => [row.node, { placement: row.id, publisher: row.publisher, shareBps: row.publisher_share_bps }]),
+    );
+    const split = splitPublisherShares(ledger, (node) => active.get(node));
+    if (split.credits.length === 0) return unshared;
+    const missing = [...new Set(split.credits.map((c) => c.publisher))].filter((p) => !current.has(p));
+    if (missing.length > 0) {
+      await trx
+        .insertInto("nodes")
+        .values(
+          missing.map((address) => ({
+            address,
+            operator: address,
+            country: null,
+            reputation_bps: INITIAL_REPUTATION_BPS,
+            created_at: now,
+            last_seen_at: now,
+          })),
+        )
+        .onConflict((oc) => oc.column("address").doNothing())
+        .execute();
+      for (const [address, record] of await this.loadNodes(trx, missing, true)) current.set(address, record);
+    }
+    const paid = new Map(assignmentWrites.map((w) => [key(w.task_id, w.node), w]));
+    for (const credit of split.credits) {
+      const node = current.get(credit.node) as NodeRecord;
+      current.set(credit.node, { ...node, confirmedWei: node.confirmedWei - credit.amountWei });
+      const publisher = current.get(credit.publisher) as NodeRecord;
+      current.set(credit.publisher, { ...publisher, confirmedWei: publisher.confirmedWei + credit.amountWei });
+      changed.add(credit.node);
+      changed.add(credit.publisher);
+      const write = paid.get(key(credit.taskId, credit.node));
+      if (write) write.reward_wei = (BigInt(write.reward_wei) - credit.amountWei).toString();
+    }
+    await trx
+      .insertInto("placement_tasks")
+      .values(split.credits.map((c) => ({ task_id: c.taskId, placement: c.placement, publisher: c.publisher })))
+      .onConflict((oc) => oc.column("task_id").doNothing())
+      .execute();
+    return split;
   }
 
   async nodeActivity(address: Address, now: number): Promise<NodeActivity> {
@@ -777,7 +864,7 @@ export class SqlStore implements Store {
         token_ids: string | null;
         trap: number;
       }> = [];
-      const ledger: LedgerEntry[] = [];
+      let ledger: LedgerEntry[] = [];
       const current = await this.loadNodes(trx, [...addresses], true);
       const changed = new Set<string>();
       for (const taskId of taskIds) {
@@ -836,6 +923,21 @@ export class SqlStore implements Store {
         ledger.push(...plan.ledger);
         judged.push({ taskId, judgement: plan });
       }
+      const shared = await this.payPublishers(trx, ledger, current, changed, assignmentWrites, now);
+      ledger = shared.ledger;
+      // The judgements say what each node was paid after its publisher's share (the verdict frame shows it).
+      for (const credit of shared.credits) {
+        const plan = judged.find((j) => j.taskId === credit.taskId)?.judgement;
+        const paid = plan?.assignments.find((a) => a.node === credit.node && a.role === "generate");
+        if (paid) paid.rewardWei -= credit.amountWei;
+      }
+      if (shared.credits.length > 0) {
+        for (const { judgement } of judged) {
+          judgement.nodes.forEach((node, i) => {
+            judgement.nodes[i] = current.get(node.address) ?? node;
+          });
+        }
+      }
       await this.writes.judgeTasks.run(trx, taskWrites);
       await this.writes.eraseInputs.run(trx, finals);
       await this.writes.judgeAssignments.run(trx, assignmentWrites);
@@ -845,10 +947,18 @@ export class SqlStore implements Store {
       for (const address of provenWrong) {
         const node = current.get(address);
         if (!node) continue;
-        const forfeited = await this.revokeClaims(trx, address, openEpoch.epoch);
+        const { forfeited, publishers } = await this.revokeClaims(trx, address, openEpoch.epoch);
         if (forfeited > 0n) {
           current.set(address, { ...node, confirmedWei: node.confirmedWei - forfeited });
           changed.add(address);
+        }
+        const unknown = [...publishers.keys()].filter((p) => !current.has(p));
+        for (const [p, record] of await this.loadNodes(trx, unknown, true)) current.set(p, record);
+        for (const [p, amount] of publishers) {
+          const publisher = current.get(p);
+          if (!publisher) continue;
+          current.set(p, { ...publisher, confirmedWei: publisher.confirmedWei - amount });
+          changed.add(p);
         }
       }
       await this.writeNodes(
@@ -863,10 +973,14 @@ export class SqlStore implements Store {
    * Revocation: a node proven wrong (on any task, in any role) loses the claims it generated and got validated in
    * the open epoch: one proven lie makes every unchecked pass of its claims worthless as evidence. Each becomes `revoked`,
    * its task credits (share and bonus) are deleted from the ledger and returned as the amount forfeited; the
-   * verifiers keep their pay (they scored the claim) and the network its share. Only the open epoch: a closed one is
-   * on its way on-chain.
+   * verifiers keep their pay (they scored the claim) and the network its share. A placement's publisher loses the
+   * share it got from those claims (returned per publisher). Only the open epoch: a closed one is on its way on-chain.
    */
-  private async revokeClaims(trx: Db, address: Address, epoch: number): Promise<bigint> {
+  private async revokeClaims(
+    trx: Db,
+    address: Address,
+    epoch: number,
+  ): Promise<{ forfeited: bigint; publishers: Map<string, bigint> }> {
     const rows = await trx
       .selectFrom("assignments as a")
       .innerJoin("tasks as t", "t.id", "a.task_id")
@@ -878,7 +992,8 @@ export class SqlStore implements Store {
       .where("t.epoch", "=", epoch)
       .execute();
     const ids = rows.map((row) => row.id);
-    if (ids.length === 0) return 0n;
+    const publishers = new Map<string, bigint>();
+    if (ids.length === 0) return { forfeited: 0n, publishers };
     const credits = await trx
       .deleteFrom("ledger")
       .where("epoch", "=", epoch)
@@ -895,7 +1010,15 @@ export class SqlStore implements Store {
       .where("role", "=", "generate")
       .where(this.dialect.inList("task_id", ids))
       .execute();
-    return credits.reduce((sum, row) => sum + BigInt(row.amount_wei), 0n);
+    const shares = await trx
+      .deleteFrom("ledger")
+      .where("epoch", "=", epoch)
+      .where("kind", "=", "publisher")
+      .where(this.dialect.inList("ref", ids))
+      .returning(["account", "amount_wei"])
+      .execute();
+    for (const row of shares) publishers.set(row.account, (publishers.get(row.account) ?? 0n) + BigInt(row.amount_wei));
+    return { forfeited: credits.reduce((sum, row) => sum + BigInt(row.amount_wei), 0n), publishers };
   }
 
   async nodesCorrectBetween(since: number, until: number): Promise<Address[]> {
@@ -938,7 +1061,8 @@ export class SqlStore implements Store {
   async recordServed(works: readonly ServedWork[]): Promise<ServedOutcome[]> {
     if (works.length === 0) return [];
     return this.dialect.transaction(async (trx) => {
-      const epoch = await this.requireOpenEpoch(trx, Math.max(...works.map((w) => w.now)), "share");
+      const latest = Math.max(...works.map((w) => w.now));
+      const epoch = await this.requireOpenEpoch(trx, latest, "share");
       // Every node of the batch read (and on PostgreSQL locked, in address order) once; its parts are paid in order,
       // each on the balance the one before left.
       const nodes = await this.loadNodes(trx, [...new Set(works.map((w) => w.node))], true);
@@ -1017,10 +1141,24 @@ export class SqlStore implements Store {
         }
         return { status, rewardWei };
       });
+      // A node serving from a placement pays its publisher's share of a served answer too (a sampled one pays it
+      // when it is judged, like any claim).
+      const current = new Map([...nodes, ...paid]);
+      const changed = new Set(paid.keys());
+      const shared = await this.payPublishers(trx, ledger, current, changed, assignments, latest);
+      for (const credit of shared.credits) {
+        const outcome = outcomes[works.findIndex((w) => w.id === credit.taskId)];
+        if (outcome) outcome.rewardWei -= credit.amountWei;
+      }
       await this.writes.insertServedTasks.run(trx, tasks);
       await this.writes.insertServedAssignments.run(trx, assignments);
-      if (ledger.length > 0) await this.insertLedger(trx, ledger);
-      if (paid.size > 0) await this.writeNodes(trx, [...paid.values()]);
+      if (shared.ledger.length > 0) await this.insertLedger(trx, shared.ledger);
+      if (changed.size > 0) {
+        await this.writeNodes(
+          trx,
+          [...changed].map((address) => current.get(address) as NodeRecord),
+        );
+      }
       return outcomes;
     });
   }

@@ -79,7 +79,8 @@ export interface AssignmentRecord extends AssignmentRow {
   deadline: number;
 }
 
-export type LedgerKind = "task" | "verify" | "network" | "passive";
+/** `publisher`: a placement's publisher's share of a generator's task credit (ledger/publisher-share.ts). */
+export type LedgerKind = "task" | "verify" | "network" | "passive" | "publisher";
 /** The ledger account that receives the network's 25%. */
 export const NETWORK_ACCOUNT = "network";
 
@@ -273,6 +274,11 @@ export interface Store {
   /** Whether some node has at least `atLeast` validated tasks (full tenure: scheduler/judgeable.ts). */
   anyNodeValidated(atLeast: number): Promise<boolean>;
   updateNode(address: Address, decide: (node: NodeRecord) => NodeRecord): Promise<NodeRecord>;
+  /**
+   * The publisher placement the node's latest `ready` announced (null: none). While the placement's domain is
+   * verified, the node's claims judged from now on pay the placement's publisher its share (ledger/publisher-share.ts).
+   */
+  setSessionPlacement(node: Address, placement: string | null, now: number): Promise<void>;
   nodeActivity(address: Address, now: number): Promise<NodeActivity>;
 
   // auth

@@ -265,7 +265,10 @@ export class TaskJudge {
   private announce(task: TaskRecord, decision: Judgement, now: number): Address[] {
     const banned: Address[] = [];
     for (const node of decision.nodes) this.registry.updateRecord(node);
-    for (const verdict of decision.verdicts) {
+    for (const judged of decision.verdicts) {
+      // What the node was paid, after a publisher's share the store took from a generator's credit (its assignment).
+      const paid = decision.assignments.find((a) => a.node === judged.node)?.rewardWei ?? judged.rewardWei;
+      const verdict = { ...judged, rewardWei: paid };
       const presence = this.registry.get(verdict.node);
       if (presence) {
         presence.inflight.delete(task.id);

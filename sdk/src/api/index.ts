@@ -2,5 +2,6 @@
 // imports).
 export * from "./client.ts";
 export * from "./json.ts";
+export * from "./publishers.ts";
 export * from "./routes.ts";
 export * from "./types.ts";

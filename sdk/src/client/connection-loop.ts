@@ -40,7 +40,10 @@ export interface ConnectionHooks {
 }
 
 export interface ConnectionLoopOptions
-  extends Pick<NodeClientOptions, "transport" | "reconnect" | "heartbeatMs" | "pollWaitMs" | "capacity" | "country"> {
+  extends Pick<
+    NodeClientOptions,
+    "transport" | "reconnect" | "heartbeatMs" | "pollWaitMs" | "capacity" | "country" | "placement"
+  > {
   /** The relayer's base URL, without a trailing slash. */
   base: string;
   socketUrl: string;
@@ -212,6 +215,7 @@ export class ConnectionLoop implements SessionHost {
       capacity: this.options.capacity ?? 1,
       verify: this.options.verify,
       ...(this.options.country ? { country: this.options.country } : {}),
+      ...(this.options.placement ? { placement: this.options.placement } : {}),
       ...(this.serves.length > 0 ? { serves: this.serves } : {}),
     };
   }
@@ -236,6 +240,7 @@ export class ConnectionLoop implements SessionHost {
       capacity: this.options.capacity ?? 1,
       verify: this.options.verify,
       ...(this.options.country ? { country: this.options.country } : {}),
+      ...(this.options.placement ? { placement: this.options.placement } : {}),
       pollWaitMs: this.options.pollWaitMs ?? 20_000,
     });
   }

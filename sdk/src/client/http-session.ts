@@ -21,6 +21,8 @@ export interface HttpSessionOptions {
   /** The engine can verify: the poll says so (`verify=1`). */
   verify: boolean;
   country?: string;
+  /** The publisher placement this node runs in (an embedded widget): the poll says so (`placement=`). */
+  placement?: string;
   /** How long one long-poll waits for work. */
   pollWaitMs: number;
 }
@@ -85,6 +87,7 @@ export async function httpSession(host: SessionHost, options: HttpSessionOptions
       ...(options.verify ? { verify: "1" } : {}),
       wait: String(options.pollWaitMs),
       ...(options.country ? { country: options.country } : {}),
+      ...(options.placement ? { placement: options.placement } : {}),
     });
     for (;;) {
       if (controller.signal.aborted) break;

@@ -134,6 +134,7 @@ export class NodeClient extends Emitter<NodeClientEvents> {
         pollWaitMs: options.pollWaitMs,
         capacity: options.capacity,
         country: options.country,
+        placement: options.placement,
         base: this.base,
         socketUrl: this.socketUrl,
         WebSocket:

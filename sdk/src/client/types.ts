@@ -29,6 +29,11 @@ export interface NodeClientOptions {
   serve?: { priceFloorWei?: bigint } | false;
   /** ISO 3166-1 alpha-2 country, for network statistics only. */
   country?: string;
+  /**
+   * The publisher placement this node runs in (an embedded widget): sent in `ready`, so the placement's publisher
+   * earns its share of this node's task rewards while its domain is verified (over WebSocket and HTTP polling alike).
+   */
+  placement?: string;
   /** `auto` (default): WebSocket, falling back to HTTP polling when a socket cannot be opened. */
   transport?: "auto" | Transport;
   /** Heartbeat interval (default 15 s); a socket silent for 3 intervals is treated as dropped. */

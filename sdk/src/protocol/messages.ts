@@ -13,6 +13,8 @@ const bytes32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "expected a 0x-prefixed 
 const hex = z.string().regex(/^0x([0-9a-fA-F]{2})*$/, "expected 0x-prefixed hex bytes");
 const taskId = z.string().min(1).max(64);
 const modelId = z.string().min(1).max(128);
+/** A publisher placement id as the relayer issues it (`POST /api/publishers/placements`). */
+const placementId = z.string().regex(/^pl_[0-9a-f]{24}$/, "expected a placement id (pl_ and 24 hex digits)");
 const seconds = z.number().int().nonnegative();
 /** Token ids: uint32, at most a task's max tokens. */
 const tokenIds = z.array(z.number().int().min(0).max(0xffff_ffff)).max(8_192);
@@ -54,6 +56,11 @@ export const readyMessage = z.strictObject({
     .string()
     .regex(/^[A-Z]{2}$/)
     .optional(),
+  /**
+   * The publisher placement this session runs in (an embedded widget): while its domain is verified, the publisher
+   * earns its share of this node's task rewards. Absent: no placement.
+   */
+  placement: placementId.optional(),
   /**
    * The models this node serves to users through the relayer's `/v1` gateway (`serve` frames), each with the context
    * it fits and the lowest price per message it serves for (GBT wei, decimal; "0" serves free models too). Absent: the

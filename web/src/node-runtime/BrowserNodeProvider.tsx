@@ -28,6 +28,8 @@ const CONSENT_CHECK_MS = 2_000;
 
 export interface StartOptions {
   engine: EngineSpec;
+  /** The publisher placement this session runs in (the widget, web/src/embed): the publisher earns its share. */
+  placement?: string;
 }
 
 export interface BrowserNode extends SessionState {
@@ -105,7 +107,7 @@ export function BrowserNodeProvider({ children }: { children: ReactNode }) {
   const stop = useCallback(() => halt("stopped"), [halt]);
 
   const start = useCallback(
-    async ({ engine }: StartOptions) => {
+    async ({ engine, placement }: StartOptions) => {
       if (running.current) throw new Error("the browser node is already running: stop it first");
       if (!address || !connector) throw new Error("Connect a wallet first: the node signs in to the relayer with it.");
       if (!consentAllows(readConsent(), engine.kind)) {
@@ -156,6 +158,7 @@ export function BrowserNodeProvider({ children }: { children: ReactNode }) {
         address,
         engine,
         ...(country ? { country } : {}),
+        ...(placement ? { placement } : {}),
       });
     },
     [address, connector, runtime.relayer, end],

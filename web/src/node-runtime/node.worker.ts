@@ -66,6 +66,7 @@ async function start(command: StartCommand): Promise<void> {
     engine,
     capacity: 1,
     ...(command.country ? { country: command.country } : {}),
+    ...(command.placement ? { placement: command.placement } : {}),
   });
   client = node;
   node.on("task", (task) => {

@@ -36,6 +36,8 @@ export interface StartCommand {
   address: Address;
   engine: EngineSpec;
   country?: string;
+  /** The publisher placement the session runs in (NodeClient's `placement`). */
+  placement?: string;
 }
 
 export type ToWorker =
