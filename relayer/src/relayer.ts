@@ -478,7 +478,7 @@ export class Relayer {
   }
 
   async closeAndSettle(): Promise<void> {
-    if ((await this.store.stats(this.clock.now())).nodes === 0) return; // nothing to settle yet
+    if (!(await this.store.hasConfirmedEarnings())) return; // nothing to settle yet: the epoch stays open
     await this.settler.close();
     // The close is done: a proposal that fails now is settlement's failure, logged as such, not the close's.
     if (this.config.epochs.autoPropose) {

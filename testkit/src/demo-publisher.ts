@@ -6,54 +6,13 @@
  */
 import {
   type DomainCheck,
-  NODE_HTTP_ROUTES,
   type Placement,
   type PlacementInput,
-  PROTOCOL_VERSION,
   PUBLISHER_ROUTES,
   type PublisherDomain,
-  signInTypedData,
 } from "@gitblock/sdk";
 import type { LocalAccount } from "viem";
-import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-
-async function call<T>(url: string, init: { method?: string; body?: unknown; token?: string } = {}): Promise<T> {
-  const response = await fetch(url, {
-    method: init.method ?? (init.body === undefined ? "GET" : "POST"),
-    headers: {
-      "content-type": "application/json",
-      ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
-    },
-    ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
-  });
-  if (!response.ok) throw new Error(`${url}: HTTP ${response.status} ${await response.text()}`);
-  return (await response.json()) as T;
-}
-
-/** The wallet's session token (the Bearer of every publisher call). */
-export async function signInOverHttp(relayerUrl: string, wallet: LocalAccount): Promise<string> {
-  const hello = await call<{
-    relayer: string;
-    chainId: number;
-    nonce: `0x${string}`;
-    issuedAt: number;
-    expiresAt: number;
-  }>(`${relayerUrl}${NODE_HTTP_ROUTES.challenge}`, { body: {} });
-  const challenge = {
-    relayer: hello.relayer,
-    chainId: hello.chainId,
-    account: wallet.address,
-    nonce: hello.nonce,
-    issuedAt: hello.issuedAt,
-    expiresAt: hello.expiresAt,
-    sessionKey: privateKeyToAccount(generatePrivateKey()).address,
-  };
-  const signature = await wallet.signTypedData(signInTypedData(challenge));
-  const ok = await call<{ session: string }>(`${relayerUrl}${NODE_HTTP_ROUTES.session}`, {
-    body: { type: "auth", v: PROTOCOL_VERSION, signIn: { ...challenge, signature } },
-  });
-  return ok.session;
-}
+import { callJson, signInOverHttp } from "./http-sign-in.ts";
 
 export interface DemoPublisher {
   token: string;
@@ -71,15 +30,15 @@ export async function setUpDemoPublisher(options: {
 }): Promise<DemoPublisher> {
   const { relayerUrl, wallet } = options;
   const token = await signInOverHttp(relayerUrl, wallet);
-  const domain = await call<PublisherDomain>(`${relayerUrl}${PUBLISHER_ROUTES.domains}`, {
+  const domain = await callJson<PublisherDomain>(`${relayerUrl}${PUBLISHER_ROUTES.domains}`, {
     body: { domain: options.domain },
     token,
   });
   await options.publishTxt(domain.names[1], domain.record);
   const verifyPath = PUBLISHER_ROUTES.verify.replace(":domain", encodeURIComponent(domain.domain));
-  const check = await call<DomainCheck>(`${relayerUrl}${verifyPath}`, { method: "POST", token });
+  const check = await callJson<DomainCheck>(`${relayerUrl}${verifyPath}`, { method: "POST", token });
   if (check.status !== "verified") throw new Error(`${domain.domain} did not verify: ${check.reason ?? check.status}`);
-  const placement = await call<Placement>(`${relayerUrl}${PUBLISHER_ROUTES.placements}`, {
+  const placement = await callJson<Placement>(`${relayerUrl}${PUBLISHER_ROUTES.placements}`, {
     body: {
       pageId: "home",
       placementId: "sidebar",

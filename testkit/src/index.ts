@@ -10,6 +10,7 @@ export * from "./dns-server.ts";
 export * from "./faucet.ts";
 export * from "./fleet.ts";
 export * from "./http.ts";
+export * from "./http-sign-in.ts";
 export * from "./ports.ts";
 export * from "./postgres.ts";
 export * from "./processes.ts";

@@ -10,11 +10,13 @@ import {
   type PublisherEarnings,
   type PublisherMe,
 } from "@gitblock/sdk";
+import type { Selectable } from "kysely";
 import type { Address } from "viem";
 import type { Clock } from "../clock.ts";
 import { NotFoundError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { Dialect } from "../store/dialect.ts";
+import type { PlacementsTable, PublisherDomainsTable } from "../store/schema.ts";
 import { normalizeDomain, PublisherInputError } from "./domain-name.ts";
 import { placementInput } from "./placement-rules.ts";
 import type { TxtCheck } from "./txt-check.ts";
@@ -24,26 +26,8 @@ export class PublisherConflictError extends Error {
   override name = "PublisherConflictError";
 }
 
-interface DomainRow {
-  domain: string;
-  publisher: string;
-  token: string;
-  status: string;
-  reason: string | null;
-  checked_at: number | string | null;
-}
-
-interface PlacementRow {
-  id: string;
-  publisher: string;
-  page_id: string;
-  placement_id: string;
-  domain: string;
-  path_prefix: string;
-  limits: string;
-  publisher_share_bps: number;
-  created_at: number | string;
-}
+type DomainRow = Selectable<PublisherDomainsTable>;
+type PlacementRow = Selectable<PlacementsTable>;
 
 /**
  * Publishers' domains and placements (issue 15), in the store's database (migration 9): a domain belongs to the one

@@ -124,9 +124,10 @@ export class EpochSettler {
   /** Closes the open epoch: its leaves are every node's cumulative state now. */
   close(progress: Progress = () => {}): Promise<EpochRecord> {
     return this.exclusive(async () => {
-      // An epoch without a single node has no tree and could never be proposed (the vault refuses an empty root).
-      if ((await this.store.stats(this.clock.now())).nodes === 0) {
-        throw new SettlementError("no node has signed in yet: nothing to settle, the epoch stays open");
+      // Only a node with earnings carries a leaf: an epoch closed before any would have no tree and could never be
+      // proposed (the vault refuses an empty root), and every later epoch would wait behind it.
+      if (!(await this.store.hasConfirmedEarnings())) {
+        throw new SettlementError("no node has earned yet: nothing to settle, the epoch stays open");
       }
       progress("closing epoch");
       const epoch = await this.store.closeEpoch(this.clock.now());

@@ -1519,6 +1519,16 @@ export class SqlStore implements Store {
     return row ? toEpoch(row) : undefined;
   }
 
+  async hasConfirmedEarnings(): Promise<boolean> {
+    const row = await this.db
+      .selectFrom("nodes")
+      .select("address")
+      .where("confirmed_wei", "!=", "0")
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
   async stats(now: number): Promise<NetworkStats> {
     const count = (query: { executeTakeFirst(): Promise<{ n: number | string | bigint } | undefined> }) =>
       query.executeTakeFirst().then((row) => num(row?.n ?? 0));

@@ -382,6 +382,11 @@ export interface Store {
   latestEpochWith(statuses: readonly EpochStatus[]): Promise<EpochRecord | undefined>;
 
   stats(now: number): Promise<NetworkStats>;
+  /**
+   * Whether any node has confirmed earnings. Only those carry a leaf, so an epoch closed before this holds would have
+   * no tree and could never be proposed: it stays open instead.
+   */
+  hasConfirmedEarnings(): Promise<boolean>;
   getMeta(key: string): Promise<string | undefined>;
   setMeta(key: string, value: string): Promise<void>;
 }

@@ -31,6 +31,12 @@ describe("epoch settlement on a real Hardhat chain", () => {
   it("settles an epoch on-chain and a node claims with the proof from the API", async () => {
     t = await startTestRelayer({ settleOn: chain });
     const nodes = await fleet(t, 3);
+    // Signed in, nothing earned yet: no node would carry a leaf, so the epoch stays open (closed, it could never be
+    // proposed and every later epoch would wait behind it).
+    await assert.rejects(t.relayer.settler.close(), /no node has earned yet: nothing to settle, the epoch stays open/);
+    await t.relayer.closeAndSettle();
+    assert.equal((await t.relayer.store.listEpochs(10)).length, 1);
+    assert.equal((await t.relayer.store.listEpochs(10))[0]?.status, "open");
     for (let i = 0; i < 2; i++) {
       const task = await t.relayer.scheduler.submit({ model: "tiny-llm", input: `settle ${i}`, maxTokens: 8, seed: i });
       const { verifiers } = await play(t, nodes, task.id);
