@@ -6,10 +6,14 @@ import { ArgumentType } from "hardhat/types/arguments";
 // The compiler is the pinned npm `solc` (a wasm build), so compiling never downloads anything.
 const solcPath = createRequire(import.meta.url).resolve("solc/soljson.js");
 
-// `hardhat test --coverage` instruments artifacts/, which takes the vault past EIP-170's 24 KB and GitBlockGenesis past
-// EIP-3860's 48 KiB of initcode. Hardhat lifts both limits for its in-process networks then, not for the `hardhat node`
-// processes that tests start; those inherit this variable, and with it the same lift (`networks.default`).
+// `hardhat test --coverage` compiles instrumented contracts, which takes the vault past EIP-170's 24 KB and
+// GitBlockGenesis past EIP-3860's 48 KiB of initcode. Hardhat lifts both limits for its in-process networks then, not
+// for the `hardhat node` processes that tests start; those inherit this variable, and with it the same lift
+// (`networks.default`). The instrumented build goes to coverage/artifacts (and its cache to coverage/cache), never
+// artifacts/: the suites that run beside coverage (scripts/test-lanes.ts) deploy from artifacts/ meanwhile, and the
+// deploy code's artifact reader follows the same variable (scripts/deploy/artifact-resolver.ts).
 if (process.argv.includes("--coverage")) process.env.GITBLOCK_INSTRUMENTED_ARTIFACTS = "1";
+const instrumented = process.env.GITBLOCK_INSTRUMENTED_ARTIFACTS === "1";
 
 const deployTask = task("deploy", "Deploy GitBlock and write deployments/<network>.json")
   .addOption({
@@ -113,6 +117,7 @@ export default defineConfig({
   },
   paths: {
     tests: { nodejs: "test", solidity: "test/solidity" },
+    ...(instrumented ? { artifacts: "coverage/artifacts", cache: "coverage/cache" } : {}),
   },
   test: {
     // `default` (npm test, CI): a pinned seed, so a run's outcome depends on the code alone; a counterexample that only
@@ -137,7 +142,7 @@ export default defineConfig({
     // Hardhat's in-process network and `hardhat node`: the real-chain size limits, except over instrumented artifacts.
     default: {
       type: "edr-simulated",
-      allowUnlimitedContractSize: process.env.GITBLOCK_INSTRUMENTED_ARTIFACTS === "1",
+      allowUnlimitedContractSize: instrumented,
     },
     // `hardhat node`; GITBLOCK_LOCAL_RPC_URL moves it off the default port (tests, a second local network).
     localhost: { type: "http", chainType: "l1", url: process.env.GITBLOCK_LOCAL_RPC_URL ?? "http://127.0.0.1:8545" },

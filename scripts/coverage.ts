@@ -78,10 +78,8 @@ function runTests(): number {
   process.stdout.write(output);
   process.stderr.write(errors);
   failureSummary = [failureLines(output), errors.trim().split("\n").slice(-40).join("\n")].filter(Boolean).join("\n\n");
-  // The run leaves instrumented bytecode in artifacts/ (past EIP-170's size limit); everything after it (the relayer's
-  // and nodes' tests, `npm start`) deploys from artifacts/, so build them plain again.
-  const rebuild = spawnSync(npx, ["hardhat", "build"], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
-  if (rebuild.status !== 0) throw new Error("rebuilding plain artifacts after the coverage run failed");
+  // The instrumented build went to coverage/artifacts (hardhat.config.ts): artifacts/ stayed plain for the suites that
+  // run beside this one and after it.
   // `hardhat test` (both runners) exits 0 when a node:test hook fails: its tests are only "cancelled". The
   // reporter still lists every failure as "  N) title:", so those lines decide too.
   if (result.status === 0 && /^ {2}\d+\) .+:$/m.test(output)) {

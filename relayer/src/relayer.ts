@@ -478,13 +478,15 @@ export class Relayer {
   }
 
   async closeAndSettle(): Promise<void> {
-    if (!(await this.store.hasConfirmedEarnings())) return; // nothing to settle yet: the epoch stays open
-    await this.settler.close();
-    // The close is done: a proposal that fails now is settlement's failure, logged as such, not the close's.
-    if (this.config.epochs.autoPropose) {
-      await this.settler.advance().catch((error: unknown) => this.log.error({ err: error }, "settlement failed"));
+    // Until a node has earned there is nothing to settle in the vault: the epoch stays open (settler.close).
+    if (await this.store.hasConfirmedEarnings()) {
+      await this.settler.close();
+      // The close is done: a proposal that fails now is settlement's failure, logged as such, not the close's.
+      if (this.config.epochs.autoPropose) {
+        await this.settler.advance().catch((error: unknown) => this.log.error({ err: error }, "settlement failed"));
+      }
     }
-    // After the vault's settlement, and never in its way.
+    // After the vault's settlement, and never in its way; users' spent credit settles at every tick all the same.
     await this.settleCredits();
   }
 

@@ -5,7 +5,11 @@ import path from "node:path";
 import type { Artifact, ArtifactResolver, BuildInfo } from "@nomicfoundation/ignition-core";
 
 const root = path.resolve(import.meta.dirname, "../..");
-const artifactsDir = path.join(root, "artifacts");
+// A coverage run compiles its instrumented contracts apart (hardhat.config.ts), and its tests deploy those.
+const artifactsDir = path.join(
+  root,
+  process.env.GITBLOCK_INSTRUMENTED_ARTIFACTS === "1" ? path.join("coverage", "artifacts") : "artifacts",
+);
 
 async function* artifactFiles(dir: string): AsyncGenerator<string> {
   for (const entry of await readdir(dir, { withFileTypes: true })) {

@@ -10,10 +10,11 @@
  *      thread count in the same run: the alternative a headless node would use. Reported, no budget.
  * Results are printed and written to bench/results.json (or `--out <file>`); GITBLOCK_BENCH_TASKS sets the sample.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { gzipSync } from "node:zlib";
 import { LlamaCppEngine } from "@gitblock/node";
 import type { GenerateResult } from "@gitblock/sdk";
 import { writeTinyGguf } from "@gitblock/testkit";
@@ -34,6 +35,10 @@ const engineChunk = wasmEngineChunk(path.join(webRoot, "dist"));
 const initialJs = size.initial.filter((f) => f.file.endsWith(".js"));
 const initialJsGzip = initialJs.reduce((sum, f) => sum + f.gzip, 0);
 const css = size.initial.filter((f) => f.file.endsWith(".css")).reduce((sum, f) => sum + f.gzip, 0);
+// The widget's page, which a publisher's visitors load inside the publisher's page: the same budget.
+const widget = measureBundle(path.join(webRoot, "dist"), "embed.html");
+const widgetJsGzip = widget.initial.filter((f) => f.file.endsWith(".js")).reduce((sum, f) => sum + f.gzip, 0);
+const widgetScriptGzip = gzipSync(readFileSync(path.join(webRoot, "dist", "widget.js")), { level: 9 }).length;
 
 const modelDir = mkdtempSync(path.join(tmpdir(), "gitblock-bench-model-"));
 const gguf = await writeTinyGguf(path.join(modelDir, "tiny-bench.gguf"), { seed: 7 });
@@ -114,6 +119,9 @@ const results = {
     wasmEngineGzipKB: +(size.wasmEngineGzip / 1024).toFixed(1),
     wasmEngineInInitialLoad: size.wasmEngineInitial,
     files: initialJs.map((f) => ({ file: f.file, gzipKB: +(f.gzip / 1024).toFixed(1) })),
+    widgetInitialJsGzipKB: +(widgetJsGzip / 1024).toFixed(1),
+    widgetScriptGzipKB: +(widgetScriptGzip / 1024).toFixed(1),
+    widgetWasmEngineInInitialLoad: widget.wasmEngineInitial,
   },
   dashboardLatencyMs: {
     tasks: latencies.length,
@@ -146,6 +154,9 @@ console.log(
 console.log(
   `dashboard shows a validated task after the verdict: p50 ${results.dashboardLatencyMs.p50} ms, p95 ${results.dashboardLatencyMs.p95} ms, max ${results.dashboardLatencyMs.max} ms over ${latencies.length} tasks (budget ${LATENCY_BUDGET_MS} ms)  ${ok((sorted.at(-1) ?? 0) <= LATENCY_BUDGET_MS)}`,
 );
+console.log(
+  `widget (embed.html) initial JavaScript (gzip): ${results.bundle.widgetInitialJsGzipKB} KB / ${JS_BUDGET / 1024} KB  ${ok(widgetJsGzip <= JS_BUDGET && widget.wasmEngineInitial.length === 0)}; the snippet's widget.js ${results.bundle.widgetScriptGzipKB} KB gzip`,
+);
 const t = results.wasmEngineTokensPerSecond;
 console.log(
   `WASM engine chunk (lazy) ${results.bundle.wasmEngineGzipKB} KB gzip; in the initial load: ${size.wasmEngineInitial.join(", ") || "none"}  ${ok(size.wasmEngineInitial.length === 0)}`,
@@ -153,6 +164,12 @@ console.log(
 console.log(
   `WASM engine (wllama, headless Chromium, 1 thread): median ${t.wasmMedian} tokens/s over ${t.runs} runs of ${t.tokensPerRun} tokens; node-llama-cpp (CPU, 1 thread) on the same model and input: median ${t.nodeLlamaCppMedian} tokens/s`,
 );
-if (initialJsGzip > JS_BUDGET || (sorted.at(-1) ?? 0) > LATENCY_BUDGET_MS || size.wasmEngineInitial.length > 0) {
+if (
+  initialJsGzip > JS_BUDGET ||
+  widgetJsGzip > JS_BUDGET ||
+  (sorted.at(-1) ?? 0) > LATENCY_BUDGET_MS ||
+  size.wasmEngineInitial.length > 0 ||
+  widget.wasmEngineInitial.length > 0
+) {
   process.exitCode = 1;
 }

@@ -32,9 +32,12 @@ export function wasmEngineChunk(dist: string): string {
 
 const gz = (file: string) => gzipSync(readFileSync(file), { level: 9 }).length;
 
-/** Measures a `vite build` output in `dist`: what index.html loads up front vs the lazily loaded web-llm chunk. */
-export function measureBundle(dist: string): BundleSize {
-  const html = readFileSync(path.join(dist, "index.html"), "utf8");
+/**
+ * Measures a `vite build` output in `dist`: what `page` (the dApp's index.html, or the widget's embed.html) loads up
+ * front vs the lazily loaded web-llm and WASM engine chunks.
+ */
+export function measureBundle(dist: string, page = "index.html"): BundleSize {
+  const html = readFileSync(path.join(dist, page), "utf8");
   const refs = [
     ...html.matchAll(/<script[^>]+src="([^"]+\.js)"/g),
     ...html.matchAll(/<link[^>]+rel="(?:modulepreload|stylesheet)"[^>]+href="([^"]+)"/g),
