@@ -21,8 +21,8 @@ const logDir = path.join(root, "test-results", "lanes");
 
 /** The lanes, side by side, each a list of npm scripts run in order (durations measured one at a time, 2 cores). */
 const LANES: string[][] = [
-  // coverage ~6 min · relayer on PostgreSQL ~8 min · node ~2.5 min · sdk
-  ["coverage", "test:relayer:pg", "test:node", "test:sdk"],
+  // coverage ~6 min · relayer on PostgreSQL ~8 min · several relayers on PostgreSQL + NATS ~1 min · node ~2.5 min · sdk
+  ["coverage", "test:relayer:pg", "test:relayer:cluster", "test:node", "test:sdk"],
   // dApp unit · relayer on SQLite ~11 min · sim ~1 min · dApp in Chromium ~6 min
   ["test:web:unit", "test:relayer:sqlite", "test:sim", "test:web:e2e"],
 ];

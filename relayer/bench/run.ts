@@ -1,13 +1,35 @@
-// `npm run bench:relayer [-- tree|ingest|latency|flood|signin|sockets ...]`: prints figures, asserts nothing.
-import { type ChildProcess, fork } from "node:child_process";
-import path from "node:path";
+// `npm run bench:relayer [-- tree|ingest|latency|flood|signin|sockets|cluster ...] [--instances 1,2,3] [--quick]`:
+// prints figures, asserts nothing. `--instances` runs the cluster figure (alone, unless sections are named).
 import type { NodeState } from "@gitblock/sdk";
 import { describePostgres, startTestRelayer } from "@gitblock/testkit";
 import type { Address } from "viem";
-import { SINGLE_HOST_FLEET_ADMISSION } from "../src/gateway/admission.ts";
 import { buildEpochTreeParallel } from "../src/settlement/merkle-parallel.ts";
+import { clusterBench } from "./cluster-bench.ts";
+import { line, median, sleep } from "./figures.ts";
+import {
+  BENCH_RELAYER_CONFIG,
+  FRAMES_PER_TASK,
+  type IngestRun,
+  ingestOnce,
+  type LoadTarget,
+  VERIFIERS,
+} from "./ingest-load.ts";
+import { simulate } from "./workers.ts";
 
-const sections = process.argv.slice(2).filter((a) => !a.startsWith("-"));
+const args = process.argv.slice(2);
+const instancesAt = args.findIndex((a) => a === "--instances" || a.startsWith("--instances="));
+/** Where the value of `--instances 1,2,3` is (not a section name); -1 for `--instances=1,2,3` or none. */
+const instancesValueAt = args[instancesAt] === "--instances" ? instancesAt + 1 : -1;
+const instancesArg = instancesAt < 0 ? undefined : (args[instancesAt]?.split("=")[1] ?? args[instancesValueAt]);
+/** `--instances 1,2,3`: relayer instances per cluster in the cluster figure. */
+const clusterSizes = instancesArg?.split(",").map((n) => {
+  const count = Number(n);
+  if (!Number.isInteger(count) || count < 1) {
+    throw new Error(`--instances takes counts ≥ 1, like 1,2,3 (got ${instancesArg})`);
+  }
+  return count;
+});
+const sections = args.filter((a, i) => !a.startsWith("-") && i !== instancesValueAt);
 /** `--quick`: every figure at a small size, to check that the bench runs (the tests use it); never quote these. */
 const quick = process.argv.includes("--quick");
 const sizes = quick
@@ -24,6 +46,9 @@ const sizes = quick
       floodTasks: 60,
       floodRuns: 1,
       flood: { unauthenticatedSockets: 200, halfOpenConnections: 100, signInConcurrency: 4 },
+      clusterTasks: 200,
+      clusterNodes: 60,
+      clusterRuns: 1,
     }
   : {
       trees: [1_000, 100_000, 1_000_000],
@@ -38,16 +63,16 @@ const sizes = quick
       floodRuns: Number(process.env.BENCH_RUNS ?? 3),
       // The outside test's flood: thousands of idle sockets, half-open connections and sign-ins that never verify.
       flood: { unauthenticatedSockets: 4_000, halfOpenConnections: 128, signInConcurrency: 32 },
+      clusterTasks: Number(process.env.BENCH_CLUSTER_TASKS ?? 10_000),
+      clusterNodes: 300,
+      clusterRuns: Number(process.env.BENCH_RUNS ?? 3),
     };
 /** The hostile host's address: another loopback address than the honest nodes' 127.0.0.1. */
 const FLOOD = { sourceIp: "127.0.0.2", ...sizes.flood };
-const want = (name: string) => sections.length === 0 || sections.includes(name);
+/** No section named: every figure but the cluster's, or the cluster's alone when `--instances` is given. */
+const want = (name: string) =>
+  sections.length === 0 ? (name === "cluster") === (clusterSizes !== undefined) : sections.includes(name);
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function line(label: string, value: string) {
-  process.stdout.write(`  ${label.padEnd(44)} ${value}\n`);
-}
 
 async function treeBench() {
   process.stdout.write("\nEpoch tree + every proof (merkletreejs-compatible, sortPairs)\n");
@@ -82,9 +107,6 @@ async function treeBench() {
   }
 }
 
-/** Verifiers per task; with the generator's commit and reveal, each task is this many + 2 durable frames. */
-const VERIFIERS = 2;
-const FRAMES_PER_TASK = 2 + VERIFIERS;
 /** Simulator processes the fleet is spread over: signing commitments and reports costs the nodes CPU too. */
 const SIM_PROCESSES = quick ? 2 : 4;
 
@@ -93,73 +115,12 @@ type StoreKind = "sqlite" | "postgres";
 const STORE_NAMES: Record<StoreKind, string> = { sqlite: "SQLite", postgres: "PostgreSQL" };
 
 async function startRelayer(overrides: Record<string, unknown> = {}, store: StoreKind = "sqlite") {
-  const t = await startTestRelayer({
-    store,
-    // One generator and two verifiers per task (every bench node is trusted: full reputation, no tenure ramp).
-    verification: {
-      verifiers: { trusted: VERIFIERS, untrusted: VERIFIERS },
-      taskTimeoutMs: 120_000,
-      verifyTimeoutMs: 120_000,
-      challengeRate: 0,
-      trapRate: 0,
-      sweepIntervalMs: 500,
-    },
-    gateway: { messagesPerSecond: 100_000, burst: 100_000, heartbeatTimeoutMs: 120_000, authTimeoutMs: 120_000 },
-    // Up to 10,000 simulated nodes on one address (the flood figures run with the defaults: `admission: {}`).
-    admission: SINGLE_HOST_FLEET_ADMISSION,
-    ...overrides,
-  });
+  const t = await startTestRelayer({ store, ...BENCH_RELAYER_CONFIG, ...overrides });
   return { relayer: t.relayer, url: t.url, wsUrl: t.wsUrl, stop: t.stop };
 }
 
-/** Simulated honest nodes in their own process (sim-nodes.ts), started on `job`. */
-const simulate = (job: Record<string, unknown>) => forkWorker("sim-nodes.ts", job);
-
-/** The hostile host (flood.ts) in its own process, from its own loopback address. */
-const startFlood = (job: Record<string, unknown>) => forkWorker("flood.ts", { type: "start", ...job });
-
-function forkWorker(
-  script: string,
-  job: Record<string, unknown>,
-): {
-  child: ChildProcess;
-  next: (type: string) => Promise<Record<string, number>>;
-} {
-  const child = fork(path.join(import.meta.dirname, script), {
-    stdio: ["ignore", "inherit", "inherit", "ipc"],
-  });
-  const inbox: Array<Record<string, number> & { type: string }> = [];
-  child.on("message", (m: Record<string, number> & { type: string }) => {
-    if (m.type === "error") process.stderr.write(`node error: ${JSON.stringify(m)}\n`);
-    else inbox.push(m);
-  });
-  child.send(job);
-  return {
-    child,
-    next: async (type) => {
-      for (;;) {
-        const i = inbox.findIndex((m) => m.type === type || m.type === "fatal");
-        if (i >= 0) {
-          const m = inbox.splice(i, 1)[0] as Record<string, number> & { type: string };
-          if (m.type === "fatal") throw new Error(`simulator failed: ${JSON.stringify(m)}`);
-          return m;
-        }
-        await sleep(20);
-      }
-    },
-  };
-}
-
-interface IngestRun {
-  seconds: number;
-  settleSeconds: number;
-  p50: number;
-  p99: number;
-  /** What the hostile host tried and was refused (flood runs only). */
-  flood?: Record<string, number>;
-}
-
-async function ingestOnce(
+/** The load on a fresh in-process relayer, stopped afterwards. */
+async function ingestInProcess(
   capacity: number,
   tasks: number,
   nodes: number,
@@ -167,86 +128,25 @@ async function ingestOnce(
   options: { flood?: boolean; relayerConfig?: Record<string, unknown> } = {},
 ): Promise<IngestRun> {
   const { relayer, url, wsUrl, stop } = await startRelayer(options.relayerConfig, store);
-  let flood: ReturnType<typeof startFlood> | null = null;
-  const processes = Math.min(SIM_PROCESSES, nodes);
-  const sims = Array.from({ length: processes }, (_, i) =>
-    simulate({
-      mode: "work",
-      wsUrl,
-      count: Math.floor(nodes / processes) + (i < nodes % processes ? 1 : 0),
-      capacity,
-    }),
-  );
+  const target: LoadTarget = {
+    wsUrls: [wsUrl],
+    httpUrl: url,
+    submit: async (specs) => {
+      await relayer.scheduler.submitMany(specs);
+    },
+    resultsStored: () => relayer.metrics.resultsStored.get().then((m) => m.values[0]?.value ?? 0),
+    tasksCompleted: async () => (await relayer.store.stats(Date.now())).tasksCompleted,
+  };
   try {
-    await Promise.all(sims.map((sim) => sim.next("ready")));
-    if (options.flood) {
-      flood = startFlood({ httpUrl: url, wsUrl, ...FLOOD });
-      await flood.next("started");
-    }
-    const specs = Array.from({ length: tasks }, (_, i) => ({
-      model: "bench",
-      input: `prompt ${i % 1000}`,
-      maxTokens: 32,
-      seed: i,
-    }));
-    const stored = () => relayer.metrics.resultsStored.get().then((m) => m.values[0]?.value ?? 0);
-    const t0 = performance.now();
-    const giveUp = Date.now() + 15 * 60_000;
-    // Saturated: everything queued at once. One slot a node (the latency runs): in waves the fleet can hold with
-    // its verifiers, since the scheduler fills every free slot with generation and a claim needs free verifiers.
-    const wave = capacity === 1 ? Math.max(1, Math.floor(nodes / (1 + VERIFIERS))) : 5_000;
-    for (let i = 0; i < specs.length; i += wave) {
-      await relayer.scheduler.submitMany(specs.slice(i, i + wave));
-      if (capacity !== 1) continue;
-      const done = Math.min(specs.length, i + wave);
-      while ((await relayer.store.stats(Date.now())).tasksCompleted < done) {
-        if (Date.now() > giveUp) throw new Error(`a wave of ${wave} tasks did not finish`);
-        await sleep(5);
-      }
-    }
-    // Every task: a commit, a reveal and a report per verifier, each stored durably before its ack.
-    while ((await stored()) < tasks * FRAMES_PER_TASK) {
-      if (Date.now() > giveUp) throw new Error(`only ${await stored()} of ${tasks * FRAMES_PER_TASK} frames stored`);
-      await sleep(50);
-    }
-    const seconds = (performance.now() - t0) / 1000;
-    let settled = 0;
-    while (settled < tasks) {
-      if (Date.now() > giveUp) throw new Error(`only ${settled} of ${tasks} tasks final`);
-      settled = (await relayer.store.stats(Date.now())).tasksCompleted;
-      await sleep(50);
-    }
-    const settleSeconds = (performance.now() - t0) / 1000;
-    const reports = await Promise.all(
-      sims.map((sim) => {
-        sim.child.send({ type: "report" });
-        return sim.next("report");
-      }),
+    return await ingestOnce(
+      target,
+      { capacity, tasks, nodes, simProcesses: SIM_PROCESSES },
+      options.flood ? { flood: FLOOD } : {},
     );
-    let floodCounts: Record<string, number> | undefined;
-    if (flood) {
-      flood.child.send({ type: "stop" });
-      floodCounts = await flood.next("report");
-    }
-    // Medians of the processes' percentiles (each saw a share of the fleet under the same load).
-    return {
-      seconds,
-      settleSeconds,
-      p50: median(reports.map((r) => r.p50 ?? Number.NaN)),
-      p99: Math.max(...reports.map((r) => r.p99 ?? Number.NaN)),
-      ...(floodCounts ? { flood: floodCounts } : {}),
-    };
   } finally {
-    flood?.child.kill();
-    for (const sim of sims) sim.child.kill();
     await stop();
   }
 }
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
-};
 
 /**
  * Runs the same load `runs` times on each store, each time on a fresh relayer and database, and quotes medians
@@ -263,7 +163,7 @@ async function ingestBench(
   process.stdout.write(`\n${title}\n`);
   const results = new Map<StoreKind, IngestRun[]>(stores.map((store) => [store, []]));
   for (let i = 0; i < runs; i++) {
-    for (const store of stores) results.get(store)?.push(await ingestOnce(capacity, tasks, nodes, store));
+    for (const store of stores) results.get(store)?.push(await ingestInProcess(capacity, tasks, nodes, store));
   }
   const spread = (values: number[]) =>
     runs > 1 ? ` (runs ${values.map((v) => Math.round(v).toLocaleString("en")).join(", ")})` : "";
@@ -318,7 +218,7 @@ async function socketBench() {
   await sleep(200);
   const before = process.memoryUsage();
   const t0 = performance.now();
-  const sim = simulate({ mode: "hold", wsUrl, sessions, heartbeatMs: sizes.heartbeatMs });
+  const sim = simulate({ mode: "hold", wsUrls: [wsUrl], sessions, heartbeatMs: sizes.heartbeatMs });
   try {
     const ready = await sim.next("ready");
     const connectSeconds = (performance.now() - t0) / 1000;
@@ -364,8 +264,8 @@ async function floodBench() {
   const calm: IngestRun[] = [];
   const flooded: IngestRun[] = [];
   for (let i = 0; i < sizes.floodRuns; i++) {
-    calm.push(await ingestOnce(1, sizes.floodTasks, 30, "sqlite", { relayerConfig }));
-    flooded.push(await ingestOnce(1, sizes.floodTasks, 30, "sqlite", { relayerConfig, flood: true }));
+    calm.push(await ingestInProcess(1, sizes.floodTasks, 30, "sqlite", { relayerConfig }));
+    flooded.push(await ingestInProcess(1, sizes.floodTasks, 30, "sqlite", { relayerConfig, flood: true }));
   }
   const figure = (runs: IngestRun[]) =>
     `p50 ${median(runs.map((r) => r.p50)).toFixed(1)} ms, p99 ${median(runs.map((r) => r.p99)).toFixed(1)} ms`;
@@ -451,4 +351,13 @@ if (want("latency")) {
 if (want("flood")) await floodBench();
 if (want("signin")) await signInBench();
 if (want("sockets")) await socketBench();
+if (want("cluster")) {
+  await clusterBench({
+    instances: clusterSizes ?? [1, 2, 3],
+    tasks: sizes.clusterTasks,
+    nodes: sizes.clusterNodes,
+    runs: sizes.clusterRuns,
+    simProcesses: SIM_PROCESSES,
+  });
+}
 process.exit(0);

@@ -23,7 +23,9 @@ function signRaw(privateKey: Hex, hash: Hex): Hex {
 
 interface Job {
   mode: "work" | "hold";
-  wsUrl: string;
+  /** Socket k of this process opens to `wsUrls[(first + k) % wsUrls.length]`: round robin over relayer instances. */
+  wsUrls: string[];
+  first?: number;
   count: number;
   sessions?: string[];
   heartbeatMs?: number;
@@ -31,6 +33,8 @@ interface Job {
 }
 
 const send = (message: unknown) => process.send?.(message);
+
+const wsUrlOf = (job: Job, k: number) => job.wsUrls[((job.first ?? 0) + k) % job.wsUrls.length] as string;
 
 function percentile(sorted: Float64Array, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
@@ -53,12 +57,12 @@ async function work(job: Job): Promise<void> {
     return entry;
   };
   await Promise.all(
-    Array.from({ length: job.count }, async () => {
+    Array.from({ length: job.count }, async (_, k) => {
       const account = privateKeyToAccount(generatePrivateKey());
       const sessionPrivateKey = generatePrivateKey();
       const sessionKey = privateKeyToAccount(sessionPrivateKey);
       const reveals = new Map<string, { tokenIds: number[]; salt: Hex }>();
-      const ws = new WebSocket(job.wsUrl, { perMessageDeflate: false });
+      const ws = new WebSocket(wsUrlOf(job, k), { perMessageDeflate: false });
       sockets.push(ws);
       const timed = (key: string, frame: unknown) => {
         sentAt.set(key, performance.now());
@@ -175,9 +179,9 @@ async function hold(job: Job): Promise<void> {
   for (let i = 0; i < sessions.length; i += batch) {
     await Promise.all(
       sessions.slice(i, i + batch).map(
-        (session) =>
+        (session, k) =>
           new Promise<void>((resolve) => {
-            const ws = new WebSocket(job.wsUrl, { perMessageDeflate: false });
+            const ws = new WebSocket(wsUrlOf(job, i + k), { perMessageDeflate: false });
             ws.on("message", (data) => {
               const m = JSON.parse(data.toString());
               if (m.type === "hello") ws.send(JSON.stringify({ type: "auth", v: PROTOCOL_VERSION, session }));

@@ -11,6 +11,7 @@ import { claimedOnChain, nodeProfile } from "./api/profile.ts";
 import { apiRouter } from "./api/routes.ts";
 import { AuthService } from "./auth/sign-in.ts";
 import { BondBook } from "./bonds/bond-book.ts";
+import { Cluster, defaultInstanceId } from "./bus/cluster.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import type { RelayerConfig } from "./config/schema.ts";
 import { CreditBook } from "./credits/credit-book.ts";
@@ -27,6 +28,7 @@ import { ModelCatalogue } from "./inference/catalogue.ts";
 import { InferenceGateway } from "./inference/inference-gateway.ts";
 import { gatewayRouter } from "./inference/routes.ts";
 import { UsageQuota } from "./inference/usage-quota.ts";
+import { SettlementLeader } from "./leader/settlement-leader.ts";
 import { PassiveRewards } from "./ledger/passive.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
@@ -109,6 +111,10 @@ export class Relayer {
   readonly credits: CreditBook;
   /** Publishers' domains (DNS TXT verified) and placements; their share is paid in the ledger (store). */
   readonly publishers: PublisherBook;
+  /** With `bus` configured: this instance among the others sharing the work (relayer/src/bus); null when alone. */
+  cluster: Cluster | null = null;
+  /** With several instances: whether this one settles (one at a time, through PostgreSQL); null when alone. */
+  leader: SettlementLeader | null = null;
   private server: Server | null = null;
   private timers: NodeJS.Timeout[] = [];
   private pollingSweep: () => void = () => {};
@@ -241,7 +247,13 @@ export class Relayer {
       verify: (taskIds) => this.taskJudge.enqueue(taskIds),
       ...(options.random ? { random: options.random } : {}),
     });
-    this.protocol.streamSink = this.inference;
+    this.protocol.streamSink = {
+      // A stream frame for a request another instance holds goes back there; anything else is this gateway's.
+      frame: (account, message) =>
+        !this.inference.holds(message.requestId) && this.cluster?.frames.streamBack(account, message)
+          ? null
+          : this.inference.frame(account, message),
+    };
     const claimed = new ClaimedWeiCache({
       read: claimedOnChain(this.chain),
       clock: this.clock,
@@ -280,6 +292,29 @@ export class Relayer {
   /** Starts HTTP + WebSocket serving and the timers; resumes any settlement a crash interrupted. */
   async start(): Promise<{ port: number; url: string }> {
     await this.store.openEpoch(this.clock.now());
+    const bus = this.config.bus;
+    if (bus) {
+      // Joined before serving: the first node to connect here already sees the other instances' nodes.
+      this.cluster = await Cluster.join({
+        config: bus,
+        instance: bus.instanceId ?? defaultInstanceId(this.config.port),
+        registry: this.registry,
+        store: this.store,
+        events: this.events,
+        clock: this.clock,
+        log: this.log,
+        onStream: (account, message) => this.inference.frame(account, message),
+        onWork: () => this.scheduler.kick(),
+      });
+      const cluster = this.cluster;
+      this.scheduler.onQueued = () => cluster.announceWork();
+      this.leader = new SettlementLeader({
+        url: this.config.store.url as string,
+        checkIntervalMs: this.config.leader.checkIntervalMs,
+        log: this.log,
+        instanceId: this.cluster.instance,
+      });
+    }
     const app = express();
     app.disable("x-powered-by");
     // Security headers on every answer (the API serves JSON only: no inline content to allow).
@@ -291,12 +326,17 @@ export class Relayer {
         store: this.store.kind,
         openEpoch: epoch.epoch,
         connectedNodes: this.registry.size,
+        // With several instances: which one answered, the nodes whose sockets it holds, whether it settles.
+        instance: this.cluster?.instance ?? null,
+        nodesHere: this.registry.localSize,
+        settles: this.leader?.isLeader ?? true,
         // The epoch whose proposal the vault refuses, and why (null: settlement is not stuck).
         stuckProposal: this.settler.stuck,
       });
     });
     app.get(SERVICE_ROUTES.metrics, async (_req, res) => {
-      this.metrics.connectedNodes.set(this.registry.size);
+      // This instance's sockets: a scrape of each instance adds up to the network's.
+      this.metrics.connectedNodes.set(this.registry.localSize);
       await this.scheduler.measureQueue();
       res.type(this.metrics.registry.contentType).send(await this.metrics.registry.metrics());
     });
@@ -435,35 +475,67 @@ export class Relayer {
     // Challenges nobody signed (every socket open and every POST /api/auth/challenge writes one) do not pile up.
     this.every(60_000, () => this.store.deleteExpiredNonces(this.clock.now()), "nonce expiry");
     if (this.bonds) this.every(verification.bond.cacheTtlMs, () => this.refreshBonds(), "bond refresh");
+    // Settlement work runs on the leader only (alone, this instance is it).
+    const asLeader = (work: () => Promise<unknown>) => () => (this.leader ? this.leader.whileLeader(work) : work());
     if (epochs.intervalMs > 0) {
-      this.every(epochs.intervalMs, () => this.closeAndSettle(), "epoch close");
+      this.every(
+        epochs.intervalMs,
+        asLeader(() => this.closeAndSettle()),
+        "epoch close",
+      );
     }
-    let vaultResumed: Promise<unknown> = Promise.resolve();
     if (epochs.autoPropose) {
       this.every(
         Math.max(1_000, Math.min(15_000, epochs.intervalMs || 15_000)),
-        () => this.settler.advance(),
+        asLeader(() => this.settler.advance()),
         "settlement",
       );
-      vaultResumed = this.settler
-        .advance()
-        .catch((error: unknown) => this.log.error({ err: error }, "resuming settlement failed"));
     }
     const { recheckIntervalMs } = this.config.publishers;
     if (recheckIntervalMs > 0) {
       // Ticks more often than the interval, so each domain is checked about once per interval, not up to twice it.
       this.every(
         Math.min(recheckIntervalMs, 60_000),
-        () => this.publishers.recheck(recheckIntervalMs),
+        asLeader(() => this.publishers.recheck(recheckIntervalMs)),
         "publisher domain re-check",
       );
     }
     if (this.config.credits.settleIntervalMs > 0) {
-      this.every(this.config.credits.settleIntervalMs, () => this.credits.settle(), "credit settlement");
+      this.every(
+        this.config.credits.settleIntervalMs,
+        asLeader(() => this.credits.settle()),
+        "credit settlement",
+      );
     }
-    // A credit settlement a crash interrupted is finished now, not an epoch later; after the vault's, as both sign
-    // with the one key (one nonce at a time). Not once the relayer is stopping (its timers are gone).
-    void vaultResumed.then(() => (this.timers.length > 0 ? this.settleCredits() : undefined));
+    if (this.leader) {
+      // Whoever takes the lead (at start, or when the leader died) first finishes what the last one left half done.
+      this.leader.onChange((leading) => {
+        if (leading && this.timers.length > 0) this.track(this.resumeSettlement());
+      });
+      this.track(this.leader.start());
+    } else {
+      this.track(this.resumeSettlement());
+    }
+  }
+
+  private track(job: Promise<unknown>): void {
+    const tracked = job
+      .catch((error: unknown) => this.log.error({ err: error }, "background work failed"))
+      .finally(() => this.inFlight.delete(tracked));
+    this.inFlight.add(tracked);
+  }
+
+  /**
+   * Finishes a settlement a crash (or a dead leader) interrupted: the vault's first, then credit settlement, as both
+   * sign with the one key (one nonce at a time). Not once the relayer is stopping (its timers are gone).
+   */
+  private async resumeSettlement(): Promise<void> {
+    if (this.config.epochs.autoPropose) {
+      await this.settler
+        .advance()
+        .catch((error: unknown) => this.log.error({ err: error }, "resuming settlement failed"));
+    }
+    if (this.timers.length > 0) await this.settleCredits();
   }
 
   /** Settles spent credit; a failure is logged and the debits wait for the next round. */
@@ -530,6 +602,11 @@ export class Relayer {
     await this.inference.drain();
     await this.gateway.close();
     await this.dashboard.close();
+    await this.leader?.stop();
+    this.leader = null;
+    this.scheduler.onQueued = null;
+    await this.cluster?.leave();
+    this.cluster = null;
     if (this.server) {
       this.server.closeAllConnections();
       await new Promise<void>((resolve) => this.server?.close(() => resolve()));

@@ -10,6 +10,8 @@ const ENV_OVERRIDES: Array<[string, string[], (raw: string) => unknown]> = [
   ["GITBLOCK_RELAYER_DOMAIN", ["domain"], String],
   ["GITBLOCK_DB_PATH", ["store", "path"], String],
   ["GITBLOCK_DATABASE_URL", ["store", "url"], String],
+  ["GITBLOCK_BUS_URL", ["bus", "url"], String],
+  ["GITBLOCK_INSTANCE_ID", ["bus", "instanceId"], String],
   ["GITBLOCK_RPC_URL", ["chain", "rpcUrl"], String],
   ["GITBLOCK_CHAIN_ID", ["chain", "chainId"], Number],
   ["GITBLOCK_REWARDS_VAULT", ["chain", "rewardsVault"], String],

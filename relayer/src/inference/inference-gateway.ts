@@ -221,6 +221,11 @@ export class InferenceGateway implements StreamSink {
     return request;
   }
 
+  /** Whether this instance holds the user's request `requestId` (with several instances, another may). */
+  holds(requestId: string): boolean {
+    return this.requests.has(requestId);
+  }
+
   /** A node's chunk, end or failure (the node protocol's stream sink). */
   frame(account: Address, message: StreamMessage): RelayerMessage | null {
     const request = this.requests.get(message.requestId);

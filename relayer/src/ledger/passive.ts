@@ -87,7 +87,7 @@ export class PassiveRewards {
     const windowStart = windowEnd - interval;
     const active = new Set(await this.store.nodesCorrectBetween(windowStart, windowEnd));
     const eligible: Address[] = [];
-    for (const presence of this.registry.all()) {
+    for (const presence of this.registry.local()) {
       if (active.has(presence.address) && eligibleForPassive(presence, windowStart, now, this.heartbeatTimeoutMs)) {
         eligible.push(presence.address);
       }
@@ -109,7 +109,7 @@ export class PassiveRewards {
 
   /** One probe per idle, ready, unbanned node, for the first model it serves. */
   private async probeIdle(now: number): Promise<void> {
-    for (const presence of this.registry.all()) {
+    for (const presence of this.registry.local()) {
       const model = presence.ready ? [...presence.ready.models][0] : undefined;
       if (!model || busySlots(presence) > 0 || isBanned(presence.record, now)) continue;
       await this.probe(presence.address, model);

@@ -26,6 +26,14 @@ export function mayGenerate(presence: Presence, now: number, references: Readonl
   return presence.ready !== null && !isBanned(presence.record, now) && !references.has(presence.address.toLowerCase());
 }
 
+/**
+ * Whether this instance may hand the node a task to generate: it may generate, and its socket is here. With several
+ * instances each places tasks on its own nodes only (it alone knows their free slots at once); tasks meet nodes
+ * through the shared queue in PostgreSQL, which every instance reads.
+ */
+export const mayGenerateHere = (presence: Presence, now: number, references: ReadonlySet<string>): boolean =>
+  presence.instance === null && mayGenerate(presence, now, references);
+
 /** The lanes of the queue as the connected nodes can serve them now. */
 export function queueLanes(presences: Iterable<Presence>, now: number, references: ReadonlySet<string>): QueueLanes {
   const lanes: QueueLanes = {
@@ -39,6 +47,8 @@ export function queueLanes(presences: Iterable<Presence>, now: number, reference
     if (!ready || !mayGenerate(presence, now, references)) continue;
     lanes.readyNodes.push(presence.address);
     for (const model of ready.models) lanes.servedModels.add(model);
+    // Another instance's node keeps its model's tasks from expiring, but its slots are its instance's to fill.
+    if (presence.instance !== null) continue;
     const free = ready.capacity - busySlots(presence);
     if (free <= 0) continue;
     lanes.freeSlots += free;

@@ -9,7 +9,7 @@ import type { Store, TaskKind, TaskRecord, TaskSpec } from "../store/types.ts";
 import { drawWeighted } from "../verification/draw.ts";
 import { generatorWeight, type TrustPolicy } from "../verification/weight.ts";
 import { type ChallengeInputs, corpusInputs } from "./challenge-inputs.ts";
-import { mayGenerate, type QueueLanes, queueLanes } from "./queue-lanes.ts";
+import { mayGenerateHere, type QueueLanes, queueLanes } from "./queue-lanes.ts";
 import { taskMessage } from "./task-frames.ts";
 
 /**
@@ -76,6 +76,11 @@ export class Scheduler {
   private again = false;
   private nextExpiryCheck = Number.NEGATIVE_INFINITY;
   private idleWaiters: Array<() => void> = [];
+  /**
+   * Called when jobs were queued here: with several instances the others' schedulers are woken through the bus, so
+   * their idle nodes take the work at once instead of at their next pass.
+   */
+  onQueued: (() => void) | null = null;
 
   constructor(options: {
     store: Store;
@@ -112,6 +117,7 @@ export class Scheduler {
     const tasks = specs.map((spec) => queuedTask(spec, { kind: "job", createdAt: now }));
     await this.store.insertTasks(tasks);
     this.kick();
+    this.onQueued?.();
     return tasks;
   }
 
@@ -165,9 +171,8 @@ export class Scheduler {
     }
     if (lanes.freeSlots === 0) return;
     const queued = await this.readLanes(lanes);
-    const placed: Array<{ task: TaskRecord; generator: Presence; deadline: number }> = [];
+    const placed: Array<{ task: TaskRecord; generator: Presence; deadline: number; challenge?: TaskRecord }> = [];
     const full = new Set<string>();
-    const challenges: TaskRecord[] = [];
     for (const task of queued) {
       if (full.has(task.model) && !task.pinnedNode) continue;
       const generator = this.drawGenerator(task, now);
@@ -177,25 +182,35 @@ export class Scheduler {
       }
       // Reserved before the write so the next draw in this pass sees the slot taken.
       generator.inflight.add(task.id);
-      placed.push({ task, generator, deadline: now + this.config.taskTimeoutMs });
-      if (task.kind === "job" && this.config.challengeRate > 0 && this.random() < this.config.challengeRate) {
-        challenges.push(this.challengeBeside(task));
-      }
+      const challenge =
+        task.kind === "job" && this.config.challengeRate > 0 && this.random() < this.config.challengeRate
+          ? this.challengeBeside(task)
+          : undefined;
+      placed.push({ task, generator, deadline: now + this.config.taskTimeoutMs, challenge });
     }
-    if (placed.length > 0) {
-      try {
-        await this.store.assignTasks(
-          placed.map((p) => ({ taskId: p.task.id, generator: p.generator.address, now, deadline: p.deadline })),
-        );
-      } catch (error) {
-        for (const p of placed) p.generator.inflight.delete(p.task.id);
-        throw error;
-      }
-      for (const p of placed) {
-        this.registry.send(p.generator.address, taskMessage(p.task, p.deadline));
-        this.metrics.tasksDispatched.inc();
-      }
+    if (placed.length === 0) return;
+    let assigned: Set<string>;
+    try {
+      assigned = await this.store.assignTasks(
+        placed.map((p) => ({ taskId: p.task.id, generator: p.generator.address, now, deadline: p.deadline })),
+      );
+    } catch (error) {
+      for (const p of placed) p.generator.inflight.delete(p.task.id);
+      throw error;
     }
+    const challenges: TaskRecord[] = [];
+    for (const p of placed) {
+      if (!assigned.has(p.task.id)) {
+        // Another relayer sharing the database assigned it first (or it expired): the slot is free again.
+        p.generator.inflight.delete(p.task.id);
+        continue;
+      }
+      this.registry.send(p.generator.address, taskMessage(p.task, p.deadline));
+      this.metrics.tasksDispatched.inc();
+      if (p.challenge) challenges.push(p.challenge);
+    }
+    // The slots freed above may take other queued tasks: another pass reads the queue again.
+    if (assigned.size < placed.length) this.again = true;
     if (challenges.length > 0) {
       await this.store.insertTasks(challenges);
       this.again = true;
@@ -256,7 +271,7 @@ export class Scheduler {
     for (const presence of this.registry.all()) {
       const ready = presence.ready;
       if (!ready?.models.has(task.model) || busySlots(presence) >= ready.capacity) continue;
-      if (!mayGenerate(presence, now, this.references)) continue;
+      if (!mayGenerateHere(presence, now, this.references)) continue;
       if (task.pinnedNode && presence.address !== task.pinnedNode) continue;
       candidates.push({ item: presence, weight: generatorWeight(presence.record, this.trust), operator: "" });
     }

@@ -12,7 +12,7 @@ export interface Migration {
 
 /**
  * The table recording applied migrations. Each dialect runs the list its own way (`dialects/*.ts`): SQLite
- * synchronously at open, PostgreSQL under a table lock so that relayers starting together apply each once.
+ * synchronously at open, PostgreSQL under an advisory lock so that relayers starting together apply each once.
  */
 export const MIGRATIONS_TABLE =
   "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT, applied_at BIGINT)";

@@ -556,30 +556,32 @@ export class SqlStore implements Store {
 
   async assignTasks(
     assignments: ReadonlyArray<{ taskId: string; generator: Address; now: number; deadline: number }>,
-  ): Promise<void> {
-    if (assignments.length === 0) return;
+  ): Promise<Set<string>> {
+    if (assignments.length === 0) return new Set();
     const ids = [...new Set(assignments.map((a) => a.taskId))].sort();
-    await this.dialect.transaction(async (trx) => {
-      // Checked first (and on PostgreSQL locked, in id order), so the writes below are plain lookups by id.
+    return this.dialect.transaction(async (trx) => {
+      // Relayers sharing PostgreSQL read the same queue, so a pass may list tasks another one has assigned (or is
+      // assigning) meanwhile: those are left out, not the whole pass failed. The rows still queued are locked in id
+      // order; SKIP LOCKED passes over a row another relayer's pass holds (it is theirs, or back in the queue for the
+      // next pass if their transaction fails). The writes below are then plain lookups by id.
       const current = await trx
         .selectFrom("tasks")
-        .select(["id", "status"])
+        .select("id")
         .where(this.dialect.inList("id", ids))
+        .where("status", "=", QUEUED)
         .orderBy("id")
-        .$if(this.dialect.rowLocks, (q) => q.forUpdate())
+        .$if(this.dialect.rowLocks, (q) => q.forUpdate().skipLocked())
         .execute();
-      const queued = new Set(current.filter((row) => row.status === "queued").map((row) => row.id));
-      for (const { taskId } of assignments) {
-        // Not queued, or listed twice in the batch (the second time it is no longer queued).
-        if (!queued.delete(taskId)) throw new RelayerError(`Task ${taskId} is not queued; cannot assign it`);
-      }
+      const queued = new Set(current.map((row) => row.id));
+      // A task listed twice gets its first generator only (the second time it is no longer queued).
+      const taken = assignments.filter((a) => queued.delete(a.taskId));
       await this.writes.assignTasks.run(
         trx,
-        assignments.map((a) => ({ id: a.taskId, now: a.now, deadline: a.deadline })),
+        taken.map((a) => ({ id: a.taskId, now: a.now, deadline: a.deadline })),
       );
       await this.writes.insertAssignments.run(
         trx,
-        assignments.map((a) => ({
+        taken.map((a) => ({
           task_id: a.taskId,
           node: a.generator,
           role: "generate",
@@ -589,7 +591,26 @@ export class SqlStore implements Store {
           trap: 0,
         })),
       );
+      return new Set(taken.map((a) => a.taskId));
     });
+  }
+
+  /**
+   * Locks tasks' rows (PostgreSQL), in id order, in a statement of their own. Every writer of a task in flight or of
+   * its assignments (`recordWork`, `withdrawAssignments`, `judgeTasks`) takes it first, so relayers sharing the
+   * database take turns on a task and never deadlock over it, and the statements after it read what the writer before
+   * committed. (A lock taken inside a join would not do: after waiting on a task's row, PostgreSQL returns that row
+   * as it is now but the joined assignments as they were when the statement began.)
+   */
+  private async lockTasks(trx: Db, ids: readonly string[]): Promise<void> {
+    if (!this.dialect.rowLocks || ids.length === 0) return;
+    await trx
+      .selectFrom("tasks")
+      .select("id")
+      .where(this.dialect.inList("id", ids))
+      .orderBy("id")
+      .forUpdate()
+      .execute();
   }
 
   async getAssignments(taskId: string): Promise<AssignmentRecord[]> {
@@ -643,8 +664,12 @@ export class SqlStore implements Store {
     if (writes.length === 0) return { outcomes: [], completed: [] };
     const ids = [...new Set(writes.map((w) => w.taskId))].sort();
     return this.dialect.transaction(async (trx) => {
-      // The batch's assignments with their tasks' status, read once (locked on PostgreSQL); each write is decided
-      // on them in order, so a commit and its reveal in one batch see each other.
+      // The tasks are locked first, like every writer of a task in flight (`lockTasks`): an answer and a verdict
+      // from two relayers sharing the database take turns, so an answer is never stored against a task status a
+      // judge is changing, nor a verdict given on answers it could not see.
+      await this.lockTasks(trx, ids);
+      // The batch's assignments with their tasks' status, read once; each write is decided on them in order, so a
+      // commit and its reveal in one batch see each other.
       const rows = await trx
         .selectFrom("assignments as a")
         .innerJoin("tasks as t", "t.id", "a.task_id")
@@ -653,7 +678,6 @@ export class SqlStore implements Store {
         .where(this.dialect.inList("a.task_id", ids))
         .orderBy("a.task_id")
         .orderBy("a.node")
-        .$if(this.dialect.rowLocks, (q) => q.forUpdate(["a"]))
         .execute();
       const state = new Map<
         string,
@@ -764,25 +788,34 @@ export class SqlStore implements Store {
       const rows = await trx
         .selectFrom("assignments as a")
         .innerJoin("tasks as t", "t.id", "a.task_id")
-        .select(["a.task_id", "a.status"])
+        .select("a.task_id")
         .where("a.node", "=", node)
         .where("a.status", "in", ["assigned", "committed"])
         .where("t.status", "in", IN_FLIGHT)
         .execute();
       if (rows.length === 0) return [];
-      const ids = [...new Set(rows.map((row) => row.task_id))];
-      await trx
+      const ids = [...new Set(rows.map((row) => row.task_id))].sort();
+      await this.lockTasks(trx, ids);
+      // Looked at again on the locked tasks: an answer or a verdict another relayer sharing the database committed
+      // since the read above is kept, and only the assignments this statement withdrew are counted off their tasks
+      // (counting every task read above would count an answer stored meanwhile twice).
+      const withdrawn = await trx
         .updateTable("assignments")
         .set({ status: "withdrawn", token_ids: null })
         .where("node", "=", node)
         .where(this.dialect.inList("task_id", ids))
         .where("status", "in", ["assigned", "committed"])
+        .where("task_id", "in", (eb) =>
+          eb.selectFrom("tasks").select("id").where(this.dialect.inList("id", ids)).where("status", "in", IN_FLIGHT),
+        )
+        .returning("task_id")
         .execute();
+      const done = withdrawn.map((row) => row.task_id).sort();
       await this.writes.countAnswers.run(
         trx,
-        ids.map((id) => ({ id, n: 1 })),
+        done.map((id) => ({ id, n: 1 })),
       );
-      return ids;
+      return done;
     });
   }
 
@@ -812,7 +845,10 @@ export class SqlStore implements Store {
       const openEpoch = await this.requireOpenEpoch(trx, now, "share");
       // The whole batch is read in two statements (tasks with their assignments, then their nodes), and each
       // node is carried from task to task in memory and written once at the end. PostgreSQL locks the tasks,
-      // then their nodes, each in key order; a task another relayer judged meanwhile no longer matches.
+      // then their nodes, each in key order; a task another relayer judged meanwhile no longer matches. The tasks
+      // are locked in a statement of their own (`lockTasks`): a join that waited on a task's lock would still
+      // return its assignments as they were before the answer that held the lock was committed.
+      await this.lockTasks(trx, ids);
       const rows = await trx
         .selectFrom("tasks as t")
         .leftJoin("assignments as a", "a.task_id", "t.id")
@@ -828,7 +864,6 @@ export class SqlStore implements Store {
         .orderBy("t.id")
         .orderBy("a.assigned_at")
         .orderBy("a.node")
-        .$if(this.dialect.rowLocks, (q) => q.forUpdate(["t"]))
         .execute();
       const open = new Map<string, TaskRecord>();
       const assignmentsOf = new Map<string, AssignmentRecord[]>();
@@ -1279,10 +1314,11 @@ export class SqlStore implements Store {
 
   /**
    * The open epoch, opened when there is none (the first opens lazily, with the first write that needs one).
-   * On PostgreSQL credits take it `FOR SHARE` and the close `FOR UPDATE`: a credit lands wholly before the
-   * snapshot or wholly in the next epoch.
+   * On PostgreSQL credits take it `FOR SHARE` (`lock`) and the close `FOR UPDATE` (`closeEpoch`): a credit lands
+   * wholly before the snapshot or wholly in the next epoch. Relayers sharing the database open the first epoch
+   * under one advisory lock, each looking again once it holds it: exactly one epoch is opened.
    */
-  private async requireOpenEpoch(trx: Db, now: number, lock?: "share" | "update"): Promise<EpochRecord> {
+  private async requireOpenEpoch(trx: Db, now: number, lock?: "share"): Promise<EpochRecord> {
     const current = () =>
       trx
         .selectFrom("epochs")
@@ -1291,7 +1327,6 @@ export class SqlStore implements Store {
         .orderBy("epoch", "desc")
         .limit(1)
         .$if(this.dialect.rowLocks && lock === "share", (q) => q.forShare())
-        .$if(this.dialect.rowLocks && lock === "update", (q) => q.forUpdate())
         .executeTakeFirst();
     const row = await current();
     if (row) return toEpoch(row);
@@ -1310,8 +1345,13 @@ export class SqlStore implements Store {
     return toEpoch(inserted);
   }
 
-  private async requireEpoch(db: Db, epoch: number): Promise<EpochRecord> {
-    const row = await db.selectFrom("epochs").selectAll().where("epoch", "=", epoch).executeTakeFirst();
+  private async requireEpoch(db: Db, epoch: number, lock = false): Promise<EpochRecord> {
+    const row = await db
+      .selectFrom("epochs")
+      .selectAll()
+      .where("epoch", "=", epoch)
+      .$if(lock && this.dialect.rowLocks, (q) => q.forUpdate())
+      .executeTakeFirst();
     if (!row) throw new NotFoundError(`No epoch ${epoch}`);
     return toEpoch(row);
   }
@@ -1340,7 +1380,20 @@ export class SqlStore implements Store {
 
   async closeEpoch(now: number): Promise<EpochRecord> {
     return this.dialect.transaction(async (trx) => {
-      const open = await this.requireOpenEpoch(trx, now, "update");
+      // Several relayers may close at once. Locking "the open epoch" is not enough: one waiting on the row while
+      // another closes it would then find the next epoch open and close that one too, just opened and empty. So the
+      // epoch this transaction saw open is locked by its number, and found closed it is answered as it is: one close
+      // per epoch, whoever asked.
+      const seen = await this.requireOpenEpoch(trx, now);
+      const open = toEpoch(
+        await trx
+          .selectFrom("epochs")
+          .selectAll()
+          .where("epoch", "=", seen.epoch)
+          .$if(this.dialect.rowLocks, (q) => q.forUpdate())
+          .executeTakeFirstOrThrow(),
+      );
+      if (open.status !== "open") return open;
       // Every node's cumulative state, in a fixed order (lower-case address, byte order) so the tree is reproducible.
       // Its amount is the uncapped earnings until settlement caps it to what the vault allows (`saveEpochEmission`).
       await trx
@@ -1447,7 +1500,9 @@ export class SqlStore implements Store {
 
   async saveEpochEmission(epoch: number, emission: EpochEmission): Promise<EpochRecord> {
     return this.dialect.transaction(async (trx) => {
-      const record = await this.requireEpoch(trx, epoch);
+      // Checked on the locked row: another relayer sharing the database may be moving the epoch on (proposing it)
+      // right now, and this write must not set a proposed epoch back to closed.
+      const record = await this.requireEpoch(trx, epoch, true);
       if (record.status !== "closed" && record.status !== "built") {
         throw new RelayerError(`epoch ${epoch} is ${record.status}: its leaves are no longer rebuilt`);
       }

@@ -312,10 +312,14 @@ export interface Store {
   ): Promise<number>;
   /** Queued tasks per model (the queue-depth gauge, read when /metrics is scraped). */
   queuedPerModel(): Promise<Array<{ model: string; count: number }>>;
-  /** Gives queued tasks their generators, all in one transaction (a dispatch pass writes once). */
+  /**
+   * Gives queued tasks their generators, all in one transaction (a dispatch pass writes once), and returns the ids
+   * it assigned. A task no longer queued (another relayer sharing the database took it, or it expired) is left out,
+   * not an error: its generator's slot is the caller's to free.
+   */
   assignTasks(
     assignments: ReadonlyArray<{ taskId: string; generator: Address; now: number; deadline: number }>,
-  ): Promise<void>;
+  ): Promise<Set<string>>;
   getAssignments(taskId: string): Promise<AssignmentRecord[]>;
   /**
    * Open assignments of a node (to resend after a reconnect), with the claim a verifier was sent (the generator's

@@ -350,15 +350,27 @@ for (const driver of ["sqlite", "postgres"] as const) {
       assert.deepEqual([generator?.status, generator?.tokenIds, generator?.outputHash], ["mismatch", null, null]);
     });
 
-    it("assigns a dispatch pass all or nothing, and resends open assignments with their tasks", async () => {
+    it("assigns the tasks of a dispatch pass still queued and leaves out the rest, and resends open assignments with their tasks", async () => {
       const [a, b] = await twoNodes(store);
-      await store.insertTasks([task("v1"), task("v2")]);
-      const pass = (taskId: string) => ({ taskId, generator: a, now: 10, deadline: 100 });
-      await assert.rejects(store.assignTasks([pass("v1"), pass("v1")]), /Task v1 is not queued/);
-      await assert.rejects(store.assignTasks([pass("v1"), pass("nope")]), /Task nope is not queued/);
-      assert.equal((await store.getTask("v1"))?.status, "queued", "a refused pass writes nothing");
-      assert.deepEqual(await store.getAssignments("v1"), []);
-      await store.assignTasks([pass("v1"), pass("v2")]);
+      await store.insertTasks([task("v1"), task("v2"), task("v3")]);
+      const pass = (taskId: string, generator = a) => ({ taskId, generator, now: 10, deadline: 100 });
+      assert.deepEqual(await store.assignTasks([pass("v3", b)]), new Set(["v3"]));
+      assert.deepEqual(
+        await store.assignTasks([pass("v1"), pass("v1"), pass("nope"), pass("v3")]),
+        new Set(["v1"]),
+        "assigned already, listed twice or unknown: left out, the rest assigned",
+      );
+      assert.deepEqual(
+        (await store.getAssignments("v1")).map((x) => x.node),
+        [a],
+        "a task listed twice gets one generator",
+      );
+      assert.deepEqual(
+        (await store.getAssignments("v3")).map((x) => x.node),
+        [b],
+        "a task already assigned keeps its generator",
+      );
+      assert.deepEqual(await store.assignTasks([pass("v2")]), new Set(["v2"]));
       const open = await store.openAssignments(a);
       assert.deepEqual(open.map((o) => o.task.id).sort(), ["v1", "v2"]);
       for (const { task: t, assignment, claim } of open) {
@@ -377,7 +389,10 @@ for (const driver of ["sqlite", "postgres"] as const) {
           [t.id, a, "generate", "assigned", 10, 0n],
         );
       }
-      assert.deepEqual(await store.openAssignments(b), []);
+      assert.deepEqual(
+        (await store.openAssignments(b)).map((o) => o.task.id),
+        ["v3"],
+      );
       assert.deepEqual(
         (await store.getNodes([b, a])).map((n) => n.address),
         [b, a],

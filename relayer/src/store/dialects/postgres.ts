@@ -104,14 +104,29 @@ export function postgresDialect(url: string): Dialect {
   };
 }
 
-/** Applies pending migrations, each in one transaction holding a table lock, so concurrent starts apply it once. */
+/** Advisory lock key held by every migration step, so relayers starting together on one database take turns. */
+const MIGRATION_LOCK = 7100;
+
+/**
+ * Applies pending migrations, each in one transaction, all under one advisory lock: relayers starting together on one
+ * database apply each once, and never race on DDL (even `CREATE TABLE IF NOT EXISTS` fails in one of two sessions
+ * that both find the table missing, on the catalog's unique index).
+ */
 async function migrate(db: Db): Promise<void> {
-  await sql.raw(MIGRATIONS_TABLE).execute(db);
-  const applied = new Set((await db.selectFrom("schema_migrations").select("version").execute()).map((r) => r.version));
+  const locked = <T>(work: (trx: Db) => Promise<T>) =>
+    db.transaction().execute(async (trx) => {
+      await sql`SELECT pg_advisory_xact_lock(${sql.lit(MIGRATION_LOCK)})`.execute(trx);
+      return work(trx);
+    });
+  const applied = await locked(async (trx) => {
+    await sql.raw(MIGRATIONS_TABLE).execute(trx);
+    const rows = await trx.selectFrom("schema_migrations").select("version").execute();
+    return new Set(rows.map((r) => r.version));
+  });
   for (const migration of MIGRATIONS) {
     if (applied.has(migration.version)) continue;
-    await db.transaction().execute(async (trx) => {
-      await sql`LOCK TABLE schema_migrations IN EXCLUSIVE MODE`.execute(trx);
+    await locked(async (trx) => {
+      // Another relayer may have applied it between the read above and this lock.
       const again = await trx
         .selectFrom("schema_migrations")
         .select("version")
