@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, it } from "node:test";
-import { makeConfig, OffsetClock, Relayer } from "@gitblock/relayer";
+import { makeConfig, OffsetClock, Relayer, type RelayerConfigInput } from "@gitblock/relayer";
 import type { NodeClient } from "@gitblock/sdk/client";
 import { SimulationEngine } from "@gitblock/sdk/engines/simulation";
 import {
@@ -11,6 +11,7 @@ import {
   FLEET_MODEL,
   MODEL,
   play,
+  relayerProcessConfig,
   simNodes,
   stopAll,
   TestNode,
@@ -23,22 +24,15 @@ import { pino } from "pino";
 const NATS_URL = process.env.GITBLOCK_TEST_NATS_URL ?? "nats://127.0.0.1:4222";
 
 async function instance(pgUrl: string, prefix: string, id: string): Promise<TestRelayer> {
-  const config = makeConfig({
-    port: 0,
-    log: { level: "silent" },
-    store: { driver: "postgres", url: pgUrl },
-    bus: { url: NATS_URL, instanceId: id, prefix, presenceTtlMs: 2_000 },
-    verification: {
-      challengeRate: 0,
-      trapRate: 0,
-      tenureTasks: 0,
-      taskTimeoutMs: 5_000,
-      verifyTimeoutMs: 5_000,
-      sweepIntervalMs: 50,
-    },
-    rewards: { passiveIntervalMs: 3_600_000 },
-    epochs: { intervalMs: 0, autoPropose: false },
-  });
+  // The process harness's test defaults (no challenges, short deadlines, no automatic epochs), in this process.
+  const config = makeConfig(
+    relayerProcessConfig({
+      port: 0,
+      log: { level: "silent" },
+      store: { driver: "postgres", url: pgUrl },
+      bus: { url: NATS_URL, instanceId: id, prefix, presenceTtlMs: 2_000 },
+    }) as RelayerConfigInput,
+  );
   const clock = new OffsetClock();
   const relayer = await Relayer.create({ config, clock, log: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }) });
   const { url } = await relayer.start();
