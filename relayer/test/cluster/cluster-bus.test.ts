@@ -18,8 +18,8 @@ import {
   type TestRelayer,
   until,
 } from "@gitblock/testkit";
-import OpenAI from "openai";
 import { pino } from "pino";
+import { gatewayClient } from "../gateway-client.ts";
 
 const NATS_URL = process.env.GITBLOCK_TEST_NATS_URL ?? "nats://127.0.0.1:4222";
 
@@ -133,17 +133,7 @@ describe("two relayer instances on one database and NATS", () => {
         maxTokens: 16,
         seed: 0,
       });
-      // Anonymous (the free tier): the client insists on a key, so its header is dropped on the way out.
-      const openai = new OpenAI({
-        baseURL: `${a.url}/v1`,
-        apiKey: "anonymous",
-        maxRetries: 0,
-        fetch: (url, init) => {
-          const headers = new Headers(init?.headers);
-          headers.delete("authorization");
-          return fetch(url, { ...init, headers });
-        },
-      });
+      const openai = gatewayClient(a.url);
       const stream = await openai.completions.create({ model: MODEL, prompt, max_tokens: 16, seed: 0, stream: true });
       let text = "";
       for await (const chunk of stream) text += chunk.choices[0]?.text ?? "";

@@ -20,10 +20,10 @@ import {
   until,
 } from "@gitblock/testkit";
 import { connect, type KV, type NatsConnection } from "nats";
-import OpenAI from "openai";
 import { parseEventLogs } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import WebSocket from "ws";
+import { gatewayClient } from "../gateway-client.ts";
 
 const MODEL = "tiny-llm";
 const FLEET = 6;
@@ -62,6 +62,8 @@ describe("three relayers behind nginx", { timeout: 240_000 }, () => {
   let nodes: NodeClient[] = [];
   /** Every acknowledgement a node got: `${node} ${taskId}`. */
   const acked = new Set<string>();
+  /** Submissions sent again after nginx answered 502 (in flight at a killed instance). */
+  let resentAfter502 = 0;
 
   /** The instance whose presence entry holds the node now. */
   const instanceOf = async (node: string): Promise<string | undefined> => {
@@ -69,14 +71,25 @@ describe("three relayers behind nginx", { timeout: 240_000 }, () => {
     return entry?.value.length ? (entry.json<{ instance: string }>().instance ?? undefined) : undefined;
   };
 
+  /**
+   * Queues a task through `target`. A submission in flight at an instance as it is killed gets nginx's 502 (nginx
+   * does not resend a POST it has passed on); the client sends it again, as the openai client does with a 502, and
+   * nginx, having marked the dead instance failed, passes it to a survivor.
+   */
   const submit = async (target: { url: string }, input: string): Promise<string> => {
-    const response = await fetch(`${target.url}/api/tasks`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${cluster.adminToken}`, "content-type": "application/json" },
-      body: JSON.stringify({ model: MODEL, input, maxTokens: 8, seed: 0 }),
-    });
-    assert.equal(response.status, 201, await response.clone().text());
-    return ((await response.json()) as { id: string }).id;
+    for (let attempt = 1; ; attempt++) {
+      const response = await fetch(`${target.url}/api/tasks`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${cluster.adminToken}`, "content-type": "application/json" },
+        body: JSON.stringify({ model: MODEL, input, maxTokens: 8, seed: 0 }),
+      });
+      if (response.status === 502 && attempt < 3) {
+        resentAfter502++;
+        continue;
+      }
+      assert.equal(response.status, 201, await response.clone().text());
+      return ((await response.json()) as { id: string }).id;
+    }
   };
 
   const untilFinal = (ids: readonly string[], timeoutMs = 60_000) =>
@@ -146,16 +159,7 @@ describe("three relayers behind nginx", { timeout: 240_000 }, () => {
 
   it("a /v1 request arriving at an instance holding no node is served by a node on another", async () => {
     const r0 = cluster.instances[0] as RelayerProcess;
-    const openai = new OpenAI({
-      baseURL: `${r0.url}/v1`,
-      apiKey: "anonymous",
-      maxRetries: 0,
-      fetch: (url, init) => {
-        const headers = new Headers(init?.headers);
-        headers.delete("authorization");
-        return fetch(url, { ...init, headers });
-      },
-    });
+    const openai = gatewayClient(r0.url);
     const stream = await openai.completions.create({
       model: MODEL,
       prompt: "Hello GPUs",
@@ -254,7 +258,9 @@ describe("three relayers behind nginx", { timeout: 240_000 }, () => {
       { timeoutMs: 60_000 },
     );
     const epochs = afterKill.map((p) => p.epoch);
-    t.diagnostic(`epochs on-chain ${epochs}; ${acked.size} acknowledgements checked; tasks ${statuses.join(",")}`);
+    t.diagnostic(
+      `epochs on-chain ${epochs}; ${acked.size} acknowledgements checked; tasks ${statuses.join(",")}; ${resentAfter502} submissions sent again after a 502`,
+    );
     assert.deepEqual(
       epochs,
       epochs.map((_, i) => i + 1),

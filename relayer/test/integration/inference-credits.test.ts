@@ -18,9 +18,10 @@ import {
   type TestChain,
   type TestRelayer,
 } from "@gitblock/testkit";
-import OpenAI, { APIError } from "openai";
+import { APIError } from "openai";
 import { type LocalAccount, parseEther } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { gatewayClient } from "../gateway-client.ts";
 
 const PREMIUM = "sim-premium";
 const PRICE = parseEther("1");
@@ -85,7 +86,7 @@ describe("premium models paid from InferenceCredits", () => {
   it("402 without credit; after a permit deposit the model answers and the credit falls by the price", async () => {
     t = await premiumRelayer();
     const user = await fundedUser(chain, parseEther("5"));
-    const openai = new OpenAI({ baseURL: `${t.url}/v1`, apiKey: await userSession(t, user), maxRetries: 0 });
+    const openai = gatewayClient(t.url, await userSession(t, user));
     const models = await openai.models.list();
     const listed = models.data.find((m) => m.id === PREMIUM) as unknown as { gitblock: { priceWei: string } };
     assert.equal(listed.gitblock.priceWei, PRICE.toString());
@@ -126,21 +127,12 @@ describe("premium models paid from InferenceCredits", () => {
     t = await premiumRelayer(64);
     const user = await fundedUser(chain, parseEther("2"));
     await depositWithPermit(chain, user, parseEther("1"));
-    const anonymous = new OpenAI({
-      baseURL: `${t.url}/v1`,
-      apiKey: "none",
-      maxRetries: 0,
-      fetch: (url, init) => {
-        const headers = new Headers(init?.headers);
-        headers.delete("authorization");
-        return fetch(url, { ...init, headers });
-      },
-    });
+    const anonymous = gatewayClient(t.url);
     await assert.rejects(
       anonymous.chat.completions.create({ model: PREMIUM, messages: MESSAGES }),
       (error) => error instanceof APIError && error.status === 401,
     );
-    const openai = new OpenAI({ baseURL: `${t.url}/v1`, apiKey: await userSession(t, user), maxRetries: 0 });
+    const openai = gatewayClient(t.url, await userSession(t, user));
     await assert.rejects(
       openai.chat.completions.create({ model: PREMIUM, messages: MESSAGES, max_tokens: 200 }),
       (error) => error instanceof APIError && error.status === 503 && error.code === "no_node_available",

@@ -7,8 +7,9 @@ import { afterEach, describe, it } from "node:test";
 import type { NodeClient } from "@gitblock/sdk/client";
 import { SimulationEngine } from "@gitblock/sdk/engines/simulation";
 import { MODEL, simNodes, startTestRelayer, stopAll, type TestRelayer, waitFor } from "@gitblock/testkit";
-import OpenAI, { APIError, AuthenticationError, NotFoundError, RateLimitError } from "openai";
+import { APIError, AuthenticationError, NotFoundError, RateLimitError } from "openai";
 import { renderChat } from "../../src/inference/chat-template.ts";
+import { gatewayClient } from "../gateway-client.ts";
 
 let t: TestRelayer | null = null;
 let nodes: NodeClient[] = [];
@@ -29,21 +30,6 @@ async function expectedAnswer(maxTokens: number): Promise<{ text: string; tokens
   return { text: result.text, tokens: result.tokenIds.length };
 }
 
-function client(relayer: TestRelayer, apiKey = "anonymous"): OpenAI {
-  // The client insists on a key; "no key" is a header we strip below for anonymous calls.
-  return new OpenAI({
-    baseURL: `${relayer.url}/v1`,
-    apiKey,
-    maxRetries: 0,
-    fetch: (url, init) => {
-      if (apiKey !== "anonymous") return fetch(url, init);
-      const headers = new Headers(init?.headers);
-      headers.delete("authorization");
-      return fetch(url, { ...init, headers });
-    },
-  });
-}
-
 async function createKey(relayer: TestRelayer, session: string): Promise<string> {
   const response = await fetch(`${relayer.url}/api/keys`, {
     method: "POST",
@@ -60,7 +46,7 @@ describe("/v1 gateway with the official openai client", () => {
   it("lists the models served now, with node counts and price", async () => {
     t = await startTestRelayer({ inference: { catalogue: [{ id: "locked-model", minActiveNodes: 500 }] } });
     nodes = await simNodes(t, [{ kind: "honest" }, { kind: "honest" }]);
-    const models = await client(t).models.list();
+    const models = await gatewayClient(t.url).models.list();
     const ids = models.data.map((m) => m.id);
     assert.deepEqual(ids, [MODEL], "only unlocked models someone serves");
     const extra = (models.data[0] as unknown as { gitblock: { nodes: number; priceWei: string } }).gitblock;
@@ -81,7 +67,7 @@ describe("/v1 gateway with the official openai client", () => {
     t = await startTestRelayer();
     nodes = await simNodes(t, [{ kind: "honest" }]);
     const expected = await expectedAnswer(16);
-    const openai = client(t);
+    const openai = gatewayClient(t.url);
     const whole = await openai.chat.completions.create({ model: MODEL, messages: MESSAGES, max_tokens: 16 });
     assert.equal(whole.choices[0]?.message.content, expected.text);
     assert.equal(whole.usage?.completion_tokens, expected.tokens);
@@ -119,7 +105,12 @@ describe("/v1 gateway with the official openai client", () => {
     nodes = await simNodes(t, [{ kind: "honest" }]);
     const expected = await expectedAnswer(32);
     const stop = expected.text.slice(5, 8);
-    const whole = await client(t).chat.completions.create({ model: MODEL, messages: MESSAGES, max_tokens: 32, stop });
+    const whole = await gatewayClient(t.url).chat.completions.create({
+      model: MODEL,
+      messages: MESSAGES,
+      max_tokens: 32,
+      stop,
+    });
     const content = whole.choices[0]?.message.content ?? "";
     assert.equal(content, expected.text.slice(0, expected.text.indexOf(stop)));
     assert.equal(whole.choices[0]?.finish_reason, "stop");
@@ -129,19 +120,19 @@ describe("/v1 gateway with the official openai client", () => {
     t = await startTestRelayer({ inference: { catalogue: [{ id: "nobody-serves-this", priceWei: "0" }] } });
     nodes = await simNodes(t, [{ kind: "honest" }]);
     await assert.rejects(
-      client(t).chat.completions.create({ model: "no-such-model", messages: MESSAGES }),
+      gatewayClient(t.url).chat.completions.create({ model: "no-such-model", messages: MESSAGES }),
       (error) => error instanceof NotFoundError && error.code === "model_not_found",
     );
     await assert.rejects(
-      client(t, "gb_not-a-key").chat.completions.create({ model: MODEL, messages: MESSAGES }),
+      gatewayClient(t.url, "gb_not-a-key").chat.completions.create({ model: MODEL, messages: MESSAGES }),
       (error) => error instanceof AuthenticationError,
     );
     await assert.rejects(
-      client(t).chat.completions.create({ model: "nobody-serves-this", messages: MESSAGES }),
+      gatewayClient(t.url).chat.completions.create({ model: "nobody-serves-this", messages: MESSAGES }),
       (error) => error instanceof APIError && error.status === 503 && error.code === "no_node_available",
     );
     await assert.rejects(
-      client(t).chat.completions.create({ model: MODEL, messages: MESSAGES, max_tokens: 100_000 }),
+      gatewayClient(t.url).chat.completions.create({ model: MODEL, messages: MESSAGES, max_tokens: 100_000 }),
       (error) => error instanceof APIError && error.status === 400,
     );
   });
@@ -151,10 +142,10 @@ describe("/v1 gateway with the official openai client", () => {
     nodes = await simNodes(t, [{ kind: "honest" }]);
     const session = nodes[0]?.session as string;
     const key = await createKey(t, session);
-    const openai = client(t, key);
+    const openai = gatewayClient(t.url, key);
     await openai.chat.completions.create({ model: MODEL, messages: MESSAGES, max_tokens: 4 });
     // The session is the same wallet: it shares the key's free tier.
-    await client(t, session).chat.completions.create({ model: MODEL, messages: MESSAGES, max_tokens: 4 });
+    await gatewayClient(t.url, session).chat.completions.create({ model: MODEL, messages: MESSAGES, max_tokens: 4 });
     const refused = await openai.chat.completions.create({ model: MODEL, messages: MESSAGES, max_tokens: 4 }).then(
       () => null,
       (error: unknown) => error,
@@ -186,7 +177,7 @@ describe("/v1 gateway with the official openai client", () => {
     const node = nodes[0] as NodeClient;
     const controller = new AbortController();
     const served = waitFor(node, "served", () => true, 10_000);
-    const stream = await client(t).chat.completions.create(
+    const stream = await gatewayClient(t.url).chat.completions.create(
       { model: MODEL, messages: MESSAGES, max_tokens: 200, stream: true },
       { signal: controller.signal },
     );
@@ -217,7 +208,7 @@ describe("/v1 gateway with the official openai client", () => {
           resolve(node);
         });
     });
-    const stream = await client(t).chat.completions.create({
+    const stream = await gatewayClient(t.url).chat.completions.create({
       model: MODEL,
       messages: MESSAGES,
       max_tokens: 48,
