@@ -240,8 +240,8 @@ async function distinctFreePorts(count: number): Promise<number[]> {
   return [...ports];
 }
 
-/** The bus's JetStream streams (frames, and the presence bucket's `KV_<bucket>`) of one prefix. */
-async function deleteBusStreams(natsUrl: string, prefix: string): Promise<void> {
+/** Deletes the bus's JetStream streams (frames, and the presence bucket's `KV_<bucket>`) of one prefix. */
+export async function deleteBusStreams(natsUrl: string, prefix: string): Promise<void> {
   const nc = await connect({ servers: natsUrl, timeout: 5_000 });
   try {
     const jsm = await nc.jetstreamManager();

@@ -8,20 +8,20 @@ import type { NodeClient } from "@gitblock/sdk/client";
 import { SimulationEngine } from "@gitblock/sdk/engines/simulation";
 import {
   createPgDatabase,
+  deleteBusStreams,
   FLEET_MODEL,
   MODEL,
   play,
   relayerProcessConfig,
   simNodes,
   stopAll,
+  TEST_NATS_URL,
   TestNode,
   type TestRelayer,
   until,
 } from "@gitblock/testkit";
 import { pino } from "pino";
 import { gatewayClient } from "../gateway-client.ts";
-
-const NATS_URL = process.env.GITBLOCK_TEST_NATS_URL ?? "nats://127.0.0.1:4222";
 
 async function instance(pgUrl: string, prefix: string, id: string): Promise<TestRelayer> {
   // The process harness's test defaults (no challenges, short deadlines, no automatic epochs), in this process.
@@ -30,7 +30,7 @@ async function instance(pgUrl: string, prefix: string, id: string): Promise<Test
       port: 0,
       log: { level: "silent" },
       store: { driver: "postgres", url: pgUrl },
-      bus: { url: NATS_URL, instanceId: id, prefix, presenceTtlMs: 2_000 },
+      bus: { url: TEST_NATS_URL, instanceId: id, prefix, presenceTtlMs: 2_000 },
     }) as RelayerConfigInput,
   );
   const clock = new OffsetClock();
@@ -52,10 +52,10 @@ describe("two relayer instances on one database and NATS", () => {
   let b: TestRelayer;
   let generator: TestNode;
   let verifiers: TestNode[];
+  const prefix = `gbt${randomBytes(4).toString("hex")}`;
 
   before(async () => {
     db = await createPgDatabase();
-    const prefix = `gbt${randomBytes(4).toString("hex")}`;
     a = await instance(db.url, prefix, "a");
     b = await instance(db.url, prefix, "b");
     generator = new TestNode();
@@ -79,6 +79,7 @@ describe("two relayer instances on one database and NATS", () => {
     await a?.stop();
     await b?.stop();
     await db?.drop();
+    await deleteBusStreams(TEST_NATS_URL, prefix);
   });
 
   it("mirrors each instance's nodes in the other's registry, with the instance holding them", () => {
