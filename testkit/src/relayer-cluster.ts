@@ -14,6 +14,7 @@ import { freePort } from "./ports.ts";
 import { createPgDatabase } from "./postgres.ts";
 import { waitForHttp } from "./readiness.ts";
 import { REPO_ROOT } from "./repo.ts";
+import { TEST_RELAYER_DEFAULTS } from "./test-relayer-defaults.ts";
 
 const RELAYER_CLI = path.join(REPO_ROOT, "relayer/src/cli/main.ts");
 export const TEST_NATS_URL = process.env.GITBLOCK_TEST_NATS_URL ?? "nats://127.0.0.1:4222";
@@ -63,16 +64,7 @@ export function relayerProcessConfig(overrides: RelayerConfigJson = {}): Relayer
     {
       host: "127.0.0.1",
       log: { level: "warn" },
-      verification: {
-        challengeRate: 0,
-        trapRate: 0,
-        tenureTasks: 0,
-        taskTimeoutMs: 5_000,
-        verifyTimeoutMs: 5_000,
-        sweepIntervalMs: 50,
-      },
-      rewards: { passiveIntervalMs: 3_600_000 },
-      epochs: { intervalMs: 0, autoPropose: false },
+      ...TEST_RELAYER_DEFAULTS,
     },
     overrides,
   );

@@ -8,6 +8,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import type { TestChain } from "./chain.ts";
 import { HARDHAT_KEYS } from "./dev-keys.ts";
 import { createPgDatabase } from "./postgres.ts";
+import { TEST_RELAYER_DEFAULTS } from "./test-relayer-defaults.ts";
 
 export interface TestRelayer {
   relayer: Relayer;
@@ -60,19 +61,10 @@ export async function startTestRelayer(
     store: pgDatabase
       ? { driver: "postgres", url: pgDatabase.url }
       : { driver: "sqlite", path: path.join(dir, "relayer.db") },
-    // Deterministic by default: no challenges, traps or tenure ramp unless a test asks for them.
-    verification: {
-      challengeRate: 0,
-      trapRate: 0,
-      tenureTasks: 0,
-      taskTimeoutMs: 5_000,
-      verifyTimeoutMs: 5_000,
-      sweepIntervalMs: 50,
-      ...overrides.verification,
-    },
+    verification: { ...TEST_RELAYER_DEFAULTS.verification, ...overrides.verification },
     gateway: { ...overrides.gateway },
-    rewards: { passiveIntervalMs: 3_600_000, ...overrides.rewards },
-    epochs: { intervalMs: 0, autoPropose: false, ...overrides.epochs },
+    rewards: { ...TEST_RELAYER_DEFAULTS.rewards, ...overrides.rewards },
+    epochs: { ...TEST_RELAYER_DEFAULTS.epochs, ...overrides.epochs },
   });
   const clock = new OffsetClock();
   const relayer = await Relayer.create({
