@@ -26,15 +26,19 @@ let network: Awaited<ReturnType<typeof startLocalNetwork>> | undefined;
 let watcher: ChildProcess | undefined;
 let dns: TxtDnsServer | undefined;
 let demoPage: PublisherPage | undefined;
-let stopping = false;
+let stopping: Promise<never> | undefined;
 
-async function shutdown(code: number): Promise<never> {
-  stopping = true;
-  if (watcher) await stop(watcher);
-  await demoPage?.stop();
-  await network?.stop();
-  await dns?.stop();
-  process.exit(code);
+/** Stops everything once: a signal sent to the whole process group also ends the children on their own, and their
+ * exits must not read as a crash nor stop what is already stopped. */
+function shutdown(code: number): Promise<never> {
+  stopping ??= (async () => {
+    if (watcher) await stop(watcher);
+    await demoPage?.stop();
+    await network?.stop();
+    await dns?.stop();
+    process.exit(code);
+  })();
+  return stopping;
 }
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
@@ -107,9 +111,13 @@ GitBlock local network is up
   private key   ${wallet.privateKey}  (a public development key: local chain only)
 Press Ctrl-C to stop.`);
   const name = await Promise.race([network.exited, watcherExited]);
-  console.error(`${name} stopped unexpectedly; stopping the rest`);
-  await shutdown(1);
+  if (!stopping) {
+    console.error(`${name} stopped unexpectedly; stopping the rest`);
+    await shutdown(1);
+  }
 } catch (error) {
-  console.error(error instanceof Error ? `${error.name}: ${error.message}` : error);
-  await shutdown(1);
+  if (!stopping) {
+    console.error(error instanceof Error ? `${error.name}: ${error.message}` : error);
+    await shutdown(1);
+  }
 }
