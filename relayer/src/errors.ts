@@ -30,6 +30,14 @@ export class SettlementError extends RelayerError {
   override name = "SettlementError";
 }
 
+/**
+ * A settlement step found its epoch no longer in the status it read: someone else (a relayer that took the lead,
+ * or the CLI) moved it on meanwhile. Nothing was written; the next round reads the epoch again and goes on from there.
+ */
+export class EpochMovedError extends SettlementError {
+  override name = "EpochMovedError";
+}
+
 /** A request named something that does not exist. */
 export class NotFoundError extends RelayerError {
   override name = "NotFoundError";

@@ -7,7 +7,9 @@
 // lives, the lock is gone and another instance may win it. So work runs through `whileLeader`, which first
 // confirms the lock connection still answers (a live session keeps its lock) and steps down if it does not.
 // What that check cannot fence is work already running when the connection dies; that overlap is the settler's to
-// tolerate (it resumes from store and chain state, and a proposal is a signed transaction stored before it is sent).
+// tolerate: it resumes from store and chain state, a proposal is a signed transaction stored before it is sent, and
+// each epoch write is a compare-and-set on the status and root the step read (`Store.updateEpoch`), so of two
+// overlapping steps the second writes and sends nothing.
 import { createHash } from "node:crypto";
 import pg from "pg";
 import type { Logger } from "../log.ts";

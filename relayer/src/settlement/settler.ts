@@ -2,7 +2,7 @@ import diagnostics_channel from "node:diagnostics_channel";
 import { rewardsVaultAbi } from "@gitblock/sdk";
 import { type Address, encodeFunctionData, type Hex, keccak256 } from "viem";
 import type { Clock } from "../clock.ts";
-import { RelayerError, SettlementError } from "../errors.ts";
+import { EpochMovedError, RelayerError, SettlementError } from "../errors.ts";
 import type { RelayerEvents } from "../events.ts";
 import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
@@ -235,7 +235,16 @@ export class EpochSettler {
         this.unstick();
       }
       for (const record of unsettled) {
-        const reached = await this.settle(record, progress);
+        let reached: EpochRecord;
+        try {
+          reached = await this.settle(record, progress);
+        } catch (error) {
+          // Another settler (the leader after this one, the CLI) moved the epoch on meanwhile: its step stands, this
+          // one wrote nothing, and the next round goes on from what is stored.
+          if (!(error instanceof EpochMovedError)) throw error;
+          this.log.warn({ epoch: record.epoch, reason: error.message }, "epoch moved on by another settler");
+          break;
+        }
         touched.push(reached);
         // Without a key, trees are still built so the operator can inspect them.
         if (!this.chain?.walletClient) continue;
@@ -350,7 +359,7 @@ export class EpochSettler {
       if (mined) return this.afterReceipt(record, mined.status);
       // The nonce went to another transaction and ours can never land: sign afresh.
       this.log.warn({ epoch: record.epoch }, "stored proposal never landed; signing a new one");
-      record = await this.store.updateEpoch(record.epoch, { status: "built", txHash: null, rawTx: null });
+      record = await this.store.updateEpoch(record.epoch, { status: "built", txHash: null, rawTx: null }, record);
     }
 
     // Dry run first: a refusal (paused, role revoked, previous epoch still in its window) costs nothing and says why.
@@ -365,8 +374,14 @@ export class EpochSettler {
     });
     const rawTx = await walletClient.signTransaction(request);
     const txHash = keccak256(rawTx);
-    // Stored before broadcast: from here a restart re-sends this exact transaction, never a second one.
-    record = await this.store.updateEpoch(record.epoch, { status: "proposing", rawTx, txHash, proposalError: null });
+    // Stored before broadcast: from here a restart re-sends this exact transaction, never a second one. Stored only
+    // if the epoch is still as read: of two settlers overlapping, one stores its proposal and broadcasts it, and the
+    // other stops here (EpochMovedError) without sending its own.
+    record = await this.store.updateEpoch(
+      record.epoch,
+      { status: "proposing", rawTx, txHash, proposalError: null },
+      record,
+    );
     publishStep("signed", record.epoch);
     progress(`broadcasting proposal ${txHash}`);
     await publicClient.sendRawTransaction({ serializedTransaction: rawTx });
@@ -392,13 +407,13 @@ export class EpochSettler {
       );
     }
     this.stuckProposal = { epoch: record.epoch, reason: refusal.reason };
-    return this.store.updateEpoch(record.epoch, { proposalError: refusal.reason });
+    return this.store.updateEpoch(record.epoch, { proposalError: refusal.reason }, record);
   }
 
   private async afterReceipt(record: EpochRecord, status: "success" | "reverted"): Promise<EpochRecord> {
     if (status === "reverted") {
       this.log.error({ epoch: record.epoch, tx: record.txHash }, "proposal reverted");
-      await this.store.updateEpoch(record.epoch, { status: "built", txHash: null, rawTx: null });
+      await this.store.updateEpoch(record.epoch, { status: "built", txHash: null, rawTx: null }, record);
       throw new SettlementError(`proposal of epoch ${record.epoch} reverted (tx ${record.txHash})`);
     }
     this.log.info({ epoch: record.epoch, tx: record.txHash }, "epoch proposed");
@@ -412,13 +427,14 @@ export class EpochSettler {
 
   /** The proposal is on-chain: the epoch is proposed and nothing is stuck any more. */
   private async landed(record: EpochRecord): Promise<EpochRecord> {
+    const proposed = await this.store.updateEpoch(
+      record.epoch,
+      { status: "proposed", proposedAt: this.clock.now(), proposalError: null },
+      record,
+    );
     this.unstick();
     this.events.emit("epoch", { epoch: record.epoch, status: "proposed" });
-    return this.store.updateEpoch(record.epoch, {
-      status: "proposed",
-      proposedAt: this.clock.now(),
-      proposalError: null,
-    });
+    return proposed;
   }
 
   /** Follows a proposed epoch to final or vetoed; finalizes it (permissionless) once its window is over. */
@@ -444,16 +460,22 @@ export class EpochSettler {
       }
     }
     if (onChain.status === VAULT_EPOCH_STATUS.Final) {
+      const final = await this.store.updateEpoch(
+        record.epoch,
+        { status: "final", finalAt: Number(onChain.finalAt) * 1000 },
+        record,
+      );
       this.events.emit("epoch", { epoch: record.epoch, status: "final" });
-      return this.store.updateEpoch(record.epoch, { status: "final", finalAt: Number(onChain.finalAt) * 1000 });
+      return final;
     }
     if (onChain.status === VAULT_EPOCH_STATUS.Vetoed) {
       this.log.error(
         { epoch: record.epoch },
         "epoch vetoed by a guardian; re-propose with `epoch resolve` after review",
       );
+      const vetoed = await this.store.updateEpoch(record.epoch, { status: "vetoed" }, record);
       this.events.emit("epoch", { epoch: record.epoch, status: "vetoed" });
-      return this.store.updateEpoch(record.epoch, { status: "vetoed" });
+      return vetoed;
     }
     return record;
   }
@@ -485,7 +507,7 @@ export class EpochSettler {
       this.requireChain();
       const reset =
         record.status === "vetoed"
-          ? await this.store.updateEpoch(epoch, { status: "built", txHash: null, rawTx: null })
+          ? await this.store.updateEpoch(epoch, { status: "built", txHash: null, rawTx: null }, record)
           : record;
       return this.settle(reset, progress);
     });

@@ -1,7 +1,7 @@
 import { FINAL_TASK_STATUSES, outputHash } from "@gitblock/sdk";
 import { sql } from "kysely";
 import type { Address, Hex } from "viem";
-import { NotFoundError, RelayerError } from "../errors.ts";
+import { EpochMovedError, NotFoundError, RelayerError } from "../errors.ts";
 import { type PublisherCredit, splitPublisherShares } from "../ledger/publisher-share.ts";
 import type { Dialect, RowOf } from "./dialect.ts";
 import {
@@ -1549,7 +1549,11 @@ export class SqlStore implements Store {
     return row ? new Uint8Array(row.layers.buffer, row.layers.byteOffset, row.layers.byteLength) : undefined;
   }
 
-  async updateEpoch(epoch: number, fields: Partial<Omit<EpochRecord, "epoch" | "openedAt">>): Promise<EpochRecord> {
+  async updateEpoch(
+    epoch: number,
+    fields: Partial<Omit<EpochRecord, "epoch" | "openedAt">>,
+    expected?: Pick<EpochRecord, "status" | "root">,
+  ): Promise<EpochRecord> {
     const values: Record<string, string | number | null> = {};
     for (const [field, value] of Object.entries(fields)) {
       const column = EPOCH_COLUMNS[field];
@@ -1557,7 +1561,19 @@ export class SqlStore implements Store {
       values[column] = typeof value === "bigint" ? value.toString() : (value as string | number | null);
     }
     if (Object.keys(values).length > 0) {
-      await this.db.updateTable("epochs").set(values).where("epoch", "=", epoch).execute();
+      let update = this.db.updateTable("epochs").set(values).where("epoch", "=", epoch);
+      if (expected) {
+        update = update.where("status", "=", expected.status);
+        update = expected.root === null ? update.where("root", "is", null) : update.where("root", "=", expected.root);
+      }
+      const result = await update.executeTakeFirst();
+      if (expected && Number(result.numUpdatedRows) === 0) {
+        const now = await this.getEpoch(epoch);
+        const moved = now?.status === expected.status ? "its tree was rebuilt" : `it is ${now?.status ?? "gone"}`;
+        throw new EpochMovedError(
+          `epoch ${epoch} moved on under this settlement step (${moved}, not the ${expected.status} epoch read); nothing written`,
+        );
+      }
     }
     return this.requireEpoch(this.db, epoch);
   }

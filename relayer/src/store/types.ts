@@ -381,7 +381,18 @@ export interface Store {
   saveEpochEmission(epoch: number, emission: EpochEmission): Promise<EpochRecord>;
   saveEpochTree(epoch: number, root: Hex, contentHash: Hex, tree: Uint8Array): Promise<void>;
   epochTree(epoch: number): Promise<Uint8Array | undefined>;
-  updateEpoch(epoch: number, fields: Partial<Omit<EpochRecord, "epoch" | "openedAt">>): Promise<EpochRecord>;
+  /**
+   * Writes `fields` on an epoch. With `expected`, only if the epoch still has that status and root (compare-and-set
+   * on the row), else `EpochMovedError` and nothing written. A settlement step passes the record it read, so two
+   * settlers overlapping (an ex-leader's step still running when another instance has taken the lead) cannot set
+   * an epoch back, nor both store and broadcast a proposal, nor propose a tree the other has rebuilt since (the
+   * root tells a rebuilt "built" epoch from the one read).
+   */
+  updateEpoch(
+    epoch: number,
+    fields: Partial<Omit<EpochRecord, "epoch" | "openedAt">>,
+    expected?: Pick<EpochRecord, "status" | "root">,
+  ): Promise<EpochRecord>;
   /** Newest epoch in one of `statuses`. */
   latestEpochWith(statuses: readonly EpochStatus[]): Promise<EpochRecord | undefined>;
 

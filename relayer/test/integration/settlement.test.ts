@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import diagnostics_channel from "node:diagnostics_channel";
 import { after, before, describe, it } from "node:test";
 import { gitBlockTokenAbi, rewardsVaultAbi } from "@gitblock/sdk";
 import {
@@ -16,6 +17,8 @@ import {
   verdicts,
 } from "@gitblock/testkit";
 import { reconcileEpoch } from "../../src/ledger/reconcile.ts";
+import { EpochSettler, SETTLEMENT_CHANNEL, type SettlementStep } from "../../src/settlement/settler.ts";
+import type { EpochRecord, Store } from "../../src/store/types.ts";
 
 describe("epoch settlement on a real Hardhat chain", () => {
   let chain: TestChain;
@@ -180,5 +183,77 @@ describe("epoch settlement on a real Hardhat chain", () => {
       functionName: "pendingEpoch",
     });
     assert.equal(onChain, 1n);
+  });
+
+  it("of two settlers overlapping on one epoch, one proposes it and the other stops before storing or sending its own", async () => {
+    // The overlap a settlement leader cannot fence (settlement-leader.ts): its lock connection died while a step was
+    // running, and the instance that took the lead settles the same epoch meanwhile.
+    await t?.stop();
+    await chain.stop();
+    chain = await startTestChain();
+    t = await startTestRelayer({ settleOn: chain });
+    const nodes = await fleet(t, 3);
+    const task = await t.relayer.scheduler.submit({ model: "tiny-llm", input: "overlap", maxTokens: 8, seed: 0 });
+    await play(t, nodes, task.id);
+    await verdicts(nodes, task.id);
+    closeAll(nodes);
+    const closed = await t.relayer.settler.close();
+
+    const steps: SettlementStep[] = [];
+    const record = (message: unknown) => steps.push(message as SettlementStep);
+    diagnostics_channel.subscribe(SETTLEMENT_CHANNEL, record);
+    const relayer = t.relayer;
+    // The ex-leader: a second settler on the same store and chain, held just before it stores its signed proposal
+    // until the new leader (the relayer's own settler) has settled the epoch all the way.
+    let leaderRound: Promise<EpochRecord[]> | undefined;
+    const heldStore = new Proxy(relayer.store, {
+      get(target, property) {
+        if (property === "updateEpoch") {
+          return async (...args: Parameters<Store["updateEpoch"]>) => {
+            if (args[1].status === "proposing" && !leaderRound) {
+              leaderRound = relayer.settler.advance();
+              await leaderRound;
+            }
+            return target.updateEpoch(...args);
+          };
+        }
+        const value = Reflect.get(target, property, target);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const exLeader = new EpochSettler({
+      store: heldStore,
+      clock: relayer.clock,
+      log: relayer.log,
+      metrics: relayer.metrics,
+      events: relayer.events,
+      chain: relayer.chain,
+    });
+    try {
+      const touched = await exLeader.advance();
+      assert.ok(leaderRound, "the ex-leader reached the point of storing its proposal");
+      const [settled] = await leaderRound;
+      assert.equal(settled?.status, "final", "the new leader proposed and finalized the epoch");
+      assert.deepEqual(touched, [], "the ex-leader's round stopped at the epoch moved on under it");
+    } finally {
+      diagnostics_channel.unsubscribe(SETTLEMENT_CHANNEL, record);
+    }
+    const stored = await relayer.store.getEpoch(closed.epoch);
+    assert.equal(stored?.status, "final", "not set back to proposing by the ex-leader");
+    assert.deepEqual(
+      steps.filter((step) => step.epoch === closed.epoch && (step.step === "signed" || step.step === "broadcast")),
+      [
+        { step: "signed", epoch: closed.epoch },
+        { step: "broadcast", epoch: closed.epoch },
+      ],
+      "one proposal stored and sent: the new leader's",
+    );
+    const onChain = await chain.publicClient.readContract({
+      address: chain.vault,
+      abi: rewardsVaultAbi,
+      functionName: "getEpoch",
+      args: [BigInt(closed.epoch)],
+    });
+    assert.equal(onChain.root, stored?.root);
   });
 });

@@ -221,6 +221,32 @@ for (const driver of ["sqlite", "postgres"] as const) {
       assert.equal((await store.latestEpochWith(["proposing"]))?.epoch, closed.epoch);
     });
 
+    it("writes an epoch as read or not at all: a status or root changed since is refused and nothing is written", async () => {
+      const proposing = await store.latestEpochWith(["proposing"]);
+      assert.ok(proposing, "the epoch the test before left proposing");
+      // The status read is no longer the status stored (another settler took the epoch from built to proposing).
+      const asBuilt = { status: "built" as const, root: proposing.root };
+      await assert.rejects(
+        store.updateEpoch(proposing.epoch, { status: "proposing", rawTx: "0x03", txHash: "0x04" }, asBuilt),
+        (error: Error) =>
+          error.name === "EpochMovedError" && /it is proposing, not the built epoch read/.test(error.message),
+      );
+      // The same status, but its tree was rebuilt since it was read (another root).
+      const rebuilt = { status: "proposing" as const, root: `0x${"33".repeat(32)}` as const };
+      await assert.rejects(
+        store.updateEpoch(proposing.epoch, { status: "proposed" }, rebuilt),
+        (error: Error) => error.name === "EpochMovedError" && /its tree was rebuilt/.test(error.message),
+      );
+      const untouched = await store.getEpoch(proposing.epoch);
+      assert.equal(untouched?.status, "proposing");
+      assert.equal(untouched?.rawTx, "0x01", "the refused writes left the stored proposal alone");
+      const moved = await store.updateEpoch(proposing.epoch, { status: "proposed", proposedAt: 70 }, proposing);
+      assert.equal(moved.status, "proposed", "as read, the write goes through");
+      assert.equal(moved.proposedAt, 70);
+      // Written back so that later tests find the epoch as the test before left it.
+      await store.updateEpoch(proposing.epoch, { status: "proposing", proposedAt: null }, moved);
+    });
+
     it("records a burst of served parts in one call: in order, each node paid on its previous part's balance, an unknown node refused", async () => {
       const [a, b] = await twoNodes(store);
       const before = (await store.getNode(a))?.confirmedWei ?? 0n;
