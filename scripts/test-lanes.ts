@@ -19,12 +19,16 @@ import path from "node:path";
 const root = path.resolve(import.meta.dirname, "..");
 const logDir = path.join(root, "test-results", "lanes");
 
-/** The lanes, side by side, each a list of npm scripts run in order (durations measured one at a time, 2 cores). */
+/**
+ * The lanes, side by side, each a list of npm scripts run in order. Durations as measured in the lanes (both running,
+ * 2 cores; fresh-clone `.ci/run` of 9a829ac, whose suites took 691 s of wall clock): about 611 s and 678 s.
+ */
 const LANES: string[][] = [
-  // coverage ~6 min · relayer on PostgreSQL ~8 min · several relayers on PostgreSQL + NATS ~1 min · node ~2.5 min · sdk
-  ["coverage", "test:relayer:pg", "test:relayer:cluster", "test:node", "test:sdk"],
-  // dApp unit · relayer on SQLite ~11 min · sim ~1 min · dApp in Chromium ~6 min
-  ["test:web:unit", "test:relayer:sqlite", "test:sim", "test:web:e2e"],
+  // coverage 174 s · relayer on PostgreSQL 314 s · several relayers on PostgreSQL + NATS 40 s · node 67 s · sdk 3 s ·
+  // sim 13 s
+  ["coverage", "test:relayer:pg", "test:relayer:cluster", "test:node", "test:sdk", "test:sim"],
+  // dApp unit 12 s · relayer on SQLite 379 s · dApp in Chromium 287 s
+  ["test:web:unit", "test:relayer:sqlite", "test:web:e2e"],
 ];
 
 interface Outcome {
