@@ -31,8 +31,9 @@ export class SettlementError extends RelayerError {
 }
 
 /**
- * A settlement step found its epoch no longer in the status it read: someone else (a relayer that took the lead,
- * or the CLI) moved it on meanwhile. Nothing was written; the next round reads the epoch again and goes on from there.
+ * A settlement step found its epoch no longer as it read it (another status, or its tree rebuilt): someone else (a
+ * relayer that took the lead, the CLI) moved it on meanwhile. Nothing was written; the next round reads the epoch
+ * again and goes on from there.
  */
 export class EpochMovedError extends SettlementError {
   override name = "EpochMovedError";

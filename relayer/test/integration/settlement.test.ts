@@ -20,6 +20,15 @@ import { reconcileEpoch } from "../../src/ledger/reconcile.ts";
 import { EpochSettler, SETTLEMENT_CHANNEL, type SettlementStep } from "../../src/settlement/settler.ts";
 import type { EpochRecord, Store } from "../../src/store/types.ts";
 
+/** Three nodes earn one validated task: a node with nothing earned carries no leaf, so an epoch needs one to settle. */
+async function earnOneTask(t: TestRelayer, input: string): Promise<void> {
+  const nodes = await fleet(t, 3);
+  const task = await t.relayer.scheduler.submit({ model: "tiny-llm", input, maxTokens: 8, seed: 0 });
+  await play(t, nodes, task.id);
+  await verdicts(nodes, task.id);
+  closeAll(nodes);
+}
+
 describe("epoch settlement on a real Hardhat chain", () => {
   let chain: TestChain;
   let t: TestRelayer;
@@ -121,11 +130,7 @@ describe("epoch settlement on a real Hardhat chain", () => {
       abi: rewardsVaultAbi,
       functionName: "latestFinalEpoch",
     });
-    const nodes = await fleet(t, 3);
-    const task = await t.relayer.scheduler.submit({ model: "tiny-llm", input: "auto", maxTokens: 8, seed: 0 });
-    await play(t, nodes, task.id);
-    await verdicts(nodes, task.id);
-    closeAll(nodes);
+    await earnOneTask(t, "auto");
     const deadline = Date.now() + 15_000;
     for (;;) {
       const latest = await chain.publicClient.readContract({
@@ -151,12 +156,7 @@ describe("epoch settlement on a real Hardhat chain", () => {
     await chain.stop();
     chain = await startTestChain(3_600n);
     t = await startTestRelayer({ settleOn: chain });
-    const nodes = await fleet(t, 3);
-    // A node with nothing earned carries no leaf: one task gives the epoch something to settle.
-    const task = await t.relayer.scheduler.submit({ model: "tiny-llm", input: "veto", maxTokens: 8, seed: 0 });
-    await play(t, nodes, task.id);
-    await verdicts(nodes, task.id);
-    closeAll(nodes);
+    await earnOneTask(t, "veto");
     await t.relayer.settler.close();
     const [proposed] = await t.relayer.settler.advance();
     assert.equal(proposed?.status, "proposed", "pending through the challenge window");
@@ -192,11 +192,7 @@ describe("epoch settlement on a real Hardhat chain", () => {
     await chain.stop();
     chain = await startTestChain();
     t = await startTestRelayer({ settleOn: chain });
-    const nodes = await fleet(t, 3);
-    const task = await t.relayer.scheduler.submit({ model: "tiny-llm", input: "overlap", maxTokens: 8, seed: 0 });
-    await play(t, nodes, task.id);
-    await verdicts(nodes, task.id);
-    closeAll(nodes);
+    await earnOneTask(t, "overlap");
     const closed = await t.relayer.settler.close();
 
     const steps: SettlementStep[] = [];
