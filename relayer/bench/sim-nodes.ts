@@ -62,6 +62,8 @@ async function work(job: Job): Promise<void> {
       const sessionPrivateKey = generatePrivateKey();
       const sessionKey = privateKeyToAccount(sessionPrivateKey);
       const reveals = new Map<string, { tokenIds: number[]; salt: Hex }>();
+      /** Tasks this node has committed to: a task frame sent again gets nothing new (as the SDK's TaskPump). */
+      const committed = new Set<string>();
       const ws = new WebSocket(wsUrlOf(job, k), { perMessageDeflate: false });
       sockets.push(ws);
       const timed = (key: string, frame: unknown) => {
@@ -95,6 +97,11 @@ async function work(job: Job): Promise<void> {
             );
             resolve();
           } else if (m.type === "task") {
+            // The relayer sends a node's open tasks again on its first `ready`, which can cross a task it was just
+            // sent: a second commitment with a new salt would make the reveal of the first one fail to open (a
+            // wrong claim, the task rejected, the run waiting for its reports until it gives up).
+            if (committed.has(m.taskId)) return;
+            committed.add(m.taskId);
             const { tokenIds, hash } = tokens(m.input);
             const salt = `0x${randomBytes(32).toString("hex")}` as Hex;
             reveals.set(m.taskId, { tokenIds, salt });
